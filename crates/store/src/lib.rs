@@ -1,0 +1,211 @@
+//! Persistence for healthcode: one [`Store`] trait in domain types, the keys that protect
+//! personal data at rest, the audit chain, a conformance suite every backend must pass, and the
+//! SQLite backend that is the embedded default.
+//!
+//! Only this crate knows SQL. Nothing above it sees a table, a row or a statement; backends are
+//! chosen once, where the binary is assembled.
+//!
+//! Personal data crosses this boundary only through calls that take an [`Access`] (actor,
+//! purpose, time). Each such call appends an audit record in the same transaction as the access;
+//! when the access fails (not found, conflict, unknown reference), the failure is recorded
+//! instead, in a transaction of its own.
+
+pub mod audit_chain;
+pub mod conformance;
+pub mod keys;
+pub mod sqlite;
+
+use healthcode_core::{
+    Access, Actor, AuditAction, AuditRecord, CheckIn, Declaration, EventId, Person, PersonId,
+    Purpose, ResidentId, StaffAccount, Timestamp, Username, Venue, VenueId,
+};
+
+pub use keys::{KeyError, KeyRing};
+pub use sqlite::SqliteStore;
+
+/// The storage of everything healthcode knows. Implementations are safe to share between
+/// threads; every method is a single transaction.
+///
+/// Calls are synchronous: the SQLite backend is in-process, and the server runs store calls on
+/// its blocking thread pool.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Checks that the store can serve requests (the database answers a query).
+    fn check_ready(&self) -> Result<(), StoreError>;
+
+    /// Enrols a resident and grants their first device token, atomically.
+    ///
+    /// Fails with [`StoreError::AlreadyEnrolled`] if the resident ID number is already enrolled
+    /// (whatever the event id), and audits the conflict.
+    fn enrol(&self, access: &Access, enrolment: &Enrolment) -> Result<(), StoreError>;
+
+    /// Reads a person's record, decrypted. [`StoreError::NotFound`] if there is none.
+    fn person(&self, access: &Access, id: PersonId) -> Result<Person, StoreError>;
+
+    /// Finds a person by resident ID number, through its keyed hash.
+    fn find_person(
+        &self,
+        access: &Access,
+        resident_id: &ResidentId,
+    ) -> Result<Option<PersonId>, StoreError>;
+
+    /// Stores a declaration; a resend of the same event id stores nothing.
+    /// [`StoreError::UnknownReference`] if the person is not enrolled.
+    fn record_declaration(
+        &self,
+        access: &Access,
+        declaration: &Declaration,
+    ) -> Result<Write, StoreError>;
+
+    /// A person's declarations, oldest first.
+    fn declarations_of(
+        &self,
+        access: &Access,
+        person: PersonId,
+    ) -> Result<Vec<Declaration>, StoreError>;
+
+    /// Registers a venue; a resend of the same id stores nothing. Venues are not personal data.
+    fn register_venue(&self, venue: &Venue) -> Result<Write, StoreError>;
+
+    fn venue(&self, id: VenueId) -> Result<Option<Venue>, StoreError>;
+
+    /// Stores one check-in; a resend of the same event id stores nothing.
+    fn record_check_in(&self, access: &Access, check_in: &CheckIn) -> Result<Write, StoreError>;
+
+    /// Stores many check-ins in one transaction, with one audit record for the batch. Check-ins
+    /// whose event id is already stored (or repeated within the batch) count as duplicates.
+    /// If any check-in names an unknown person or venue, nothing is stored and the error gives
+    /// the position of the first such check-in.
+    fn ingest_check_ins(
+        &self,
+        access: &Access,
+        check_ins: &[CheckIn],
+    ) -> Result<IngestReport, StoreError>;
+
+    /// A person's check-ins, by time entered.
+    fn check_ins_of(&self, access: &Access, person: PersonId) -> Result<Vec<CheckIn>, StoreError>;
+
+    /// Records that an actor was refused an action by the authorization layer before any data
+    /// was touched.
+    fn record_denied(
+        &self,
+        access: &Access,
+        action: AuditAction,
+        subject: Option<PersonId>,
+    ) -> Result<(), StoreError>;
+
+    /// Reads the audit log, oldest first. The read is itself audited.
+    fn audit_log(
+        &self,
+        access: &Access,
+        query: &AuditQuery,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
+
+    /// Recomputes the audit chain from the first record and reports the first break, if any.
+    fn verify_audit_chain(&self) -> Result<AuditChainReport, StoreError>;
+
+    /// [`StoreError::UsernameTaken`] if the username exists.
+    fn create_staff_account(&self, account: &StaffAccount) -> Result<(), StoreError>;
+
+    fn staff_account(&self, username: &Username) -> Result<Option<StaffAccount>, StoreError>;
+
+    /// Stores a bearer token's hash and whom it stands for.
+    fn grant_token(&self, grant: &TokenGrant) -> Result<(), StoreError>;
+
+    /// Whom a token stands for, if it exists and has not expired at `now`.
+    fn token_holder(&self, hash: &TokenHash, now: Timestamp) -> Result<Option<Actor>, StoreError>;
+}
+
+/// A resident's enrolment: the person and the hash of the device token handed to them.
+#[derive(Clone, Debug)]
+pub struct Enrolment {
+    pub event_id: EventId,
+    pub person: Person,
+    pub device_token: TokenHash,
+}
+
+/// Whether a write stored something or was a resend of an earlier one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Write {
+    Stored,
+    Duplicate,
+}
+
+/// The result of a bulk ingest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct IngestReport {
+    pub stored: u64,
+    pub duplicates: u64,
+}
+
+/// The SHA-256 of a bearer token. Tokens themselves are never stored.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TokenHash(pub [u8; 32]);
+
+impl std::fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenHash(..)")
+    }
+}
+
+/// A bearer token granted to a resident's device or a staff member.
+#[derive(Clone, Debug)]
+pub struct TokenGrant {
+    pub hash: TokenHash,
+    /// `Actor::Resident` or `Actor::Staff`; other actors cannot hold tokens.
+    pub holder: Actor,
+    pub issued_at: Timestamp,
+    /// `None` for device tokens, which last until revoked.
+    pub expires_at: Option<Timestamp>,
+}
+
+/// Which audit records to read. Empty filters match everything.
+#[derive(Clone, Debug, Default)]
+pub struct AuditQuery {
+    pub subject: Option<PersonId>,
+    pub purpose: Option<Purpose>,
+    pub action: Option<AuditAction>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    /// Only records with a sequence number above this one (for paging).
+    pub after_sequence: Option<u64>,
+    /// At most this many records; the store caps it at [`AuditQuery::MAX_LIMIT`].
+    pub limit: Option<u32>,
+}
+
+impl AuditQuery {
+    pub const MAX_LIMIT: u32 = 10_000;
+}
+
+/// The result of recomputing the audit chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditChainReport {
+    pub records: u64,
+    /// The sequence number of the first record whose hash does not match, if any.
+    pub first_break: Option<u64>,
+}
+
+/// Which reference of a written record does not exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reference {
+    Person,
+    Venue,
+}
+
+/// What went wrong in the store, in its callers' terms.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    #[error("this resident is already enrolled")]
+    AlreadyEnrolled,
+    #[error("this username is already taken")]
+    UsernameTaken,
+    #[error("record {index} names a {reference:?} that does not exist")]
+    UnknownReference { index: usize, reference: Reference },
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    #[error("database error: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}

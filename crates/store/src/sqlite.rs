@@ -1,0 +1,3 @@
+//! SQLite backend.
+#[derive(Debug)]
+pub struct SqliteStore;
