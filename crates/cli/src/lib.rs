@@ -1,0 +1,265 @@
+//! The `healthcode` command line: the operator's entry point to serve the API, prepare a data
+//! directory, manage staff accounts, import records in bulk and measure ingest speed.
+//!
+//! Every command calls the same library functions as the HTTP server; the command line only
+//! parses arguments, loads configuration and prints results.
+
+pub mod bench;
+pub mod config;
+pub mod import;
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use healthcode_core::Role;
+use healthcode_server::clock::{Clock, SystemClock};
+use healthcode_store::{SqliteStore, Store};
+use rand::Rng;
+use rand::distr::Alphanumeric;
+
+use crate::config::{Config, LogFormat};
+use crate::import::ImportFormat;
+
+#[derive(Debug, Parser)]
+#[command(name = "healthcode", version, about = "An epidemic health-code platform: explained colours, audited data.")]
+struct Cli {
+    /// Configuration file (TOML). `healthcode config print-default` shows every key.
+    #[arg(long, global = true, env = "HEALTHCODE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory, overriding the configuration's `data_dir`.
+    #[arg(long = "data", global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API on the embedded store.
+    Serve {
+        /// Address to listen on, overriding the configuration's `listen`.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// Create the data directory, its keys and its database if they do not exist.
+    Init(JsonFlag),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Import records in bulk. Nothing is imported unless every line is valid.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Show configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Measure performance.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+struct JsonFlag {
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create a staff account. Without --password-stdin a strong password is generated and
+    /// printed once.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_enum)]
+        role: StaffRole,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        output: JsonFlag,
+    },
+}
+
+/// The roles a staff account can hold, as spelled on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum StaffRole {
+    VenueOperator,
+    CheckpointWorker,
+    HealthOfficial,
+    Employer,
+    Auditor,
+    Admin,
+}
+
+impl From<StaffRole> for Role {
+    fn from(role: StaffRole) -> Role {
+        match role {
+            StaffRole::VenueOperator => Role::VenueOperator,
+            StaffRole::CheckpointWorker => Role::CheckpointWorker,
+            StaffRole::HealthOfficial => Role::HealthOfficial,
+            StaffRole::Employer => Role::Employer,
+            StaffRole::Auditor => Role::Auditor,
+            StaffRole::Admin => Role::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Import check-ins from a CSV file (with a header row) or a JSON-lines file, in the API's
+    /// check-in shape: event_id, venue_id, person_id, entered, left, source.
+    Checkins {
+        file: PathBuf,
+        /// The file's format; by default taken from its extension (.csv, .jsonl or .ndjson).
+        #[arg(long, value_enum)]
+        format: Option<ImportFormat>,
+        #[command(flatten)]
+        output: JsonFlag,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print every configuration key with its default and meaning, as a TOML file.
+    PrintDefault,
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Bulk check-in ingest: the store's batch path against raw rusqlite inserts of the same
+    /// rows into the same schema, and the HTTP batch endpoint, in one run.
+    Ingest(bench::IngestOptions),
+}
+
+/// Parses the command line and runs the command.
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(data_dir) = cli.data_dir {
+        config.data_dir = data_dir;
+    }
+    match cli.command {
+        Command::Serve { listen } => {
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            init_logging(&config)?;
+            serve(&config)
+        }
+        Command::Init(output) => init(&config, output.json),
+        Command::Admin(AdminCommand::CreateUser { username, role, password_stdin, output }) => {
+            create_user(&config, &username, role.into(), password_stdin, output.json)
+        }
+        Command::Import(ImportCommand::Checkins { file, format, output }) => {
+            import::run(&config, &file, format, output.json)
+        }
+        Command::Config(ConfigCommand::PrintDefault) => {
+            print!("{}", Config::default_toml());
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Ingest(options)) => bench::run_ingest(&options),
+    }
+}
+
+fn init_logging(config: &Config) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log.filter)
+        .with_context(|| format!("log.filter {:?} is not a valid filter", config.log.filter))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let installed = match config.log.format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+    installed.map_err(|error| anyhow::anyhow!("installing the logger: {error}"))
+}
+
+/// Opens the embedded store in the configured data directory, creating it on first use.
+pub fn open_store(data_dir: &Path) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(data_dir)
+        .with_context(|| format!("opening the store in {}", data_dir.display()))
+}
+
+fn serve(config: &Config) -> anyhow::Result<()> {
+    let store: Arc<dyn Store> = Arc::new(open_store(&config.data_dir)?);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let router = healthcode_server::router(store, clock, config.server.clone());
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("listening on {}", config.listen))?;
+        let address = listener.local_addr()?;
+        tracing::info!(%address, data_dir = %config.data_dir.display(), "healthcode is serving");
+        println!("healthcode serving on http://{address} (data in {})", config.data_dir.display());
+        let shutdown = async {
+            // If the signal handler cannot be installed the server runs until killed.
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        };
+        healthcode_server::serve(listener, router, shutdown).await.context("serving HTTP")
+    })
+}
+
+fn init(config: &Config, json: bool) -> anyhow::Result<()> {
+    let existed = config.data_dir.join(SqliteStore::DATABASE_FILE).exists();
+    let store = open_store(&config.data_dir)?;
+    store.check_ready().context("checking the new store")?;
+    let data_dir = config.data_dir.display().to_string();
+    if json {
+        println!("{}", serde_json::json!({ "data_dir": data_dir, "created": !existed }));
+    } else if existed {
+        println!("{data_dir} was already initialised; its database and keys are unchanged.");
+    } else {
+        println!("Initialised {data_dir}: database, and keys readable only by this user.");
+        println!("Next: healthcode admin create-user --username admin --role admin");
+    }
+    Ok(())
+}
+
+fn create_user(
+    config: &Config,
+    username: &str,
+    role: Role,
+    password_stdin: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    let (password, generated) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("reading the password")?;
+        (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else {
+        (generate_password(), true)
+    };
+    let store = open_store(&config.data_dir)?;
+    let account =
+        healthcode_server::accounts::create_staff_account(&store, &SystemClock, username, &password, role)
+            .context("creating the account")?;
+    let shown_password = generated.then_some(password.as_str());
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "id": account.id.to_string(),
+                "username": account.username.as_str(),
+                "role": account.role.code(),
+                "password": shown_password,
+            })
+        );
+    } else {
+        println!("Created {} account {}.", account.role.code(), account.username);
+        if let Some(password) = shown_password {
+            println!("Password (shown once, store it safely): {password}");
+        }
+    }
+    Ok(())
+}
+
+/// A random 20-character password from letters and digits (about 119 bits).
+pub fn generate_password() -> String {
+    rand::rng().sample_iter(&Alphanumeric).take(20).map(char::from).collect()
+}

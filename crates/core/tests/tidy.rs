@@ -1,0 +1,46 @@
+//! Tidy checks on the shape of the workspace, read from `cargo metadata`.
+
+use std::process::Command;
+
+/// The only crates `core` may depend on: pure libraries for time, identifiers and errors.
+/// Anything that can reach a database, the network, the file system, the clock or randomness
+/// belongs in another crate.
+const CORE_MAY_DEPEND_ON: &[&str] = &["jiff", "thiserror", "uuid"];
+
+#[test]
+fn core_depends_only_on_pure_libraries_and_on_no_crate_of_ours() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let core = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|package| package["name"] == "healthcode-core")
+        .expect("healthcode-core is a workspace member");
+    let normal_dependencies: Vec<&str> = core["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|dependency| dependency["kind"].is_null())
+        .map(|dependency| dependency["name"].as_str().unwrap())
+        .collect();
+    for dependency in &normal_dependencies {
+        assert!(
+            CORE_MAY_DEPEND_ON.contains(dependency),
+            "core must stay pure, but depends on {dependency}; move that code to another crate"
+        );
+    }
+    let uuid = core["dependencies"].as_array().unwrap().iter().find(|d| d["name"] == "uuid").unwrap();
+    let uuid_features: Vec<&str> =
+        uuid["features"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert!(
+        !uuid_features.iter().any(|feature| feature.starts_with('v')),
+        "core must not generate identifiers; it enables uuid features {uuid_features:?}"
+    );
+}
