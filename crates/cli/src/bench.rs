@@ -16,7 +16,8 @@ use anyhow::Context;
 use clap::Args;
 use healthcode_core::{
     Access, Actor, CheckIn, CheckInSource, EventId, GeoPoint, OpeningHours, Person, PersonId,
-    PersonName, PhoneNumber, Purpose, RegionCode, Role, ResidentId, Timestamp, Venue, VenueId, VenueKind,
+    PersonName, PhoneNumber, Purpose, RegionCode, ResidentId, Role, Timestamp, Venue, VenueId,
+    VenueKind,
 };
 use healthcode_server::api::CheckInRequest;
 use healthcode_server::clock::{Clock, SystemClock};
@@ -77,7 +78,10 @@ struct Workload {
 }
 
 pub fn run_ingest(options: &IngestOptions) -> anyhow::Result<()> {
-    anyhow::ensure!(options.rows > 0 && options.batch > 0 && options.repeats > 0, "rows, batch and repeats must be positive");
+    anyhow::ensure!(
+        options.rows > 0 && options.batch > 0 && options.repeats > 0,
+        "rows, batch and repeats must be positive"
+    );
     anyhow::ensure!(
         (1..=MAX_RESIDENTS).contains(&options.residents) && options.venues > 0,
         "residents must be between 1 and {MAX_RESIDENTS}, venues positive"
@@ -130,10 +134,22 @@ pub fn run_ingest(options: &IngestOptions) -> anyhow::Result<()> {
             "check-in ingest, {} rows in batches of {}, median of {}:",
             figures.rows, figures.batch, figures.repeats
         );
-        println!("  store batch ingest   {:>12.0} check-ins/s", figures.store_rate);
-        println!("  raw rusqlite insert  {:>12.0} check-ins/s", figures.raw_rate);
-        println!("  store / raw          {:>12.2}", figures.store_to_raw_ratio);
-        println!("  HTTP batch endpoint  {:>12.0} check-ins/s", figures.http_rate);
+        println!(
+            "  store batch ingest   {:>12.0} check-ins/s",
+            figures.store_rate
+        );
+        println!(
+            "  raw rusqlite insert  {:>12.0} check-ins/s",
+            figures.raw_rate
+        );
+        println!(
+            "  store / raw          {:>12.2}",
+            figures.store_to_raw_ratio
+        );
+        println!(
+            "  HTTP batch endpoint  {:>12.0} check-ins/s",
+            figures.http_rate
+        );
         println!("  HTTP / raw           {:>12.2}", figures.http_to_raw_ratio);
     }
     Ok(())
@@ -142,7 +158,11 @@ pub fn run_ingest(options: &IngestOptions) -> anyhow::Result<()> {
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let middle = values.len() / 2;
-    if values.len() % 2 == 0 { (values[middle - 1] + values[middle]) / 2.0 } else { values[middle] }
+    if values.len() % 2 == 0 {
+        (values[middle - 1] + values[middle]) / 2.0
+    } else {
+        values[middle]
+    }
 }
 
 impl Workload {
@@ -155,7 +175,8 @@ impl Workload {
                 // Year and sequence number keep synthetic ID numbers distinct up to 60,000.
                 let year = 1950 + index / 1000;
                 let seventeen = format!("330106{year}0101{:03}", index % 1000);
-                let resident_id = ResidentId::with_check_character(&seventeen).expect("valid synthetic id");
+                let resident_id =
+                    ResidentId::with_check_character(&seventeen).expect("valid synthetic id");
                 Person {
                     id: PersonId::from_uuid(random_uuid(&mut rng)),
                     resident_id,
@@ -171,8 +192,11 @@ impl Workload {
                 name: format!("Venue {index}"),
                 kind: VenueKind::ALL[index % VenueKind::ALL.len()],
                 district,
-                location: GeoPoint::new(30.27 + rng.random_range(-0.05..0.05), 120.15 + rng.random_range(-0.05..0.05))
-                    .expect("valid location"),
+                location: GeoPoint::new(
+                    30.27 + rng.random_range(-0.05..0.05),
+                    120.15 + rng.random_range(-0.05..0.05),
+                )
+                .expect("valid location"),
                 opening_hours: OpeningHours::always(),
                 registered_at: start,
             })
@@ -182,13 +206,27 @@ impl Workload {
                 let person = &persons[rng.random_range(0..persons.len())];
                 let venue = &venues[rng.random_range(0..venues.len())];
                 let entered = start + Duration::from_secs(rng.random_range(0..14 * 24 * 3600));
-                let left = rng.random_bool(0.8).then(|| entered + Duration::from_secs(rng.random_range(60..3 * 3600)));
-                let event_id = EventId::from_uuid(random_uuid(&mut rng)).expect("random uuids are not nil");
-                CheckIn::new(event_id, venue.id, person.id, entered, left, CheckInSource::VenueScansPerson)
-                    .expect("left is after entered")
+                let left = rng
+                    .random_bool(0.8)
+                    .then(|| entered + Duration::from_secs(rng.random_range(60..3 * 3600)));
+                let event_id =
+                    EventId::from_uuid(random_uuid(&mut rng)).expect("random uuids are not nil");
+                CheckIn::new(
+                    event_id,
+                    venue.id,
+                    person.id,
+                    entered,
+                    left,
+                    CheckInSource::VenueScansPerson,
+                )
+                .expect("left is after entered")
             })
             .collect();
-        Workload { persons, venues, check_ins }
+        Workload {
+            persons,
+            venues,
+            check_ins,
+        }
     }
 
     /// A fresh data directory holding this workload's residents and venues, and no check-ins.
@@ -203,10 +241,14 @@ impl Workload {
                 person: person.clone(),
                 device_token: TokenHash(token),
             };
-            store.enrol(&access, &enrolment).context("enrolling a bench resident")?;
+            store
+                .enrol(&access, &enrolment)
+                .context("enrolling a bench resident")?;
         }
         for venue in &self.venues {
-            store.register_venue(venue).context("registering a bench venue")?;
+            store
+                .register_venue(venue)
+                .context("registering a bench venue")?;
         }
         Ok(store)
     }
@@ -227,7 +269,10 @@ fn measure_store(workload: &Workload, batch: usize) -> anyhow::Result<f64> {
     let started = Instant::now();
     for chunk in workload.check_ins.chunks(batch) {
         let report = store.ingest_check_ins(&access, chunk)?;
-        anyhow::ensure!(report.stored == chunk.len() as u64, "the store skipped rows: {report:?}");
+        anyhow::ensure!(
+            report.stored == chunk.len() as u64,
+            "the store skipped rows: {report:?}"
+        );
     }
     Ok(rate(workload.check_ins.len(), started.elapsed()))
 }
@@ -235,7 +280,9 @@ fn measure_store(workload: &Workload, batch: usize) -> anyhow::Result<f64> {
 fn measure_raw(workload: &Workload, batch: usize) -> anyhow::Result<f64> {
     let dir = tempfile::tempdir()?;
     drop(workload.prepare(dir.path())?);
-    let database = dir.path().join(SqliteStore::DATABASE_FILE);
+    let database = dir
+        .path()
+        .join(healthcode_store::sqlite::DATABASE_FILE_NAME);
     let started = Instant::now();
     for chunk in workload.check_ins.chunks(batch) {
         let stored = healthcode_store::sqlite::bench::raw_insert_check_ins(&database, chunk)?;
@@ -288,7 +335,11 @@ fn measure_http(workload: &Workload, batch: usize) -> anyhow::Result<f64> {
                 .body(body)
                 .send()
                 .await?;
-            anyhow::ensure!(response.status().is_success(), "batch refused: {}", response.status());
+            anyhow::ensure!(
+                response.status().is_success(),
+                "batch refused: {}",
+                response.status()
+            );
         }
         let elapsed = started.elapsed();
         let _ = stop.send(());
@@ -304,7 +355,14 @@ async fn sign_in(address: SocketAddr, password: &str) -> anyhow::Result<String> 
         .json(&serde_json::json!({ "username": FEED_USERNAME, "password": password }))
         .send()
         .await?;
-    anyhow::ensure!(response.status().is_success(), "signing in refused: {}", response.status());
+    anyhow::ensure!(
+        response.status().is_success(),
+        "signing in refused: {}",
+        response.status()
+    );
     let session: serde_json::Value = response.json().await?;
-    session["token"].as_str().map(str::to_owned).context("the session has no token")
+    session["token"]
+        .as_str()
+        .map(str::to_owned)
+        .context("the session has no token")
 }

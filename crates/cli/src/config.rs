@@ -54,31 +54,52 @@ impl Default for Config {
 
 impl Default for LogConfig {
     fn default() -> LogConfig {
-        LogConfig { format: LogFormat::Text, filter: "info".to_owned() }
+        LogConfig {
+            format: LogFormat::Text,
+            filter: "info".to_owned(),
+        }
     }
 }
 
 /// Every configuration key with its meaning, in the order `print-default` shows them.
 const CONFIG_DOCS: &[(&str, &str)] = &[
-    ("data_dir", "Directory of the embedded database and the keys that protect personal data."),
+    (
+        "data_dir",
+        "Directory of the embedded database and the keys that protect personal data.",
+    ),
     ("listen", "Address and port the HTTP server listens on."),
-    ("log.format", "Log line format: \"text\" for people, \"json\" for log collectors."),
-    ("log.filter", "Which log lines to keep, as a tracing filter (e.g. \"info\", \"debug,hyper=info\")."),
+    (
+        "log.format",
+        "Log line format: \"text\" for people, \"json\" for log collectors.",
+    ),
+    (
+        "log.filter",
+        "Which log lines to keep, as a tracing filter (e.g. \"info\", \"debug,hyper=info\").",
+    ),
 ];
 
 impl Config {
     /// Loads defaults, then `file` if given, then the process environment.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         let environment: HashMap<String, String> = std::env::vars()
-            .filter(|(key, _)| key.starts_with(ENV_PREFIX) && !ENV_NOT_CONFIG.contains(&key.as_str()))
+            .filter(|(key, _)| {
+                key.starts_with(ENV_PREFIX) && !ENV_NOT_CONFIG.contains(&key.as_str())
+            })
             .collect();
         Config::load_from(file, environment)
     }
 
-    fn load_from(file: Option<&Path>, environment: HashMap<String, String>) -> anyhow::Result<Config> {
+    fn load_from(
+        file: Option<&Path>,
+        environment: HashMap<String, String>,
+    ) -> anyhow::Result<Config> {
         let mut builder = config::Config::builder();
         if let Some(file) = file {
-            anyhow::ensure!(file.is_file(), "configuration file {} does not exist", file.display());
+            anyhow::ensure!(
+                file.is_file(),
+                "configuration file {} does not exist",
+                file.display()
+            );
             builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml));
         }
         builder = builder.add_source(
@@ -89,12 +110,15 @@ impl Config {
                 .source(Some(environment)),
         );
         let layered = builder.build().context("reading configuration")?;
-        layered.try_deserialize().context("configuration is invalid")
+        layered
+            .try_deserialize()
+            .context("configuration is invalid")
     }
 
     /// The default configuration as a commented TOML file: every key, its default and meaning.
     pub fn default_toml() -> String {
-        let defaults = toml::Table::try_from(Config::default()).expect("defaults serialize to TOML");
+        let defaults =
+            toml::Table::try_from(Config::default()).expect("defaults serialize to TOML");
         let mut out = String::from(
             "# healthcode configuration: every key with its default value and meaning.\n\
              # Pass a file with --config FILE. Environment variables override the file:\n\
@@ -109,7 +133,10 @@ impl Config {
         for (table, value) in tables {
             out.push_str(&format!("\n[{table}]\n"));
             for (key, value) in value.as_table().expect("partitioned on is_table") {
-                out.push_str(&format!("# {}\n{key} = {value}\n", doc_of(&format!("{table}.{key}"))));
+                out.push_str(&format!(
+                    "# {}\n{key} = {value}\n",
+                    doc_of(&format!("{table}.{key}"))
+                ));
             }
         }
         out
@@ -141,7 +168,10 @@ mod tests {
                 None => vec![key.clone()],
             };
             for key in keys {
-                assert!(!doc_of(&key).is_empty(), "{key} has no meaning in CONFIG_DOCS");
+                assert!(
+                    !doc_of(&key).is_empty(),
+                    "{key} has no meaning in CONFIG_DOCS"
+                );
             }
         }
     }
@@ -157,10 +187,17 @@ mod tests {
     fn environment_variables_override_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("healthcode.toml");
-        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\n[log]\nformat = \"json\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\n[log]\nformat = \"json\"\n",
+        )
+        .unwrap();
         let environment = HashMap::from([
             ("HEALTHCODE_LISTEN".to_owned(), "0.0.0.0:8081".to_owned()),
-            ("HEALTHCODE_SERVER__BATCH_MAX_EVENTS".to_owned(), "500".to_owned()),
+            (
+                "HEALTHCODE_SERVER__BATCH_MAX_EVENTS".to_owned(),
+                "500".to_owned(),
+            ),
         ]);
         let config = Config::load_from(Some(&file), environment).unwrap();
         assert_eq!(config.listen, "0.0.0.0:8081".parse().unwrap());

@@ -12,8 +12,9 @@ use std::path::Path;
 use anyhow::Context;
 use clap::ValueEnum;
 use healthcode_core::{Access, Actor, Purpose};
-use healthcode_server::api::CheckInRequest;
+use healthcode_server::api::{CheckInRequest, check_ins_from_requests};
 use healthcode_server::clock::{Clock, SystemClock};
+use healthcode_server::service::{IngestError, ingest_check_in_rows};
 use healthcode_store::{IngestReport, Store, StoreError};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -51,7 +52,10 @@ pub struct LineError {
 /// Why an import stored nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("{} of {lines} lines are invalid; nothing was imported", errors.len())]
+    #[error(
+        "{} of {lines} lines are invalid; nothing was imported",
+        invalid_lines(errors)
+    )]
     InvalidLines { lines: u64, errors: Vec<LineError> },
     #[error("reading the file: {0}")]
     Read(String),
@@ -67,50 +71,73 @@ pub fn import_check_ins(
     format: ImportFormat,
     progress: &ProgressBar,
 ) -> Result<(u64, IngestReport), ImportError> {
-    let (requests, line_numbers) = match format {
+    let (requests, line_numbers, mut errors) = match format {
         ImportFormat::Csv => read_csv(path, progress)?,
         ImportFormat::Jsonl => read_json_lines(path, progress)?,
     };
-    let lines = requests.len() as u64;
-    let check_ins = healthcode_server::api::check_ins_from_requests(requests).map_err(|errors| {
-        ImportError::InvalidLines {
-            lines,
-            errors: errors
-                .into_iter()
-                .map(|error| LineError {
-                    line: line_numbers[error.index],
-                    field: error.field,
-                    message: error.message,
-                })
-                .collect(),
+    if !errors.is_empty() {
+        // Lines that could not even be read as rows are already known to be bad; check the rest
+        // too, so that one run reports every line that needs fixing.
+        let lines = (requests.len() + errors.len()) as u64;
+        if let Err(rows) = check_ins_from_requests(requests) {
+            errors.extend(rows.into_iter().map(|row| LineError {
+                line: line_numbers[row.index],
+                field: Some(row.field),
+                message: row.message,
+            }));
         }
-    })?;
+        errors.sort_by_key(|error| error.line);
+        return Err(ImportError::InvalidLines { lines, errors });
+    }
+    let lines = requests.len() as u64;
     progress.set_message("storing");
     let access = Access::new(Actor::LocalOperator, Purpose::BulkImport, clock.now());
-    let report = store.ingest_check_ins(&access, &check_ins).map_err(|error| match error {
-        StoreError::UnknownReference { index, reference } => ImportError::InvalidLines {
-            lines,
-            errors: vec![LineError {
+    let report = ingest_check_in_rows(store, &access, requests).map_err(|error| {
+        let errors = match error {
+            IngestError::InvalidRows(rows) => rows
+                .into_iter()
+                .map(|row| LineError {
+                    line: line_numbers[row.index],
+                    field: Some(row.field),
+                    message: row.message,
+                })
+                .collect(),
+            IngestError::UnknownReference { index, field, what } => vec![LineError {
                 line: line_numbers[index],
-                field: Some(format!("{reference:?}").to_lowercase() + "_id"),
-                message: "is not registered".to_owned(),
+                field: Some(field.to_owned()),
+                message: format!("no {what} with this id is registered"),
             }],
-        },
-        other => ImportError::Store(other),
+            IngestError::Store(error) => return ImportError::Store(error),
+        };
+        ImportError::InvalidLines { lines, errors }
     })?;
     Ok((lines, report))
 }
 
-type Rows = (Vec<CheckInRequest>, Vec<u64>);
+/// How many distinct lines the errors are on (a line can have several bad fields).
+fn invalid_lines(errors: &[LineError]) -> usize {
+    let mut lines: Vec<u64> = errors.iter().map(|error| error.line).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    lines.len()
+}
+
+/// Rows read, the line number of each, and the lines that could not be read as rows.
+type Rows = (Vec<CheckInRequest>, Vec<u64>, Vec<LineError>);
 
 fn read_csv(path: &Path, progress: &ProgressBar) -> Result<Rows, ImportError> {
     let file = File::open(path).map_err(|error| ImportError::Read(error.to_string()))?;
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(file);
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(file);
     let mut requests = Vec::new();
     let mut line_numbers = Vec::new();
     let mut errors = Vec::new();
     let mut record = csv::StringRecord::new();
-    let headers = reader.headers().map_err(|error| ImportError::Read(error.to_string()))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|error| ImportError::Read(error.to_string()))?
+        .clone();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
@@ -122,19 +149,27 @@ fn read_csv(path: &Path, progress: &ProgressBar) -> Result<Rows, ImportError> {
                         requests.push(request);
                         line_numbers.push(line);
                     }
-                    Err(error) => errors.push(LineError { line, field: None, message: csv_message(&error) }),
+                    Err(error) => errors.push(LineError {
+                        line,
+                        field: None,
+                        message: csv_message(&error),
+                    }),
                 }
             }
             Err(error) => {
                 let line = error.position().map_or(0, csv::Position::line);
-                errors.push(LineError { line, field: None, message: csv_message(&error) });
+                errors.push(LineError {
+                    line,
+                    field: None,
+                    message: csv_message(&error),
+                });
                 if !matches!(error.kind(), csv::ErrorKind::UnequalLengths { .. }) {
                     break;
                 }
             }
         }
     }
-    finish(requests, line_numbers, errors)
+    Ok((requests, line_numbers, errors))
 }
 
 fn csv_message(error: &csv::Error) -> String {
@@ -143,7 +178,9 @@ fn csv_message(error: &csv::Error) -> String {
             Some(index) => format!("column {}: {}", index + 1, err.kind()),
             None => err.kind().to_string(),
         },
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("has {len} fields, the header has {expected_len}")
         }
         _ => error.to_string(),
@@ -158,7 +195,8 @@ fn read_json_lines(path: &Path, progress: &ProgressBar) -> Result<Rows, ImportEr
     let mut bytes_read = 0;
     for (index, line) in BufReader::new(file).lines().enumerate() {
         let line_number = index as u64 + 1;
-        let line = line.map_err(|error| ImportError::Read(format!("line {line_number}: {error}")))?;
+        let line =
+            line.map_err(|error| ImportError::Read(format!("line {line_number}: {error}")))?;
         bytes_read += line.len() as u64 + 1;
         progress.set_position(bytes_read);
         if line.trim().is_empty() {
@@ -176,25 +214,28 @@ fn read_json_lines(path: &Path, progress: &ProgressBar) -> Result<Rows, ImportEr
             }),
         }
     }
-    finish(requests, line_numbers, errors)
-}
-
-fn finish(requests: Vec<CheckInRequest>, line_numbers: Vec<u64>, errors: Vec<LineError>) -> Result<Rows, ImportError> {
-    if errors.is_empty() {
-        Ok((requests, line_numbers))
-    } else {
-        Err(ImportError::InvalidLines { lines: (requests.len() + errors.len()) as u64, errors })
-    }
+    Ok((requests, line_numbers, errors))
 }
 
 /// `healthcode import checkins`: imports a file and prints the outcome.
-pub fn run(config: &Config, path: &Path, format: Option<ImportFormat>, json: bool) -> anyhow::Result<()> {
+pub fn run(
+    config: &Config,
+    path: &Path,
+    format: Option<ImportFormat>,
+    json: bool,
+) -> anyhow::Result<()> {
     let format = format.or_else(|| ImportFormat::from_extension(path)).with_context(|| {
         format!("cannot tell the format of {} from its extension; pass --format csv or --format jsonl", path.display())
     })?;
-    let size = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len();
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len();
     let store = crate::open_store(&config.data_dir)?;
-    let progress = if json { ProgressBar::hidden() } else { ProgressBar::new(size) };
+    let progress = if json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(size)
+    };
     progress.set_style(
         ProgressStyle::with_template("{spinner} {msg:10} [{bar:40}] {bytes}/{total_bytes} ({eta})")
             .expect("the template is valid")
@@ -211,8 +252,9 @@ pub fn run(config: &Config, path: &Path, format: Option<ImportFormat>, json: boo
                     serde_json::json!({"lines": lines, "stored": report.stored, "duplicates": report.duplicates})
                 );
             } else {
+                let noun = if lines == 1 { "check-in" } else { "check-ins" };
                 println!(
-                    "Imported {lines} check-ins: {} stored, {} already present.",
+                    "Imported {lines} {noun}: {} stored, {} already present.",
                     report.stored, report.duplicates
                 );
             }
@@ -224,7 +266,10 @@ pub fn run(config: &Config, path: &Path, format: Option<ImportFormat>, json: boo
                     .iter()
                     .map(|error| serde_json::json!({"line": error.line, "field": error.field, "message": error.message}))
                     .collect();
-                println!("{}", serde_json::json!({"lines": lines, "stored": 0, "errors": errors}));
+                println!(
+                    "{}",
+                    serde_json::json!({"lines": lines, "stored": 0, "errors": errors})
+                );
             } else {
                 for error in errors.iter().take(ERRORS_SHOWN) {
                     match &error.field {
@@ -236,7 +281,10 @@ pub fn run(config: &Config, path: &Path, format: Option<ImportFormat>, json: boo
                     eprintln!("… and {} more invalid lines", errors.len() - ERRORS_SHOWN);
                 }
             }
-            anyhow::bail!("{} of {lines} lines are invalid; nothing was imported", errors.len())
+            anyhow::bail!(
+                "{} of {lines} lines are invalid; nothing was imported",
+                invalid_lines(&errors)
+            )
         }
         Err(other) => Err(other).with_context(|| format!("importing {}", path.display())),
     }

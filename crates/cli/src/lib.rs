@@ -8,7 +8,7 @@ pub mod bench;
 pub mod config;
 pub mod import;
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,7 +25,11 @@ use crate::config::{Config, LogFormat};
 use crate::import::ImportFormat;
 
 #[derive(Debug, Parser)]
-#[command(name = "healthcode", version, about = "An epidemic health-code platform: explained colours, audited data.")]
+#[command(
+    name = "healthcode",
+    version,
+    about = "An epidemic health-code platform: explained colours, audited data."
+)]
 struct Cli {
     /// Configuration file (TOML). `healthcode config print-default` shows every key.
     #[arg(long, global = true, env = "HEALTHCODE_CONFIG", value_name = "FILE")]
@@ -153,12 +157,17 @@ pub fn run() -> anyhow::Result<()> {
             serve(&config)
         }
         Command::Init(output) => init(&config, output.json),
-        Command::Admin(AdminCommand::CreateUser { username, role, password_stdin, output }) => {
-            create_user(&config, &username, role.into(), password_stdin, output.json)
-        }
-        Command::Import(ImportCommand::Checkins { file, format, output }) => {
-            import::run(&config, &file, format, output.json)
-        }
+        Command::Admin(AdminCommand::CreateUser {
+            username,
+            role,
+            password_stdin,
+            output,
+        }) => create_user(&config, &username, role.into(), password_stdin, output.json),
+        Command::Import(ImportCommand::Checkins {
+            file,
+            format,
+            output,
+        }) => import::run(&config, &file, format, output.json),
         Command::Config(ConfigCommand::PrintDefault) => {
             print!("{}", Config::default_toml());
             Ok(())
@@ -170,7 +179,10 @@ pub fn run() -> anyhow::Result<()> {
 fn init_logging(config: &Config) -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log.filter)
         .with_context(|| format!("log.filter {:?} is not a valid filter", config.log.filter))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
     let installed = match config.log.format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
@@ -195,23 +207,34 @@ fn serve(config: &Config) -> anyhow::Result<()> {
             .with_context(|| format!("listening on {}", config.listen))?;
         let address = listener.local_addr()?;
         tracing::info!(%address, data_dir = %config.data_dir.display(), "healthcode is serving");
-        println!("healthcode serving on http://{address} (data in {})", config.data_dir.display());
+        println!(
+            "healthcode serving on http://{address} (data in {})",
+            config.data_dir.display()
+        );
         let shutdown = async {
             // If the signal handler cannot be installed the server runs until killed.
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutting down");
         };
-        healthcode_server::serve(listener, router, shutdown).await.context("serving HTTP")
+        healthcode_server::serve(listener, router, shutdown)
+            .await
+            .context("serving HTTP")
     })
 }
 
 fn init(config: &Config, json: bool) -> anyhow::Result<()> {
-    let existed = config.data_dir.join(SqliteStore::DATABASE_FILE).exists();
+    let existed = config
+        .data_dir
+        .join(healthcode_store::sqlite::DATABASE_FILE_NAME)
+        .exists();
     let store = open_store(&config.data_dir)?;
     store.check_ready().context("checking the new store")?;
     let data_dir = config.data_dir.display().to_string();
     if json {
-        println!("{}", serde_json::json!({ "data_dir": data_dir, "created": !existed }));
+        println!(
+            "{}",
+            serde_json::json!({ "data_dir": data_dir, "created": !existed })
+        );
     } else if existed {
         println!("{data_dir} was already initialised; its database and keys are unchanged.");
     } else {
@@ -230,15 +253,23 @@ fn create_user(
 ) -> anyhow::Result<()> {
     let (password, generated) = if password_stdin {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("reading the password")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password")?;
         (line.trim_end_matches(['\r', '\n']).to_owned(), false)
     } else {
         (generate_password(), true)
     };
     let store = open_store(&config.data_dir)?;
-    let account =
-        healthcode_server::accounts::create_staff_account(&store, &SystemClock, username, &password, role)
-            .context("creating the account")?;
+    let account = healthcode_server::accounts::create_staff_account(
+        &store,
+        &SystemClock,
+        username,
+        &password,
+        role,
+    )
+    .context("creating the account")?;
     let shown_password = generated.then_some(password.as_str());
     if json {
         println!(
@@ -251,7 +282,11 @@ fn create_user(
             })
         );
     } else {
-        println!("Created {} account {}.", account.role.code(), account.username);
+        println!(
+            "Created {} account {}.",
+            account.role.code(),
+            account.username
+        );
         if let Some(password) = shown_password {
             println!("Password (shown once, store it safely): {password}");
         }
@@ -261,5 +296,9 @@ fn create_user(
 
 /// A random 20-character password from letters and digits (about 119 bits).
 pub fn generate_password() -> String {
-    rand::rng().sample_iter(&Alphanumeric).take(20).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(20)
+        .map(char::from)
+        .collect()
 }

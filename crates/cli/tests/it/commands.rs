@@ -1,0 +1,142 @@
+use crate::{healthcode, stderr_of, stdout_of};
+
+#[test]
+fn init_creates_a_data_directory_once_and_reports_it_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let first = healthcode(&data, &["init", "--json"], "");
+    assert!(first.status.success(), "{}", stderr_of(&first));
+    let first: serde_json::Value = serde_json::from_str(&stdout_of(&first)).unwrap();
+    assert_eq!(first["created"], true);
+    let second = healthcode(&data, &["init", "--json"], "");
+    let second: serde_json::Value = serde_json::from_str(&stdout_of(&second)).unwrap();
+    assert_eq!(second["created"], false);
+    assert!(data.join("keys").is_dir());
+}
+
+#[test]
+fn create_user_generates_a_password_or_reads_one_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let generated = healthcode(
+        dir.path(),
+        &[
+            "admin",
+            "create-user",
+            "--username",
+            "admin",
+            "--role",
+            "admin",
+            "--json",
+        ],
+        "",
+    );
+    assert!(generated.status.success(), "{}", stderr_of(&generated));
+    let generated: serde_json::Value = serde_json::from_str(&stdout_of(&generated)).unwrap();
+    assert_eq!(generated["role"], "admin");
+    assert_eq!(generated["password"].as_str().unwrap().len(), 20);
+
+    let given = healthcode(
+        dir.path(),
+        &[
+            "admin",
+            "create-user",
+            "--username",
+            "li.official",
+            "--role",
+            "health_official",
+            "--password-stdin",
+            "--json",
+        ],
+        "a long enough password\n",
+    );
+    assert!(given.status.success(), "{}", stderr_of(&given));
+    let given: serde_json::Value = serde_json::from_str(&stdout_of(&given)).unwrap();
+    assert_eq!(given["role"], "health_official");
+    assert!(
+        given["password"].is_null(),
+        "a password the operator chose is never echoed"
+    );
+}
+
+#[test]
+fn create_user_refuses_a_taken_username_and_a_short_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "admin",
+        "create-user",
+        "--username",
+        "auditor",
+        "--role",
+        "auditor",
+        "--password-stdin",
+    ];
+    assert!(
+        healthcode(dir.path(), &args, "a long enough password\n")
+            .status
+            .success()
+    );
+    let again = healthcode(dir.path(), &args, "another long password\n");
+    assert!(!again.status.success());
+    assert!(
+        stderr_of(&again).contains("already taken"),
+        "{}",
+        stderr_of(&again)
+    );
+    let short = healthcode(
+        dir.path(),
+        &[
+            "admin",
+            "create-user",
+            "--username",
+            "shop",
+            "--role",
+            "venue_operator",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+    assert!(!short.status.success());
+    assert!(
+        stderr_of(&short).contains("at least 12 characters"),
+        "{}",
+        stderr_of(&short)
+    );
+}
+
+#[test]
+fn print_default_lists_every_section_of_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = healthcode(dir.path(), &["config", "print-default"], "");
+    assert!(output.status.success());
+    let printed = stdout_of(&output);
+    for expected in [
+        "data_dir = ",
+        "listen = \"127.0.0.1:8080\"",
+        "[log]",
+        "[server]",
+        "batch_max_events = 10000",
+    ] {
+        assert!(
+            printed.contains(expected),
+            "missing {expected} in\n{printed}"
+        );
+    }
+}
+
+#[test]
+fn a_configuration_file_with_an_unknown_key_stops_the_command_with_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("healthcode.toml");
+    std::fs::write(&file, "[server]\nbatch_max_event = 5\n").unwrap();
+    let output = healthcode(
+        dir.path(),
+        &["--config", file.to_str().unwrap(), "init"],
+        "",
+    );
+    assert!(!output.status.success());
+    assert!(
+        stderr_of(&output).contains("batch_max_event"),
+        "{}",
+        stderr_of(&output)
+    );
+}

@@ -1,0 +1,104 @@
+//! The server's settings: limits and lifetimes an operator may tune.
+//!
+//! Settings are passed explicitly to [`crate::router`]; nothing here reads files or the
+//! environment (that is the CLI's job), and nothing is global.
+
+use serde::{Deserialize, Serialize};
+
+/// Limits and lifetimes of the HTTP API. Every field has a default, so an empty configuration
+/// file is a valid one; unknown keys are refused so that a misspelt key is not silently ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Seconds a request may take before it is answered 503 `timeout`.
+    pub request_timeout_secs: u64,
+    /// Largest request body accepted by every endpoint except the batch check-in endpoint, in bytes.
+    pub body_limit_bytes: usize,
+    /// Largest request body accepted by `POST /v1/check-ins/batch`, in bytes.
+    pub batch_body_limit_bytes: usize,
+    /// Most check-ins accepted in one batch.
+    pub batch_max_events: usize,
+    /// Hours a staff sign-in token stays valid.
+    pub staff_token_ttl_hours: u32,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            request_timeout_secs: 30,
+            body_limit_bytes: 64 * 1024,
+            // A check-in row is about 250 bytes of JSON; 8 MiB leaves room for 10,000 of them
+            // with generous whitespace.
+            batch_body_limit_bytes: 8 * 1024 * 1024,
+            batch_max_events: 10_000,
+            staff_token_ttl_hours: 12,
+        }
+    }
+}
+
+/// Every configuration key with its meaning, in the order of [`ServerConfig`]'s fields, so the
+/// CLI can print each key with its default and what it does.
+pub const SERVER_CONFIG_DOCS: &[(&str, &str)] = &[
+    (
+        "request_timeout_secs",
+        "Seconds a request may take before it is answered 503 `timeout`.",
+    ),
+    (
+        "body_limit_bytes",
+        "Largest request body accepted by every endpoint except the batch check-in endpoint, in bytes.",
+    ),
+    (
+        "batch_body_limit_bytes",
+        "Largest request body accepted by `POST /v1/check-ins/batch`, in bytes.",
+    ),
+    ("batch_max_events", "Most check-ins accepted in one batch."),
+    (
+        "staff_token_ttl_hours",
+        "Hours a staff sign-in token stays valid.",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_configuration_key_has_a_documented_meaning_and_no_documentation_is_stale() {
+        let serialized = serde_json::to_value(ServerConfig::default()).unwrap();
+        let keys: Vec<&str> = serialized
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut documented: Vec<&str> = SERVER_CONFIG_DOCS.iter().map(|(key, _)| *key).collect();
+        let mut sorted_keys = keys.clone();
+        sorted_keys.sort_unstable();
+        documented.sort_unstable();
+        assert_eq!(sorted_keys, documented);
+        assert!(
+            SERVER_CONFIG_DOCS
+                .iter()
+                .all(|(_, meaning)| !meaning.is_empty())
+        );
+    }
+
+    #[test]
+    fn an_empty_configuration_means_the_defaults_and_unknown_keys_are_refused() {
+        let empty: ServerConfig = serde_json::from_str("{}").unwrap();
+        assert_eq!(empty, ServerConfig::default());
+        let misspelt = serde_json::from_str::<ServerConfig>(r#"{"body_limit": 10}"#);
+        assert!(
+            misspelt
+                .unwrap_err()
+                .to_string()
+                .contains("unknown field `body_limit`")
+        );
+    }
+
+    #[test]
+    fn the_default_batch_body_limit_holds_the_default_largest_batch() {
+        let config = ServerConfig::default();
+        assert!(config.batch_body_limit_bytes >= config.batch_max_events * 250);
+    }
+}

@@ -1,0 +1,242 @@
+//! The table of endpoints: for each, its method, path, who may call it and which personal data
+//! it touches.
+//!
+//! This is the only place that says who may do what. The router, the authorization middleware,
+//! the OpenAPI test and the endpoint × role test are all driven by [`Endpoint::ALL`]; a handler
+//! never checks a role itself.
+
+use axum::http::Method;
+use healthcode_core::{AuditAction, Purpose, Role};
+
+/// Every endpoint of the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Endpoint {
+    Health,
+    Ready,
+    Metrics,
+    OpenApi,
+    CreateSession,
+    EnrolResident,
+    ReadOwnProfile,
+    RecordDeclaration,
+    ListOwnDeclarations,
+    ListOwnCheckIns,
+    RegisterVenue,
+    ReadVenue,
+    RecordCheckIn,
+    IngestCheckIns,
+    ReadResident,
+    ReadAuditLog,
+    VerifyAuditChain,
+    CreateStaffAccount,
+}
+
+/// Who may call an endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Allowed {
+    /// Anyone, signed in or not.
+    Public,
+    /// Only callers signed in with one of these roles.
+    Roles(&'static [Role]),
+}
+
+impl Allowed {
+    /// Whether a caller acting in `role` (`None`: not signed in) may call the endpoint.
+    pub fn permits(self, role: Option<Role>) -> bool {
+        match self {
+            Allowed::Public => true,
+            Allowed::Roles(roles) => role.is_some_and(|role| roles.contains(&role)),
+        }
+    }
+}
+
+/// The personal data an endpoint touches: the audited action and the purpose it serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PersonalData {
+    pub action: AuditAction,
+    pub purpose: Purpose,
+}
+
+const fn personal(action: AuditAction, purpose: Purpose) -> Option<PersonalData> {
+    Some(PersonalData { action, purpose })
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 18] = [
+        Endpoint::Health,
+        Endpoint::Ready,
+        Endpoint::Metrics,
+        Endpoint::OpenApi,
+        Endpoint::CreateSession,
+        Endpoint::EnrolResident,
+        Endpoint::ReadOwnProfile,
+        Endpoint::RecordDeclaration,
+        Endpoint::ListOwnDeclarations,
+        Endpoint::ListOwnCheckIns,
+        Endpoint::RegisterVenue,
+        Endpoint::ReadVenue,
+        Endpoint::RecordCheckIn,
+        Endpoint::IngestCheckIns,
+        Endpoint::ReadResident,
+        Endpoint::ReadAuditLog,
+        Endpoint::VerifyAuditChain,
+        Endpoint::CreateStaffAccount,
+    ];
+
+    pub fn method(self) -> Method {
+        match self {
+            Endpoint::CreateSession
+            | Endpoint::EnrolResident
+            | Endpoint::RecordDeclaration
+            | Endpoint::RegisterVenue
+            | Endpoint::RecordCheckIn
+            | Endpoint::IngestCheckIns
+            | Endpoint::CreateStaffAccount => Method::POST,
+            Endpoint::Health
+            | Endpoint::Ready
+            | Endpoint::Metrics
+            | Endpoint::OpenApi
+            | Endpoint::ReadOwnProfile
+            | Endpoint::ListOwnDeclarations
+            | Endpoint::ListOwnCheckIns
+            | Endpoint::ReadVenue
+            | Endpoint::ReadResident
+            | Endpoint::ReadAuditLog
+            | Endpoint::VerifyAuditChain => Method::GET,
+        }
+    }
+
+    /// The path template, in the `{parameter}` syntax shared by axum and OpenAPI.
+    pub fn path(self) -> &'static str {
+        match self {
+            Endpoint::Health => "/healthz",
+            Endpoint::Ready => "/readyz",
+            Endpoint::Metrics => "/metrics",
+            Endpoint::OpenApi => "/openapi.json",
+            Endpoint::CreateSession => "/v1/sessions",
+            Endpoint::EnrolResident => "/v1/residents",
+            Endpoint::ReadOwnProfile => "/v1/me",
+            Endpoint::RecordDeclaration | Endpoint::ListOwnDeclarations => "/v1/me/declarations",
+            Endpoint::ListOwnCheckIns => "/v1/me/check-ins",
+            Endpoint::RegisterVenue => "/v1/venues",
+            Endpoint::ReadVenue => "/v1/venues/{venue_id}",
+            Endpoint::RecordCheckIn => "/v1/check-ins",
+            Endpoint::IngestCheckIns => "/v1/check-ins/batch",
+            Endpoint::ReadResident => "/v1/residents/{person_id}",
+            Endpoint::ReadAuditLog => "/v1/audit",
+            Endpoint::VerifyAuditChain => "/v1/audit/verify",
+            Endpoint::CreateStaffAccount => "/v1/staff",
+        }
+    }
+
+    pub fn allowed(self) -> Allowed {
+        use Role::*;
+        match self {
+            // Enrolment is public: a resident has no token before enrolling. A venue's poster
+            // is public by nature.
+            Endpoint::Health
+            | Endpoint::Ready
+            | Endpoint::Metrics
+            | Endpoint::OpenApi
+            | Endpoint::CreateSession
+            | Endpoint::EnrolResident
+            | Endpoint::ReadVenue => Allowed::Public,
+            Endpoint::ReadOwnProfile
+            | Endpoint::RecordDeclaration
+            | Endpoint::ListOwnDeclarations
+            | Endpoint::ListOwnCheckIns => Allowed::Roles(&[Resident]),
+            Endpoint::RegisterVenue => Allowed::Roles(&[VenueOperator, Admin]),
+            Endpoint::RecordCheckIn => Allowed::Roles(&[Resident, VenueOperator, CheckpointWorker]),
+            Endpoint::IngestCheckIns => Allowed::Roles(&[VenueOperator, CheckpointWorker]),
+            Endpoint::ReadResident => Allowed::Roles(&[HealthOfficial]),
+            Endpoint::ReadAuditLog | Endpoint::VerifyAuditChain => Allowed::Roles(&[Auditor]),
+            Endpoint::CreateStaffAccount => Allowed::Roles(&[Admin]),
+        }
+    }
+
+    /// The personal data the endpoint touches, if any. A refused attempt at such an endpoint is
+    /// recorded in the audit log as denied.
+    pub fn personal_data(self) -> Option<PersonalData> {
+        match self {
+            Endpoint::EnrolResident => personal(AuditAction::EnrolPerson, Purpose::Enrolment),
+            Endpoint::ReadOwnProfile => personal(AuditAction::ReadPerson, Purpose::SelfService),
+            Endpoint::RecordDeclaration => {
+                personal(AuditAction::RecordDeclaration, Purpose::HealthDeclaration)
+            }
+            Endpoint::ListOwnDeclarations => {
+                personal(AuditAction::ReadDeclarations, Purpose::SelfService)
+            }
+            Endpoint::ListOwnCheckIns => personal(AuditAction::ReadCheckIns, Purpose::SelfService),
+            Endpoint::RecordCheckIn => personal(AuditAction::RecordCheckIn, Purpose::VisitLogging),
+            Endpoint::IngestCheckIns => personal(AuditAction::IngestCheckIns, Purpose::BulkImport),
+            // The purpose of a health official's read is named by the caller; this is the one
+            // the endpoint accepts.
+            Endpoint::ReadResident => personal(AuditAction::ReadPerson, Purpose::CaseInvestigation),
+            Endpoint::ReadAuditLog | Endpoint::VerifyAuditChain => {
+                personal(AuditAction::ReadAuditLog, Purpose::AuditReview)
+            }
+            Endpoint::Health
+            | Endpoint::Ready
+            | Endpoint::Metrics
+            | Endpoint::OpenApi
+            | Endpoint::CreateSession
+            | Endpoint::RegisterVenue
+            | Endpoint::ReadVenue
+            | Endpoint::CreateStaffAccount => None,
+        }
+    }
+
+    /// The purpose under which the endpoint touches personal data.
+    ///
+    /// # Panics
+    ///
+    /// For an endpoint that touches no personal data: a handler asking for one is a bug.
+    pub fn purpose(self) -> Purpose {
+        self.personal_data()
+            .map(|data| data.purpose)
+            .expect("the endpoint touches personal data")
+    }
+
+    /// Whether the endpoint takes large bodies (and so gets the batch body limit).
+    pub fn takes_batches(self) -> bool {
+        self == Endpoint::IngestCheckIns
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_two_endpoints_share_a_method_and_path() {
+        let mut seen = std::collections::HashSet::new();
+        for endpoint in Endpoint::ALL {
+            assert!(
+                seen.insert((endpoint.method(), endpoint.path())),
+                "{endpoint:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_endpoint_that_needs_a_role_names_at_least_one() {
+        for endpoint in Endpoint::ALL {
+            if let Allowed::Roles(roles) = endpoint.allowed() {
+                assert!(!roles.is_empty(), "{endpoint:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn endpoints_restricted_to_roles_that_touch_personal_data_are_audited_when_refused() {
+        for endpoint in [
+            Endpoint::ReadResident,
+            Endpoint::ReadOwnProfile,
+            Endpoint::IngestCheckIns,
+        ] {
+            assert!(endpoint.personal_data().is_some(), "{endpoint:?}");
+        }
+        assert!(!Allowed::Roles(&[Role::Auditor]).permits(None));
+        assert!(Allowed::Public.permits(None));
+    }
+}
