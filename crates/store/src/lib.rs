@@ -28,6 +28,9 @@ pub use sqlite::SqliteStore;
 ///
 /// Calls are synchronous: the SQLite backend is in-process, and the server runs store calls on
 /// its blocking thread pool.
+///
+/// Times are kept to the millisecond; finer parts are dropped. What every implementation must do
+/// is pinned down by the [`conformance`] suite.
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Checks that the store can serve requests (the database answers a query).
     fn check_ready(&self) -> Result<(), StoreError>;
@@ -164,7 +167,9 @@ pub struct AuditQuery {
     pub subject: Option<PersonId>,
     pub purpose: Option<Purpose>,
     pub action: Option<AuditAction>,
+    /// Only records at or after this time.
     pub since: Option<Timestamp>,
+    /// Only records before this time.
     pub until: Option<Timestamp>,
     /// Only records with a sequence number above this one (for paging).
     pub after_sequence: Option<u64>,

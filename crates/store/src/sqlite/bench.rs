@@ -1,0 +1,282 @@
+//! The bulk-ingest benchmark: how fast [`SqliteStore::ingest_check_ins`] stores check-ins, and
+//! how that compares with a raw rusqlite peer inserting the same rows into the same schema.
+//!
+//! [`run_ingest_benchmark`] is the whole measurement in one call (the `ingest_benchmark` example
+//! runs it); `healthcode bench ingest` builds its own workload and uses [`raw_insert_check_ins`]
+//! as its peer. The pieces are public so that other measurements can reuse them:
+//!
+//! 1. [`Population::generate`] picks deterministic person and venue ids from a seed;
+//! 2. [`seed_population`] stores them (synthetic residents, sealed like real ones, with one audit
+//!    record for the lot) so that check-ins pass their foreign-key checks;
+//! 3. [`synthetic_check_ins`] draws check-ins over the population;
+//! 4. [`raw_insert_check_ins`] is the peer: a fresh connection with the store's settings, one
+//!    transaction, one prepared `INSERT OR IGNORE` — no audit, no error mapping.
+//!
+//! Everything here is synthetic: no real person's data is ever generated or read.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use healthcode_core::{
+    Access, Actor, AuditAction, CheckIn, CheckInSource, EventId, GeoPoint, OpeningHours, PersonId,
+    Purpose, RegionCode, ResidentId, Timestamp, Venue, VenueId, VenueKind,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rusqlite::{TransactionBehavior, params};
+
+use super::{
+    Audited, INSERT_CHECK_IN, SEALED_NAME, SEALED_PHONE, SEALED_RESIDENT_ID, SqliteStore,
+    WRITER_CACHE_KIB, insert_check_in, millis, open_connection,
+};
+use crate::{Store, StoreError};
+
+/// Ids of the synthetic persons and venues that benchmark check-ins refer to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Population {
+    pub persons: Vec<PersonId>,
+    pub venues: Vec<VenueId>,
+}
+
+impl Population {
+    /// The same `seed` gives the same ids, so two stores can hold identical populations.
+    pub fn generate(persons: usize, venues: usize, seed: u64) -> Population {
+        let mut rng = StdRng::seed_from_u64(seed);
+        Population {
+            persons: (0..persons)
+                .map(|_| PersonId::from_uuid(random_uuid(&mut rng)))
+                .collect(),
+            venues: (0..venues)
+                .map(|_| VenueId::from_uuid(random_uuid(&mut rng)))
+                .collect(),
+        }
+    }
+}
+
+fn random_uuid(rng: &mut StdRng) -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(rng.random()).into_uuid()
+}
+
+/// A synthetic, valid resident ID number for the `index`-th benchmark person: Hangzhou's
+/// Shangcheng district, a birth date from 1950 on, a sequence number.
+fn synthetic_resident_id(index: usize) -> ResidentId {
+    let birth_date = jiff::civil::date(1950, 1, 1)
+        .checked_add(jiff::Span::new().days((index / 1000) as i64))
+        .expect("benchmark populations stay within jiff's range");
+    let first_seventeen = format!("330102{}{:03}", birth_date.strftime("%Y%m%d"), index % 1000);
+    ResidentId::with_check_character(&first_seventeen).expect("synthetic resident IDs are valid")
+}
+
+/// Stores the population: every person enrolled with a synthetic resident ID, name and phone
+/// (sealed and hashed like real ones) in one transaction with one audit record for the lot, and
+/// every venue registered. Meant for an empty store; ids already present are an error.
+pub fn seed_population(
+    store: &SqliteStore,
+    access: &Access,
+    population: &Population,
+) -> Result<(), StoreError> {
+    let count = population.persons.len() as u64;
+    store.audited(access, AuditAction::EnrolPerson, |transaction| {
+        let mut statement = transaction.prepare_cached(
+            "INSERT INTO persons (id, resident_id_hash, resident_id_sealed, name_sealed, \
+             phone_sealed, enrolled_at, enrolment_event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for (index, person) in population.persons.iter().enumerate() {
+            let owner = person.as_bytes();
+            let resident_id = synthetic_resident_id(index);
+            let name = format!("Bench Resident {index}");
+            let phone = format!("139{:08}", index % 100_000_000);
+            statement.execute(params![
+                owner,
+                store.keys.resident_id_hash(&resident_id),
+                store
+                    .keys
+                    .seal(SEALED_RESIDENT_ID, owner, resident_id.as_str().as_bytes()),
+                store.keys.seal(SEALED_NAME, owner, name.as_bytes()),
+                store.keys.seal(SEALED_PHONE, owner, phone.as_bytes()),
+                millis(access.at),
+                owner,
+            ])?;
+        }
+        Ok(Audited::success((), None, count))
+    })?;
+    for (index, venue) in population.venues.iter().enumerate() {
+        store.register_venue(&Venue {
+            id: *venue,
+            name: format!("Bench Venue {index}"),
+            kind: VenueKind::ALL[index % VenueKind::ALL.len()],
+            district: RegionCode::parse("330102").expect("a valid region code"),
+            location: GeoPoint::new(30.25, 120.17).expect("a valid point"),
+            opening_hours: OpeningHours::always(),
+            registered_at: access.at,
+        })?;
+    }
+    Ok(())
+}
+
+/// `count` check-ins of random persons at random venues over a fortnight from `start`, a fifth
+/// of them without a time of leaving. Event ids are random and distinct.
+pub fn synthetic_check_ins(
+    population: &Population,
+    count: usize,
+    start: Timestamp,
+    seed: u64,
+) -> Vec<CheckIn> {
+    assert!(
+        !population.persons.is_empty() && !population.venues.is_empty(),
+        "check-ins need at least one person and one venue"
+    );
+    let mut rng = StdRng::seed_from_u64(seed);
+    let start = start.as_second();
+    (0..count)
+        .map(|_| {
+            let entered = Timestamp::from_second(start + rng.random_range(0..14 * 86_400))
+                .expect("within range");
+            let left = rng.random_bool(0.8).then(|| {
+                Timestamp::from_second(entered.as_second() + rng.random_range(60..4 * 3_600))
+                    .expect("within range")
+            });
+            CheckIn::new(
+                EventId::from_uuid(random_uuid(&mut rng)).expect("a v4 UUID is not nil"),
+                population.venues[rng.random_range(0..population.venues.len())],
+                population.persons[rng.random_range(0..population.persons.len())],
+                entered,
+                left,
+                CheckInSource::ALL[rng.random_range(0..CheckInSource::ALL.len())],
+            )
+            .expect("left is after entered")
+        })
+        .collect()
+}
+
+/// The raw peer: opens a fresh connection to `database_path` (with the store's settings,
+/// foreign keys on), inserts `rows` with one prepared `INSERT OR IGNORE` in one transaction, and
+/// returns how many were stored. The schema must exist (open a [`SqliteStore`] on the directory
+/// first).
+pub fn raw_insert_check_ins(database_path: &Path, rows: &[CheckIn]) -> Result<u64, StoreError> {
+    let mut connection = open_connection(database_path, WRITER_CACHE_KIB)?;
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut stored = 0u64;
+    {
+        let mut statement = transaction.prepare_cached(INSERT_CHECK_IN)?;
+        for row in rows {
+            stored += insert_check_in(&mut statement, row)? as u64;
+        }
+    }
+    transaction.commit()?;
+    Ok(stored)
+}
+
+/// What to measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IngestBenchmark {
+    pub persons: usize,
+    pub venues: usize,
+    pub check_ins: usize,
+    pub batch_size: usize,
+    pub seed: u64,
+}
+
+impl Default for IngestBenchmark {
+    /// The issue's setting (batches of 10,000) at the size `healthcode bench ingest` uses by
+    /// default. Rates fall as the tables grow: the event-id index takes inserts in random order,
+    /// so each batch touches more pages of it; measure at the size you care about.
+    fn default() -> IngestBenchmark {
+        IngestBenchmark {
+            persons: 20_000,
+            venues: 2_000,
+            check_ins: 500_000,
+            batch_size: 10_000,
+            seed: 2020,
+        }
+    }
+}
+
+/// Timings of the store and the raw peer on the same rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IngestBenchmarkReport {
+    pub check_ins: u64,
+    pub store_elapsed: Duration,
+    pub raw_elapsed: Duration,
+}
+
+impl IngestBenchmarkReport {
+    pub fn store_rows_per_second(&self) -> f64 {
+        self.check_ins as f64 / self.store_elapsed.as_secs_f64()
+    }
+
+    pub fn raw_rows_per_second(&self) -> f64 {
+        self.check_ins as f64 / self.raw_elapsed.as_secs_f64()
+    }
+
+    /// The store's rate as a fraction of the raw peer's (1.0 = as fast).
+    pub fn store_to_raw_ratio(&self) -> f64 {
+        self.store_rows_per_second() / self.raw_rows_per_second()
+    }
+}
+
+/// Why a benchmark run is not valid.
+#[derive(Debug, thiserror::Error)]
+#[error("the {who} stored {stored} of {expected} check-ins; the run is not comparable")]
+struct IncompleteRun {
+    who: &'static str,
+    stored: u64,
+    expected: u64,
+}
+
+/// Builds two identical stores under `work_dir` (`store/` and `raw/`, which must not hold
+/// stores already), then times ingesting the same synthetic check-ins, batch by batch, through
+/// [`SqliteStore::ingest_check_ins`] in one and [`raw_insert_check_ins`] in the other. Only the
+/// inserts are timed, not the set-up.
+pub fn run_ingest_benchmark(
+    work_dir: &Path,
+    config: &IngestBenchmark,
+) -> Result<IngestBenchmarkReport, StoreError> {
+    let start: Timestamp = "2026-02-01T00:00:00Z".parse().expect("a valid timestamp");
+    let access = Access::new(Actor::LocalOperator, Purpose::BulkImport, start);
+    let population = Population::generate(config.persons, config.venues, config.seed);
+    let check_ins = synthetic_check_ins(&population, config.check_ins, start, config.seed);
+    let expected = check_ins.len() as u64;
+    let batch_size = config.batch_size.max(1);
+
+    let store = SqliteStore::open(&work_dir.join("store"))?;
+    seed_population(&store, &access, &population)?;
+    let timer = Instant::now();
+    let mut stored = 0;
+    for batch in check_ins.chunks(batch_size) {
+        stored += store.ingest_check_ins(&access, batch)?.stored;
+    }
+    let store_elapsed = timer.elapsed();
+    drop(store);
+    if stored != expected {
+        return Err(StoreError::Backend(Box::new(IncompleteRun {
+            who: "store",
+            stored,
+            expected,
+        })));
+    }
+
+    let peer_store = SqliteStore::open(&work_dir.join("raw"))?;
+    seed_population(&peer_store, &access, &population)?;
+    let database_path = peer_store.database_path().to_owned();
+    drop(peer_store);
+    let timer = Instant::now();
+    let mut stored = 0;
+    for batch in check_ins.chunks(batch_size) {
+        stored += raw_insert_check_ins(&database_path, batch)?;
+    }
+    let raw_elapsed = timer.elapsed();
+    if stored != expected {
+        return Err(StoreError::Backend(Box::new(IncompleteRun {
+            who: "raw peer",
+            stored,
+            expected,
+        })));
+    }
+
+    Ok(IngestBenchmarkReport {
+        check_ins: expected,
+        store_elapsed,
+        raw_elapsed,
+    })
+}

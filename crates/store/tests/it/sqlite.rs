@@ -1,0 +1,567 @@
+//! What the SQLite backend must do beyond the conformance suite: keep data across reopening,
+//! keep personal data out of its files, keep its keys private, notice tampering, refuse a schema
+//! it does not know, and provide a fair benchmark peer. These tests may read the files and poke
+//! SQL directly, since they are about the SQLite files themselves.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use healthcode_core::{
+    Access, Actor, AuditAction, CheckIn, CheckInSource, Declaration, EventId, GeoPoint,
+    OpeningHours, Person, PersonId, PersonName, PhoneNumber, Purpose, RegionCode, ResidentId, Role,
+    StaffAccount, StaffId, Symptom, Temperature, Timestamp, Username, Venue, VenueId, VenueKind,
+};
+use healthcode_store::sqlite::bench::{self, IngestBenchmark, Population};
+use healthcode_store::sqlite::{DATABASE_FILE_NAME, SCHEMA_VERSION};
+use healthcode_store::{
+    AuditChainReport, AuditQuery, Enrolment, KeyError, SqliteStore, Store, StoreError, TokenGrant,
+    TokenHash,
+};
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn new_event_id() -> EventId {
+    EventId::from_uuid(uuid::Uuid::new_v4()).unwrap()
+}
+
+fn operator() -> Access {
+    Access::new(
+        Actor::LocalOperator,
+        Purpose::CaseInvestigation,
+        at("2026-02-12T10:00:00Z"),
+    )
+}
+
+/// Synthetic residents whose details must never appear in the database files.
+fn residents() -> Vec<Person> {
+    [
+        ("330106199001011256", "张三明", "13800138000"),
+        ("11010519491231002X", "欧阳春华", "+85291234567"),
+        ("33010619900101123X", "Ann Example", "13912345678"),
+    ]
+    .into_iter()
+    .map(|(resident_id, name, phone)| Person {
+        id: PersonId::from_uuid(uuid::Uuid::new_v4()),
+        resident_id: ResidentId::parse(resident_id).unwrap(),
+        name: PersonName::parse(name).unwrap(),
+        phone: PhoneNumber::parse(phone).unwrap(),
+        enrolled_at: at("2026-02-01T08:00:00Z"),
+    })
+    .collect()
+}
+
+fn enrol(store: &SqliteStore, person: &Person, token: u8) {
+    store
+        .enrol(
+            &Access::new(
+                Actor::Public,
+                Purpose::Enrolment,
+                at("2026-02-01T08:00:00Z"),
+            ),
+            &Enrolment {
+                event_id: new_event_id(),
+                person: person.clone(),
+                device_token: TokenHash([token; 32]),
+            },
+        )
+        .unwrap();
+}
+
+fn noodle_shop() -> Venue {
+    Venue {
+        id: VenueId::from_uuid(uuid::Uuid::new_v4()),
+        name: "温州面馆 Noodle Shop".to_owned(),
+        kind: VenueKind::Restaurant,
+        district: RegionCode::parse("330302").unwrap(),
+        location: GeoPoint::new(28.0, 120.65).unwrap(),
+        opening_hours: OpeningHours::parse("Mo-Su 10:00-22:00").unwrap(),
+        registered_at: at("2026-01-10T00:00:00Z"),
+    }
+}
+
+fn data_dir(temporary: &tempfile::TempDir) -> PathBuf {
+    temporary.path().join("data")
+}
+
+fn mode_of(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn raw_connection(data_dir: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(data_dir.join(DATABASE_FILE_NAME)).unwrap()
+}
+
+/// A store with a few accesses in its audit log, closed again.
+fn closed_store_with_audit_records() -> (tempfile::TempDir, Vec<Person>) {
+    let temporary = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&data_dir(&temporary)).unwrap();
+    let people = residents();
+    for (index, person) in people.iter().enumerate() {
+        enrol(&store, person, index as u8);
+        store.person(&operator(), person.id).unwrap();
+    }
+    drop(store);
+    (temporary, people)
+}
+
+#[test]
+fn reopening_a_data_dir_keeps_everything() {
+    let temporary = tempfile::tempdir().unwrap();
+    let people = residents();
+    let shop = noodle_shop();
+    let visit = CheckIn::new(
+        new_event_id(),
+        shop.id,
+        people[0].id,
+        at("2026-02-10T09:00:00Z"),
+        Some(at("2026-02-10T09:40:00Z")),
+        CheckInSource::VenueScansPerson,
+    )
+    .unwrap();
+    let declaration = Declaration::new(
+        new_event_id(),
+        people[0].id,
+        at("2026-02-10T07:00:00Z"),
+        BTreeSet::from([Symptom::Fever]),
+        Some(Temperature::from_celsius(37.9).unwrap()),
+        Vec::new(),
+    )
+    .unwrap();
+    let account = StaffAccount {
+        id: StaffId::from_uuid(uuid::Uuid::new_v4()),
+        username: Username::parse("official.chen").unwrap(),
+        role: Role::HealthOfficial,
+        password_hash: "$argon2id$hash".to_owned(),
+        created_at: at("2026-01-01T00:00:00Z"),
+    };
+    let staff_token = TokenHash([0xcc; 32]);
+    {
+        let store = SqliteStore::open(&data_dir(&temporary)).unwrap();
+        for (index, person) in people.iter().enumerate() {
+            enrol(&store, person, index as u8);
+        }
+        store.register_venue(&shop).unwrap();
+        store.record_check_in(&operator(), &visit).unwrap();
+        store.record_declaration(&operator(), &declaration).unwrap();
+        store.create_staff_account(&account).unwrap();
+        store
+            .grant_token(&TokenGrant {
+                hash: staff_token,
+                holder: Actor::Staff {
+                    id: account.id,
+                    role: account.role,
+                },
+                issued_at: at("2026-02-10T00:00:00Z"),
+                expires_at: Some(at("2026-02-11T00:00:00Z")),
+            })
+            .unwrap();
+    }
+
+    let store = SqliteStore::open(&data_dir(&temporary)).unwrap();
+    for person in &people {
+        assert_eq!(&store.person(&operator(), person.id).unwrap(), person);
+        assert_eq!(
+            store.find_person(&operator(), &person.resident_id).unwrap(),
+            Some(person.id)
+        );
+    }
+    assert_eq!(store.venue(shop.id).unwrap(), Some(shop));
+    assert_eq!(
+        store.check_ins_of(&operator(), people[0].id).unwrap(),
+        vec![visit]
+    );
+    assert_eq!(
+        store.declarations_of(&operator(), people[0].id).unwrap(),
+        vec![declaration]
+    );
+    assert_eq!(
+        store.staff_account(&account.username).unwrap(),
+        Some(account.clone())
+    );
+    let noon = at("2026-02-10T12:00:00Z");
+    assert_eq!(
+        store.token_holder(&staff_token, noon).unwrap(),
+        Some(Actor::Staff {
+            id: account.id,
+            role: account.role
+        })
+    );
+    assert_eq!(
+        store.token_holder(&TokenHash([0; 32]), noon).unwrap(),
+        Some(Actor::Resident(people[0].id))
+    );
+    // 3 enrolments, 2 writes, then 3 + 3 look-ups and 2 reads after reopening: the chain goes on.
+    assert_eq!(
+        store.verify_audit_chain().unwrap(),
+        AuditChainReport {
+            records: 13,
+            first_break: None
+        }
+    );
+}
+
+/// Every occurrence of `needle` in the file at `path`, if it exists.
+fn occurrences(path: &Path, needle: &[u8]) -> usize {
+    let Ok(haystack) = fs::read(path) else {
+        return 0;
+    };
+    haystack
+        .windows(needle.len())
+        .filter(|window| *window == needle)
+        .count()
+}
+
+fn database_files(data_dir: &Path) -> Vec<PathBuf> {
+    ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| data_dir.join(format!("{DATABASE_FILE_NAME}{suffix}")))
+        .collect()
+}
+
+fn assert_no_personal_data_in(data_dir: &Path, people: &[Person]) {
+    for path in database_files(data_dir) {
+        for person in people {
+            let secrets = [
+                person.resident_id.as_str(),
+                person.name.as_str(),
+                person.phone.as_str(),
+            ];
+            for secret in secrets {
+                assert_eq!(
+                    occurrences(&path, secret.as_bytes()),
+                    0,
+                    "{} holds a resident's personal data in plaintext",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_database_files_hold_no_resident_id_name_or_phone_in_plaintext() {
+    let temporary = tempfile::tempdir().unwrap();
+    let data_dir = data_dir(&temporary);
+    let people = residents();
+    let store = SqliteStore::open(&data_dir).unwrap();
+    for (index, person) in people.iter().enumerate() {
+        enrol(&store, person, index as u8);
+        store.person(&operator(), person.id).unwrap();
+        store.find_person(&operator(), &person.resident_id).unwrap();
+    }
+    let shop = noodle_shop();
+    store.register_venue(&shop).unwrap();
+
+    // While the store is open the writes sit in the write-ahead log.
+    let wal = data_dir.join(format!("{DATABASE_FILE_NAME}-wal"));
+    assert!(
+        occurrences(&wal, shop.name.as_bytes()) > 0,
+        "the search should find plaintext that is stored (the venue's name) in the WAL"
+    );
+    assert_no_personal_data_in(&data_dir, &people);
+
+    // Closing checkpoints the log into the main file.
+    drop(store);
+    let main_file = data_dir.join(DATABASE_FILE_NAME);
+    assert!(occurrences(&main_file, shop.name.as_bytes()) > 0);
+    assert_no_personal_data_in(&data_dir, &people);
+}
+
+#[test]
+fn the_data_directory_database_and_keys_are_private_to_their_owner() {
+    let temporary = tempfile::tempdir().unwrap();
+    let data_dir = data_dir(&temporary);
+    let store = SqliteStore::open(&data_dir).unwrap();
+    enrol(&store, &residents()[0], 1);
+    assert_eq!(mode_of(&data_dir), 0o700);
+    assert_eq!(mode_of(&data_dir.join("keys")), 0o700);
+    let key_files: Vec<PathBuf> = fs::read_dir(data_dir.join("keys"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(key_files.len(), 2, "{key_files:?}");
+    for key_file in &key_files {
+        assert_eq!(mode_of(key_file), 0o600, "{}", key_file.display());
+        assert_eq!(fs::metadata(key_file).unwrap().len(), 32);
+    }
+    for database_file in database_files(&data_dir) {
+        assert_eq!(
+            mode_of(&database_file),
+            0o600,
+            "{}",
+            database_file.display()
+        );
+    }
+}
+
+#[test]
+fn a_key_file_readable_by_others_is_refused_with_a_chmod_hint() {
+    let (temporary, _) = closed_store_with_audit_records();
+    let key_file = fs::read_dir(data_dir(&temporary).join("keys"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    fs::set_permissions(&key_file, fs::Permissions::from_mode(0o640)).unwrap();
+    let error = SqliteStore::open(&data_dir(&temporary)).unwrap_err();
+    assert!(
+        matches!(error, StoreError::Keys(KeyError::KeyFileNotPrivate { ref path, mode: 0o640 }) if *path == key_file),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("chmod 600 {}", key_file.display())),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_key_directory_open_to_others_is_refused_with_a_chmod_hint() {
+    let (temporary, _) = closed_store_with_audit_records();
+    let key_dir = data_dir(&temporary).join("keys");
+    fs::set_permissions(&key_dir, fs::Permissions::from_mode(0o755)).unwrap();
+    let error = SqliteStore::open(&data_dir(&temporary)).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("chmod 700 {}", key_dir.display())),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_key_file_of_the_wrong_length_is_refused() {
+    let (temporary, _) = closed_store_with_audit_records();
+    let key_file = fs::read_dir(data_dir(&temporary).join("keys"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    fs::write(&key_file, [7u8; 31]).unwrap();
+    let error = SqliteStore::open(&data_dir(&temporary)).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::Keys(KeyError::WrongKeyLength { found: 31, .. })
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_tampered_audit_row_is_detected() {
+    let (temporary, _) = closed_store_with_audit_records();
+    let changed = raw_connection(&data_dir(&temporary))
+        .execute(
+            "UPDATE audit_log SET purpose = 'self_service' WHERE sequence = 4",
+            [],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    let store = SqliteStore::open(&data_dir(&temporary)).unwrap();
+    assert_eq!(
+        store.verify_audit_chain().unwrap(),
+        AuditChainReport {
+            records: 6,
+            first_break: Some(4)
+        }
+    );
+}
+
+#[test]
+fn a_deleted_audit_row_is_detected() {
+    let (temporary, _) = closed_store_with_audit_records();
+    raw_connection(&data_dir(&temporary))
+        .execute("DELETE FROM audit_log WHERE sequence = 2", [])
+        .unwrap();
+    let store = SqliteStore::open(&data_dir(&temporary)).unwrap();
+    assert_eq!(
+        store.verify_audit_chain().unwrap(),
+        AuditChainReport {
+            records: 5,
+            first_break: Some(3)
+        }
+    );
+}
+
+#[test]
+fn a_rewritten_audit_row_with_a_recomputed_hash_breaks_the_next_link() {
+    let (temporary, people) = closed_store_with_audit_records();
+    let store = SqliteStore::open(&data_dir(&temporary)).unwrap();
+    let mut records = store
+        .audit_log(&operator(), &AuditQuery::default())
+        .unwrap();
+    drop(store);
+    // Someone who knows the chain rewrites record 2 to hide whose data was read, and fixes its
+    // own hash; the link from record 3 still gives it away.
+    let forged = &mut records[1];
+    forged.subject = Some(people[2].id);
+    let previous = records[0].hash;
+    let hash = healthcode_store::audit_chain::chain_hash(&previous, &records[1]);
+    raw_connection(&data_dir(&temporary))
+        .execute(
+            "UPDATE audit_log SET subject = ?1, hash = ?2 WHERE sequence = 2",
+            rusqlite::params![people[2].id.as_bytes(), hash],
+        )
+        .unwrap();
+    let store = SqliteStore::open(&data_dir(&temporary)).unwrap();
+    assert_eq!(store.verify_audit_chain().unwrap().first_break, Some(3));
+}
+
+#[test]
+fn a_sealed_field_moved_to_another_row_does_not_open() {
+    let (temporary, people) = closed_store_with_audit_records();
+    let connection = raw_connection(&data_dir(&temporary));
+    let name_of_first: Vec<u8> = connection
+        .query_row(
+            "SELECT name_sealed FROM persons WHERE id = ?1",
+            [people[0].id.as_bytes()],
+            |row| row.get(0),
+        )
+        .unwrap();
+    connection
+        .execute(
+            "UPDATE persons SET name_sealed = ?1 WHERE id = ?2",
+            rusqlite::params![name_of_first, people[1].id.as_bytes()],
+        )
+        .unwrap();
+    drop(connection);
+    let store = SqliteStore::open(&data_dir(&temporary)).unwrap();
+    let error = store.person(&operator(), people[1].id).unwrap_err();
+    assert!(
+        matches!(error, StoreError::Keys(KeyError::SealedFieldDoesNotOpen { ref field }) if field == "persons.name"),
+        "{error:?}"
+    );
+    assert_eq!(store.person(&operator(), people[0].id).unwrap(), people[0]);
+}
+
+#[test]
+fn the_schema_is_migrated_on_open_and_the_journal_is_a_write_ahead_log() {
+    let temporary = tempfile::tempdir().unwrap();
+    drop(SqliteStore::open(&data_dir(&temporary)).unwrap());
+    // Opening an up-to-date database again migrates nothing and succeeds.
+    let store = SqliteStore::open(&data_dir(&temporary)).unwrap();
+    store.check_ready().unwrap();
+    let connection = raw_connection(&data_dir(&temporary));
+    let version: u32 = connection
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    let journal_mode: String = connection
+        .pragma_query_value(None, "journal_mode", |row| row.get(0))
+        .unwrap();
+    assert_eq!(journal_mode, "wal");
+}
+
+#[test]
+fn a_database_newer_than_the_code_is_refused() {
+    let temporary = tempfile::tempdir().unwrap();
+    drop(SqliteStore::open(&data_dir(&temporary)).unwrap());
+    raw_connection(&data_dir(&temporary))
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    let error = SqliteStore::open(&data_dir(&temporary)).unwrap_err();
+    assert!(matches!(error, StoreError::Backend(_)), "{error:?}");
+    assert!(
+        error.to_string().contains(&format!(
+            "schema version {}, newer than this healthcode",
+            SCHEMA_VERSION + 1
+        )),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_conformance_suite_runs_every_behaviour_it_defines() {
+    let source = include_str!("../../src/conformance.rs");
+    let (macro_text, behaviours_text) = source
+        .split_once("// Behaviours.")
+        .expect("conformance.rs marks where its behaviours start");
+    let defined: Vec<&str> = behaviours_text
+        .lines()
+        .filter_map(|line| line.strip_prefix("pub fn "))
+        .map(|rest| rest.split('(').next().unwrap())
+        .collect();
+    assert!(defined.len() > 30, "{defined:?}");
+    for behaviour in defined {
+        assert!(
+            macro_text.contains(&format!("            {behaviour},\n")),
+            "conformance_suite! does not run {behaviour}"
+        );
+    }
+}
+
+#[test]
+fn the_raw_peer_stores_exactly_what_the_store_stores() {
+    let temporary = tempfile::tempdir().unwrap();
+    let access = Access::new(
+        Actor::LocalOperator,
+        Purpose::BulkImport,
+        at("2026-02-01T00:00:00Z"),
+    );
+    let population = Population::generate(20, 3, 7);
+    let check_ins = bench::synthetic_check_ins(&population, 500, at("2026-02-01T00:00:00Z"), 7);
+
+    let store = SqliteStore::open(&temporary.path().join("store")).unwrap();
+    bench::seed_population(&store, &access, &population).unwrap();
+    store.ingest_check_ins(&access, &check_ins).unwrap();
+
+    let peer = SqliteStore::open(&temporary.path().join("raw")).unwrap();
+    bench::seed_population(&peer, &access, &population).unwrap();
+    assert_eq!(
+        bench::raw_insert_check_ins(peer.database_path(), &check_ins).unwrap(),
+        500
+    );
+    assert_eq!(
+        bench::raw_insert_check_ins(peer.database_path(), &check_ins[..10]).unwrap(),
+        0
+    );
+
+    let mut total = 0;
+    for person in &population.persons {
+        let stored = store.check_ins_of(&access, *person).unwrap();
+        assert_eq!(peer.check_ins_of(&access, *person).unwrap(), stored);
+        total += stored.len();
+    }
+    assert_eq!(total, 500);
+    // Seeded residents are enrolled like real ones, with one audit record for the population.
+    let enrolments = store
+        .audit_log(
+            &access,
+            &AuditQuery {
+                action: Some(AuditAction::EnrolPerson),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(enrolments.len(), 1);
+    assert_eq!(enrolments[0].records, 20);
+    let first = store.person(&access, population.persons[0]).unwrap();
+    assert_eq!(
+        store.find_person(&access, &first.resident_id).unwrap(),
+        Some(first.id)
+    );
+}
+
+#[test]
+fn the_ingest_benchmark_reports_both_rates() {
+    let temporary = tempfile::tempdir().unwrap();
+    let config = IngestBenchmark {
+        persons: 50,
+        venues: 5,
+        check_ins: 2_000,
+        batch_size: 500,
+        seed: 1,
+    };
+    let report = bench::run_ingest_benchmark(temporary.path(), &config).unwrap();
+    assert_eq!(report.check_ins, 2_000);
+    assert!(report.store_rows_per_second() > 0.0 && report.raw_rows_per_second() > 0.0);
+    assert!(report.store_to_raw_ratio() > 0.0);
+}
