@@ -13,23 +13,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use clap::Args;
-use healthcode_core::{
-    Access, Actor, CheckIn, CheckInSource, EventId, GeoPoint, OpeningHours, Person, PersonId,
-    PersonName, PhoneNumber, Purpose, RegionCode, ResidentId, Role, Timestamp, Venue, VenueId,
-    VenueKind,
-};
+use clap::{Args, ValueEnum};
+use healthcode_core::{Access, Actor, CheckIn, Purpose, Role, Timestamp};
 use healthcode_server::api::CheckInRequest;
 use healthcode_server::clock::{Clock, SystemClock};
-use healthcode_store::{Enrolment, SqliteStore, Store, TokenHash};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use healthcode_store::sqlite::bench::{
+    Arrival, Population, raw_insert_check_ins, seed_population, synthetic_check_ins,
+};
+use healthcode_store::{SqliteStore, Store};
 
 /// The staff account that posts batches in the HTTP measurement.
 const FEED_USERNAME: &str = "bench.feed";
-
-/// Synthetic resident ID numbers stay distinct up to this many residents.
-const MAX_RESIDENTS: usize = 60_000;
 
 #[derive(Debug, Clone, Args)]
 pub struct IngestOptions {
@@ -48,6 +42,10 @@ pub struct IngestOptions {
     /// How many times each path is measured; medians are reported.
     #[arg(long, default_value_t = 5)]
     repeats: usize,
+    /// How the check-ins arrive: `feed` (in order of entry, time-ordered event ids, as from a
+    /// live feed) or `shuffled` (random times and random event ids, the indexes' worst case).
+    #[arg(long, value_enum, default_value_t = Workload::Feed)]
+    workload: Workload,
     /// Seed of the generated rows.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -61,6 +59,7 @@ pub struct IngestOptions {
 pub struct IngestFigures {
     pub rows: usize,
     pub batch: usize,
+    pub workload: Workload,
     pub repeats: usize,
     pub store_rate: f64,
     pub raw_rate: f64,
@@ -70,11 +69,43 @@ pub struct IngestFigures {
     pub http_to_raw_ratio: f64,
 }
 
-/// The residents, venues and check-ins one run uses, generated from a seed.
-struct Workload {
-    persons: Vec<Person>,
-    venues: Vec<Venue>,
+/// The arrival patterns `--workload` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Workload {
+    Feed,
+    Shuffled,
+}
+
+/// The residents, venues and check-ins of one run, generated from a seed.
+struct Rows {
+    population: Population,
     check_ins: Vec<CheckIn>,
+}
+
+impl Rows {
+    fn generate(options: &IngestOptions) -> Rows {
+        let population = Population::generate(options.residents, options.venues, options.seed);
+        let arrival = match options.workload {
+            Workload::Feed => Arrival::Feed,
+            Workload::Shuffled => Arrival::Shuffled,
+        };
+        let start: Timestamp = "2026-02-01T00:00:00Z".parse().expect("a valid timestamp");
+        let check_ins =
+            synthetic_check_ins(&population, options.rows, start, options.seed, arrival);
+        Rows {
+            population,
+            check_ins,
+        }
+    }
+
+    /// A fresh data directory holding the population and no check-ins.
+    fn prepare(&self, dir: &Path) -> anyhow::Result<SqliteStore> {
+        let store = SqliteStore::open(dir).context("opening a bench store")?;
+        let access = Access::new(Actor::LocalOperator, Purpose::BulkImport, SystemClock.now());
+        seed_population(&store, &access, &self.population).context("storing the population")?;
+        Ok(store)
+    }
 }
 
 pub fn run_ingest(options: &IngestOptions) -> anyhow::Result<()> {
@@ -83,10 +114,10 @@ pub fn run_ingest(options: &IngestOptions) -> anyhow::Result<()> {
         "rows, batch and repeats must be positive"
     );
     anyhow::ensure!(
-        (1..=MAX_RESIDENTS).contains(&options.residents) && options.venues > 0,
-        "residents must be between 1 and {MAX_RESIDENTS}, venues positive"
+        options.residents > 0 && options.venues > 0,
+        "residents and venues must be positive"
     );
-    let workload = Workload::generate(options);
+    let rows = Rows::generate(options);
     let mut store_rates = Vec::new();
     let mut raw_rates = Vec::new();
     let mut ratios = Vec::new();
@@ -94,13 +125,13 @@ pub fn run_ingest(options: &IngestOptions) -> anyhow::Result<()> {
     for repeat in 0..options.repeats {
         // Alternate which path goes first so that warm caches and drift favour neither.
         let (store_rate, raw_rate) = if repeat % 2 == 0 {
-            let store_rate = measure_store(&workload, options.batch)?;
-            (store_rate, measure_raw(&workload, options.batch)?)
+            let store_rate = measure_store(&rows, options.batch)?;
+            (store_rate, measure_raw(&rows, options.batch)?)
         } else {
-            let raw_rate = measure_raw(&workload, options.batch)?;
-            (measure_store(&workload, options.batch)?, raw_rate)
+            let raw_rate = measure_raw(&rows, options.batch)?;
+            (measure_store(&rows, options.batch)?, raw_rate)
         };
-        let http_rate = measure_http(&workload, options.batch)?;
+        let http_rate = measure_http(&rows, options.batch)?;
         if !options.json {
             eprintln!(
                 "repeat {}: store {:.0}/s, raw {:.0}/s, http {:.0}/s",
@@ -120,6 +151,7 @@ pub fn run_ingest(options: &IngestOptions) -> anyhow::Result<()> {
     let figures = IngestFigures {
         rows: options.rows,
         batch: options.batch,
+        workload: options.workload,
         repeats: options.repeats,
         store_rate: median(&mut store_rates),
         raw_rate,
@@ -131,8 +163,15 @@ pub fn run_ingest(options: &IngestOptions) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&figures)?);
     } else {
         println!(
-            "check-in ingest, {} rows in batches of {}, median of {}:",
-            figures.rows, figures.batch, figures.repeats
+            "check-in ingest, {} rows ({} workload) in batches of {}, median of {}:",
+            figures.rows,
+            options
+                .workload
+                .to_possible_value()
+                .expect("no variant is skipped")
+                .get_name(),
+            figures.batch,
+            figures.repeats
         );
         println!(
             "  store batch ingest   {:>12.0} check-ins/s",
@@ -165,135 +204,42 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
-impl Workload {
-    fn generate(options: &IngestOptions) -> Workload {
-        let mut rng = StdRng::seed_from_u64(options.seed);
-        let start: Timestamp = "2026-02-01T00:00:00Z".parse().expect("valid timestamp");
-        let district = RegionCode::parse("330106").expect("valid region");
-        let persons = (0..options.residents)
-            .map(|index| {
-                // Year and sequence number keep synthetic ID numbers distinct up to 60,000.
-                let year = 1950 + index / 1000;
-                let seventeen = format!("330106{year}0101{:03}", index % 1000);
-                let resident_id =
-                    ResidentId::with_check_character(&seventeen).expect("valid synthetic id");
-                Person {
-                    id: PersonId::from_uuid(random_uuid(&mut rng)),
-                    resident_id,
-                    name: PersonName::parse(&format!("Resident {index}")).expect("valid name"),
-                    phone: PhoneNumber::parse(&format!("139{:08}", index)).expect("valid phone"),
-                    enrolled_at: start,
-                }
-            })
-            .collect::<Vec<Person>>();
-        let venues = (0..options.venues)
-            .map(|index| Venue {
-                id: VenueId::from_uuid(random_uuid(&mut rng)),
-                name: format!("Venue {index}"),
-                kind: VenueKind::ALL[index % VenueKind::ALL.len()],
-                district,
-                location: GeoPoint::new(
-                    30.27 + rng.random_range(-0.05..0.05),
-                    120.15 + rng.random_range(-0.05..0.05),
-                )
-                .expect("valid location"),
-                opening_hours: OpeningHours::always(),
-                registered_at: start,
-            })
-            .collect::<Vec<Venue>>();
-        let check_ins = (0..options.rows)
-            .map(|_| {
-                let person = &persons[rng.random_range(0..persons.len())];
-                let venue = &venues[rng.random_range(0..venues.len())];
-                let entered = start + Duration::from_secs(rng.random_range(0..14 * 24 * 3600));
-                let left = rng
-                    .random_bool(0.8)
-                    .then(|| entered + Duration::from_secs(rng.random_range(60..3 * 3600)));
-                let event_id =
-                    EventId::from_uuid(random_uuid(&mut rng)).expect("random uuids are not nil");
-                CheckIn::new(
-                    event_id,
-                    venue.id,
-                    person.id,
-                    entered,
-                    left,
-                    CheckInSource::VenueScansPerson,
-                )
-                .expect("left is after entered")
-            })
-            .collect();
-        Workload {
-            persons,
-            venues,
-            check_ins,
-        }
-    }
-
-    /// A fresh data directory holding this workload's residents and venues, and no check-ins.
-    fn prepare(&self, dir: &Path) -> anyhow::Result<SqliteStore> {
-        let store = SqliteStore::open(dir).context("opening a bench store")?;
-        let access = Access::new(Actor::LocalOperator, Purpose::Enrolment, SystemClock.now());
-        for (index, person) in self.persons.iter().enumerate() {
-            let mut token = [0; 32];
-            token[..8].copy_from_slice(&(index as u64).to_le_bytes());
-            let enrolment = Enrolment {
-                event_id: EventId::from_uuid(person.id.as_uuid()).expect("person ids are not nil"),
-                person: person.clone(),
-                device_token: TokenHash(token),
-            };
-            store
-                .enrol(&access, &enrolment)
-                .context("enrolling a bench resident")?;
-        }
-        for venue in &self.venues {
-            store
-                .register_venue(venue)
-                .context("registering a bench venue")?;
-        }
-        Ok(store)
-    }
-}
-
-fn random_uuid(rng: &mut StdRng) -> uuid::Uuid {
-    uuid::Builder::from_random_bytes(rng.random()).into_uuid()
-}
-
 fn rate(rows: usize, elapsed: Duration) -> f64 {
     rows as f64 / elapsed.as_secs_f64()
 }
 
-fn measure_store(workload: &Workload, batch: usize) -> anyhow::Result<f64> {
+fn measure_store(rows: &Rows, batch: usize) -> anyhow::Result<f64> {
     let dir = tempfile::tempdir()?;
-    let store = workload.prepare(dir.path())?;
+    let store = rows.prepare(dir.path())?;
     let access = Access::new(Actor::LocalOperator, Purpose::BulkImport, SystemClock.now());
     let started = Instant::now();
-    for chunk in workload.check_ins.chunks(batch) {
+    for chunk in rows.check_ins.chunks(batch) {
         let report = store.ingest_check_ins(&access, chunk)?;
         anyhow::ensure!(
             report.stored == chunk.len() as u64,
             "the store skipped rows: {report:?}"
         );
     }
-    Ok(rate(workload.check_ins.len(), started.elapsed()))
+    Ok(rate(rows.check_ins.len(), started.elapsed()))
 }
 
-fn measure_raw(workload: &Workload, batch: usize) -> anyhow::Result<f64> {
+fn measure_raw(rows: &Rows, batch: usize) -> anyhow::Result<f64> {
     let dir = tempfile::tempdir()?;
-    drop(workload.prepare(dir.path())?);
+    drop(rows.prepare(dir.path())?);
     let database = dir
         .path()
         .join(healthcode_store::sqlite::DATABASE_FILE_NAME);
     let started = Instant::now();
-    for chunk in workload.check_ins.chunks(batch) {
-        let stored = healthcode_store::sqlite::bench::raw_insert_check_ins(&database, chunk)?;
+    for chunk in rows.check_ins.chunks(batch) {
+        let stored = raw_insert_check_ins(&database, chunk)?;
         anyhow::ensure!(stored == chunk.len() as u64, "the raw peer skipped rows");
     }
-    Ok(rate(workload.check_ins.len(), started.elapsed()))
+    Ok(rate(rows.check_ins.len(), started.elapsed()))
 }
 
-fn measure_http(workload: &Workload, batch: usize) -> anyhow::Result<f64> {
+fn measure_http(rows: &Rows, batch: usize) -> anyhow::Result<f64> {
     let dir = tempfile::tempdir()?;
-    let store: Arc<dyn Store> = Arc::new(workload.prepare(dir.path())?);
+    let store: Arc<dyn Store> = Arc::new(rows.prepare(dir.path())?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
@@ -316,7 +262,7 @@ fn measure_http(workload: &Workload, batch: usize) -> anyhow::Result<f64> {
         }));
         let token = sign_in(address, &password).await?;
         // Bodies are encoded before the clock starts: the client's work is not the server's.
-        let bodies: Vec<Vec<u8>> = workload
+        let bodies: Vec<Vec<u8>> = rows
             .check_ins
             .chunks(batch)
             .map(|chunk| {
@@ -344,7 +290,7 @@ fn measure_http(workload: &Workload, batch: usize) -> anyhow::Result<f64> {
         let elapsed = started.elapsed();
         let _ = stop.send(());
         server.await??;
-        Ok(rate(workload.check_ins.len(), elapsed))
+        Ok(rate(rows.check_ins.len(), elapsed))
     })
 }
 

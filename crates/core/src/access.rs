@@ -62,9 +62,12 @@ impl Role {
     }
 
     pub fn parse(code: &str) -> Result<Role, UnknownCode> {
-        Role::ALL.into_iter().find(|role| role.code() == code).ok_or_else(|| UnknownCode {
-            allowed: Role::ALL.map(Role::code).join(", "),
-        })
+        Role::ALL
+            .into_iter()
+            .find(|role| role.code() == code)
+            .ok_or_else(|| UnknownCode {
+                allowed: Role::ALL.map(Role::code).join(", "),
+            })
     }
 }
 
@@ -147,9 +150,12 @@ impl Purpose {
     }
 
     pub fn parse(code: &str) -> Result<Purpose, UnknownCode> {
-        Purpose::ALL.into_iter().find(|purpose| purpose.code() == code).ok_or_else(|| UnknownCode {
-            allowed: Purpose::ALL.map(Purpose::code).join(", "),
-        })
+        Purpose::ALL
+            .into_iter()
+            .find(|purpose| purpose.code() == code)
+            .ok_or_else(|| UnknownCode {
+                allowed: Purpose::ALL.map(Purpose::code).join(", "),
+            })
     }
 }
 
@@ -209,9 +215,12 @@ impl AuditAction {
     }
 
     pub fn parse(code: &str) -> Result<AuditAction, UnknownCode> {
-        AuditAction::ALL.into_iter().find(|action| action.code() == code).ok_or_else(|| {
-            UnknownCode { allowed: AuditAction::ALL.map(AuditAction::code).join(", ") }
-        })
+        AuditAction::ALL
+            .into_iter()
+            .find(|action| action.code() == code)
+            .ok_or_else(|| UnknownCode {
+                allowed: AuditAction::ALL.map(AuditAction::code).join(", "),
+            })
     }
 }
 
@@ -254,9 +263,12 @@ impl AuditOutcome {
     }
 
     pub fn parse(code: &str) -> Result<AuditOutcome, UnknownCode> {
-        AuditOutcome::ALL.into_iter().find(|outcome| outcome.code() == code).ok_or_else(|| {
-            UnknownCode { allowed: AuditOutcome::ALL.map(AuditOutcome::code).join(", ") }
-        })
+        AuditOutcome::ALL
+            .into_iter()
+            .find(|outcome| outcome.code() == code)
+            .ok_or_else(|| UnknownCode {
+                allowed: AuditOutcome::ALL.map(AuditOutcome::code).join(", "),
+            })
     }
 }
 
@@ -290,9 +302,9 @@ impl Username {
     pub fn parse(text: &str) -> Result<Username, UsernameError> {
         let valid_length = (3..=32).contains(&text.len());
         let starts_with_letter = text.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
-        let valid_characters = text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
+        let valid_characters = text.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        });
         if valid_length && starts_with_letter && valid_characters {
             Ok(Username(text.to_owned()))
         } else {
@@ -339,7 +351,12 @@ mod tests {
         for outcome in AuditOutcome::ALL {
             assert_eq!(AuditOutcome::parse(outcome.code()), Ok(outcome));
         }
-        assert!(Role::parse("mayor").unwrap_err().to_string().contains("health_official"));
+        assert!(
+            Role::parse("mayor")
+                .unwrap_err()
+                .to_string()
+                .contains("health_official")
+        );
     }
 
     #[test]

@@ -50,7 +50,14 @@ impl CheckIn {
         if left.is_some_and(|left| left <= entered) {
             return Err(CheckInError::LeftBeforeEntered);
         }
-        Ok(CheckIn { event_id, venue, person, entered, left, source })
+        Ok(CheckIn {
+            event_id,
+            venue,
+            person,
+            entered,
+            left,
+            source,
+        })
     }
 
     pub fn event_id(&self) -> EventId {
@@ -124,6 +131,9 @@ mod tests {
         for source in CheckInSource::ALL {
             assert_eq!(CheckInSource::parse(source.code()), Ok(source));
         }
-        assert_eq!(CheckInSource::parse("carrier_pigeon"), Err(CheckInSourceError));
+        assert_eq!(
+            CheckInSource::parse("carrier_pigeon"),
+            Err(CheckInSourceError)
+        );
     }
 }

@@ -54,7 +54,14 @@ impl Declaration {
         if let Some(index) = travel.iter().position(|entry| entry.from > entry.to) {
             return Err(DeclarationError::TravelPeriod { index });
         }
-        Ok(Declaration { event_id, person, declared_at, symptoms, temperature, travel })
+        Ok(Declaration {
+            event_id,
+            person,
+            declared_at,
+            symptoms,
+            temperature,
+            travel,
+        })
     }
 
     pub fn event_id(&self) -> EventId {
@@ -163,12 +170,16 @@ impl Temperature {
     const MAX_TENTHS: i16 = 430;
 
     pub fn from_celsius(celsius: f64) -> Result<Temperature, TemperatureError> {
-        let out_of_range = || TemperatureError::OutOfRange { found: format!("{celsius}") };
+        let out_of_range = || TemperatureError::OutOfRange {
+            found: format!("{celsius}"),
+        };
         if !celsius.is_finite() {
             return Err(out_of_range());
         }
         let tenths = (celsius * 10.0).round();
-        if tenths < f64::from(Temperature::MIN_TENTHS) || tenths > f64::from(Temperature::MAX_TENTHS) {
+        if tenths < f64::from(Temperature::MIN_TENTHS)
+            || tenths > f64::from(Temperature::MAX_TENTHS)
+        {
             return Err(out_of_range());
         }
         Ok(Temperature(tenths as i16))

@@ -142,7 +142,13 @@ mod tests {
 
     #[test]
     fn names_are_masked_keeping_first_and_last_character() {
-        let cases = [("张三明", "张*明"), ("李四", "李*"), ("欧阳春华", "欧**华"), ("Ann", "A*n"), ("王", "*")];
+        let cases = [
+            ("张三明", "张*明"),
+            ("李四", "李*"),
+            ("欧阳春华", "欧**华"),
+            ("Ann", "A*n"),
+            ("王", "*"),
+        ];
         for (name, masked) in cases {
             assert_eq!(PersonName::parse(name).unwrap().masked(), masked, "{name}");
         }
@@ -152,15 +158,30 @@ mod tests {
     fn names_must_be_present_short_and_printable() {
         assert_eq!(PersonName::parse("  "), Err(NameError::Empty));
         assert_eq!(PersonName::parse(&"a".repeat(65)), Err(NameError::TooLong));
-        assert_eq!(PersonName::parse("a\u{7}b"), Err(NameError::ControlCharacter));
+        assert_eq!(
+            PersonName::parse("a\u{7}b"),
+            Err(NameError::ControlCharacter)
+        );
         assert_eq!(PersonName::parse(" 张三 ").unwrap().as_str(), "张三");
     }
 
     #[test]
     fn phones_are_mainland_mobiles_or_e164() {
-        assert_eq!(PhoneNumber::parse("138 0013-8000").unwrap().as_str(), "13800138000");
-        assert_eq!(PhoneNumber::parse("+85291234567").unwrap().as_str(), "+85291234567");
-        for bad in ["12800138000", "1380013800", "+0123456789", "phone", "+1234567"] {
+        assert_eq!(
+            PhoneNumber::parse("138 0013-8000").unwrap().as_str(),
+            "13800138000"
+        );
+        assert_eq!(
+            PhoneNumber::parse("+85291234567").unwrap().as_str(),
+            "+85291234567"
+        );
+        for bad in [
+            "12800138000",
+            "1380013800",
+            "+0123456789",
+            "phone",
+            "+1234567",
+        ] {
             assert_eq!(PhoneNumber::parse(bad), Err(PhoneError::Format), "{bad}");
         }
     }

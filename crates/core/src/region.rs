@@ -18,7 +18,9 @@ pub struct RegionCode(u32);
 pub enum RegionCodeError {
     #[error("should be six digits, such as 330106")]
     NotSixDigits,
-    #[error("{prefix:02} is not a province-level code; the first two digits should be one of 11–15, 21–23, 31–37, 41–46, 50–54, 61–65, 71, 81 or 82")]
+    #[error(
+        "{prefix:02} is not a province-level code; the first two digits should be one of 11–15, 21–23, 31–37, 41–46, 50–54, 61–65, 71, 81 or 82"
+    )]
     UnknownProvince { prefix: u8 },
 }
 
@@ -73,9 +75,18 @@ mod tests {
     #[test]
     fn region_codes_need_six_digits_and_a_known_province() {
         assert_eq!(RegionCode::parse("330106").unwrap().to_string(), "330106");
-        assert_eq!(RegionCode::parse("330106").unwrap().province().to_string(), "330000");
-        assert_eq!(RegionCode::parse("33010"), Err(RegionCodeError::NotSixDigits));
-        assert_eq!(RegionCode::parse("33010a"), Err(RegionCodeError::NotSixDigits));
+        assert_eq!(
+            RegionCode::parse("330106").unwrap().province().to_string(),
+            "330000"
+        );
+        assert_eq!(
+            RegionCode::parse("33010"),
+            Err(RegionCodeError::NotSixDigits)
+        );
+        assert_eq!(
+            RegionCode::parse("33010a"),
+            Err(RegionCodeError::NotSixDigits)
+        );
         assert_eq!(
             RegionCode::parse("990101"),
             Err(RegionCodeError::UnknownProvince { prefix: 99 })

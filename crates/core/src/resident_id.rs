@@ -110,7 +110,9 @@ fn check_character(first_seventeen: &[u8]) -> u8 {
 }
 
 fn birth_date_of(text: &str) -> Result<Date, ResidentIdError> {
-    let bad = || ResidentIdError::BirthDate { text: text.to_owned() };
+    let bad = || ResidentIdError::BirthDate {
+        text: text.to_owned(),
+    };
     let year: i16 = text[..4].parse().map_err(|_| bad())?;
     let month: i8 = text[4..6].parse().map_err(|_| bad())?;
     let day: i8 = text[6..8].parse().map_err(|_| bad())?;
@@ -135,16 +137,42 @@ mod tests {
     const CASES: &[(&str, Result<&str, &str>)] = &[
         ("11010519491231002X", Ok("11010519491231002X")),
         ("11010519491231002x", Ok("11010519491231002X")),
-        ("440524188001010014", Err("birth date (characters 7–14) should be on or after 1900-01-01")),
-        ("330106199001011254", Err("check digit should be 6, found 4")),
+        (
+            "440524188001010014",
+            Err("birth date (characters 7–14) should be on or after 1900-01-01"),
+        ),
+        (
+            "330106199001011254",
+            Err("check digit should be 6, found 4"),
+        ),
         ("330106199001011256", Ok("330106199001011256")),
         ("33010619900101123X", Ok("33010619900101123X")),
-        ("33010619900101125", Err("should be 18 characters, found 17")),
-        ("3301061990010112561", Err("should be 18 characters, found 19")),
-        ("33010619900101125A", Err("the last character should be a digit or X")),
-        ("3301061990A1011256", Err("the first 17 characters should be digits")),
-        ("990106199001011256", Err("region code (characters 1–6): 99 is not a province-level code; the first two digits should be one of 11–15, 21–23, 31–37, 41–46, 50–54, 61–65, 71, 81 or 82")),
-        ("330106199002301256", Err("birth date (characters 7–14) 19900230 is not a real date")),
+        (
+            "33010619900101125",
+            Err("should be 18 characters, found 17"),
+        ),
+        (
+            "3301061990010112561",
+            Err("should be 18 characters, found 19"),
+        ),
+        (
+            "33010619900101125A",
+            Err("the last character should be a digit or X"),
+        ),
+        (
+            "3301061990A1011256",
+            Err("the first 17 characters should be digits"),
+        ),
+        (
+            "990106199001011256",
+            Err(
+                "region code (characters 1–6): 99 is not a province-level code; the first two digits should be one of 11–15, 21–23, 31–37, 41–46, 50–54, 61–65, 71, 81 or 82",
+            ),
+        ),
+        (
+            "330106199002301256",
+            Err("birth date (characters 7–14) 19900230 is not a real date"),
+        ),
     ];
 
     #[test]

@@ -136,7 +136,10 @@ impl GeoPoint {
         if !(-180.0..=180.0).contains(&longitude) {
             return Err(GeoPointError::Longitude);
         }
-        Ok(GeoPoint { latitude, longitude })
+        Ok(GeoPoint {
+            latitude,
+            longitude,
+        })
     }
 
     pub fn latitude(&self) -> f64 {
@@ -219,7 +222,8 @@ impl OpeningHours {
             if rule.opens < rule.closes {
                 rule.days[today] && rule.opens <= time && time < rule.closes
             } else {
-                (rule.days[today] && time >= rule.opens) || (rule.days[yesterday] && time < rule.closes)
+                (rule.days[today] && time >= rule.opens)
+                    || (rule.days[yesterday] && time < rule.closes)
             }
         })
     }
@@ -260,7 +264,11 @@ fn parse_rule(rule: &str) -> Result<OpeningRule, String> {
     if opens == closes {
         return Err("opening and closing times should differ; use 24/7 for always open".to_owned());
     }
-    Ok(OpeningRule { days, opens, closes })
+    Ok(OpeningRule {
+        days,
+        opens,
+        closes,
+    })
 }
 
 fn day_index(code: &str) -> Result<usize, String> {
@@ -291,7 +299,10 @@ impl fmt::Display for OpeningHours {
             if index > 0 {
                 f.write_str("; ")?;
             }
-            let days: Vec<&str> = (0..7).filter(|&d| rule.days[d]).map(|d| DAY_CODES[d]).collect();
+            let days: Vec<&str> = (0..7)
+                .filter(|&d| rule.days[d])
+                .map(|d| DAY_CODES[d])
+                .collect();
             write!(
                 f,
                 "{} {}-{}",
@@ -312,7 +323,10 @@ mod tests {
     #[test]
     fn opening_hours_parse_ranges_lists_and_round_trip() {
         let hours = OpeningHours::parse("Mo-Fr 09:00-21:00; Sa,Su 10:00-22:00").unwrap();
-        assert_eq!(hours.to_string(), "Mo,Tu,We,Th,Fr 09:00-21:00; Sa,Su 10:00-22:00");
+        assert_eq!(
+            hours.to_string(),
+            "Mo,Tu,We,Th,Fr 09:00-21:00; Sa,Su 10:00-22:00"
+        );
         assert_eq!(OpeningHours::parse(&hours.to_string()).unwrap(), hours);
         assert_eq!(OpeningHours::parse("24/7").unwrap().to_string(), "24/7");
     }
@@ -320,14 +334,19 @@ mod tests {
     #[test]
     fn opening_hours_errors_name_the_rule_and_the_problem() {
         assert_eq!(
-            OpeningHours::parse("Mo-Fr 09:00-21:00; Xx 10:00-12:00").unwrap_err().to_string(),
+            OpeningHours::parse("Mo-Fr 09:00-21:00; Xx 10:00-12:00")
+                .unwrap_err()
+                .to_string(),
             "rule 2: \"Xx\" should be one of Mo, Tu, We, Th, Fr, Sa, Su"
         );
         assert_eq!(
             OpeningHours::parse("Mo 9-12").unwrap_err().to_string(),
             "rule 1: \"9\" should be a time such as 09:30 (24-hour clock)"
         );
-        assert_eq!(OpeningHours::parse(" ; ").unwrap_err(), OpeningHoursError::Empty);
+        assert_eq!(
+            OpeningHours::parse(" ; ").unwrap_err(),
+            OpeningHoursError::Empty
+        );
     }
 
     #[test]
@@ -345,7 +364,12 @@ mod tests {
         for kind in VenueKind::ALL {
             assert_eq!(VenueKind::parse(kind.code()), Ok(kind));
         }
-        assert!(VenueKind::parse("castle").unwrap_err().to_string().starts_with("should be one of: shop,"));
+        assert!(
+            VenueKind::parse("castle")
+                .unwrap_err()
+                .to_string()
+                .starts_with("should be one of: shop,")
+        );
     }
 
     #[test]

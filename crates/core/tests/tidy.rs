@@ -11,11 +11,21 @@ const CORE_MAY_DEPEND_ON: &[&str] = &["jiff", "thiserror", "uuid"];
 fn core_depends_only_on_pure_libraries_and_on_no_crate_of_ours() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let core = metadata["packages"]
         .as_array()
@@ -36,9 +46,18 @@ fn core_depends_only_on_pure_libraries_and_on_no_crate_of_ours() {
             "core must stay pure, but depends on {dependency}; move that code to another crate"
         );
     }
-    let uuid = core["dependencies"].as_array().unwrap().iter().find(|d| d["name"] == "uuid").unwrap();
-    let uuid_features: Vec<&str> =
-        uuid["features"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    let uuid = core["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "uuid")
+        .unwrap();
+    let uuid_features: Vec<&str> = uuid["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
     assert!(
         !uuid_features.iter().any(|feature| feature.starts_with('v')),
         "core must not generate identifiers; it enables uuid features {uuid_features:?}"

@@ -1,9 +1,6 @@
-//! The bulk-ingest benchmark: how fast [`SqliteStore::ingest_check_ins`] stores check-ins, and
-//! how that compares with a raw rusqlite peer inserting the same rows into the same schema.
-//!
-//! [`run_ingest_benchmark`] is the whole measurement in one call (the `ingest_benchmark` example
-//! runs it); `healthcode bench ingest` builds its own workload and uses [`raw_insert_check_ins`]
-//! as its peer. The pieces are public so that other measurements can reuse them:
+//! The pieces of the bulk-ingest benchmark (`healthcode bench ingest`): how fast
+//! [`SqliteStore::ingest_check_ins`] stores check-ins, compared with a raw rusqlite peer
+//! inserting the same rows into the same schema.
 //!
 //! 1. [`Population::generate`] picks deterministic person and venue ids from a seed;
 //! 2. [`seed_population`] stores them (synthetic residents, sealed like real ones, with one audit
@@ -15,11 +12,10 @@
 //! Everything here is synthetic: no real person's data is ever generated or read.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use healthcode_core::{
-    Access, Actor, AuditAction, CheckIn, CheckInSource, EventId, GeoPoint, OpeningHours, PersonId,
-    Purpose, RegionCode, ResidentId, Timestamp, Venue, VenueId, VenueKind,
+    Access, AuditAction, CheckIn, CheckInSource, EventId, GeoPoint, OpeningHours, PersonId,
+    RegionCode, ResidentId, Timestamp, Venue, VenueId, VenueKind,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -114,30 +110,53 @@ pub fn seed_population(
     Ok(())
 }
 
-/// `count` check-ins of random persons at random venues over a fortnight from `start`, a fifth
-/// of them without a time of leaving. Event ids are random and distinct.
+/// How benchmark check-ins reach the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrival {
+    /// As from a live feed: in order of entry, ten a second across the city, with time-ordered
+    /// (version 7) event ids, which the API asks clients to generate.
+    Feed,
+    /// Entry times shuffled over a fortnight and random (version 4) event ids: the worst case
+    /// for the indexes, as from a client that ignores the advice.
+    Shuffled,
+}
+
+/// `count` check-ins of random persons at random venues from `start`, a fifth of them without a
+/// time of leaving, arriving as `arrival` says. Event ids are distinct.
 pub fn synthetic_check_ins(
     population: &Population,
     count: usize,
     start: Timestamp,
     seed: u64,
+    arrival: Arrival,
 ) -> Vec<CheckIn> {
     assert!(
         !population.persons.is_empty() && !population.venues.is_empty(),
         "check-ins need at least one person and one venue"
     );
     let mut rng = StdRng::seed_from_u64(seed);
-    let start = start.as_second();
+    let start = start.as_millisecond();
     (0..count)
-        .map(|_| {
-            let entered = Timestamp::from_second(start + rng.random_range(0..14 * 86_400))
-                .expect("within range");
+        .map(|index| {
+            let (entered, event_id) = match arrival {
+                Arrival::Feed => {
+                    let entered = start + index as i64 * 100;
+                    let id =
+                        uuid::Builder::from_unix_timestamp_millis(entered as u64, &rng.random());
+                    (entered, id.into_uuid())
+                }
+                Arrival::Shuffled => (
+                    start + rng.random_range(0..14 * 86_400_000),
+                    random_uuid(&mut rng),
+                ),
+            };
+            let entered = Timestamp::from_millisecond(entered).expect("within range");
             let left = rng.random_bool(0.8).then(|| {
                 Timestamp::from_second(entered.as_second() + rng.random_range(60..4 * 3_600))
                     .expect("within range")
             });
             CheckIn::new(
-                EventId::from_uuid(random_uuid(&mut rng)).expect("a v4 UUID is not nil"),
+                EventId::from_uuid(event_id).expect("generated UUIDs are not nil"),
                 population.venues[rng.random_range(0..population.venues.len())],
                 population.persons[rng.random_range(0..population.persons.len())],
                 entered,
@@ -165,118 +184,4 @@ pub fn raw_insert_check_ins(database_path: &Path, rows: &[CheckIn]) -> Result<u6
     }
     transaction.commit()?;
     Ok(stored)
-}
-
-/// What to measure.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct IngestBenchmark {
-    pub persons: usize,
-    pub venues: usize,
-    pub check_ins: usize,
-    pub batch_size: usize,
-    pub seed: u64,
-}
-
-impl Default for IngestBenchmark {
-    /// The setting (batches of 10,000) at the size `healthcode bench ingest` uses by
-    /// default. Rates fall as the tables grow: the event-id index takes inserts in random order,
-    /// so each batch touches more pages of it; measure at the size you care about.
-    fn default() -> IngestBenchmark {
-        IngestBenchmark {
-            persons: 20_000,
-            venues: 2_000,
-            check_ins: 500_000,
-            batch_size: 10_000,
-            seed: 2020,
-        }
-    }
-}
-
-/// Timings of the store and the raw peer on the same rows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct IngestBenchmarkReport {
-    pub check_ins: u64,
-    pub store_elapsed: Duration,
-    pub raw_elapsed: Duration,
-}
-
-impl IngestBenchmarkReport {
-    pub fn store_rows_per_second(&self) -> f64 {
-        self.check_ins as f64 / self.store_elapsed.as_secs_f64()
-    }
-
-    pub fn raw_rows_per_second(&self) -> f64 {
-        self.check_ins as f64 / self.raw_elapsed.as_secs_f64()
-    }
-
-    /// The store's rate as a fraction of the raw peer's (1.0 = as fast).
-    pub fn store_to_raw_ratio(&self) -> f64 {
-        self.store_rows_per_second() / self.raw_rows_per_second()
-    }
-}
-
-/// Why a benchmark run is not valid.
-#[derive(Debug, thiserror::Error)]
-#[error("the {who} stored {stored} of {expected} check-ins; the run is not comparable")]
-struct IncompleteRun {
-    who: &'static str,
-    stored: u64,
-    expected: u64,
-}
-
-/// Builds two identical stores under `work_dir` (`store/` and `raw/`, which must not hold
-/// stores already), then times ingesting the same synthetic check-ins, batch by batch, through
-/// [`SqliteStore::ingest_check_ins`] in one and [`raw_insert_check_ins`] in the other. Only the
-/// inserts are timed, not the set-up.
-pub fn run_ingest_benchmark(
-    work_dir: &Path,
-    config: &IngestBenchmark,
-) -> Result<IngestBenchmarkReport, StoreError> {
-    let start: Timestamp = "2026-02-01T00:00:00Z".parse().expect("a valid timestamp");
-    let access = Access::new(Actor::LocalOperator, Purpose::BulkImport, start);
-    let population = Population::generate(config.persons, config.venues, config.seed);
-    let check_ins = synthetic_check_ins(&population, config.check_ins, start, config.seed);
-    let expected = check_ins.len() as u64;
-    let batch_size = config.batch_size.max(1);
-
-    let store = SqliteStore::open(&work_dir.join("store"))?;
-    seed_population(&store, &access, &population)?;
-    let timer = Instant::now();
-    let mut stored = 0;
-    for batch in check_ins.chunks(batch_size) {
-        stored += store.ingest_check_ins(&access, batch)?.stored;
-    }
-    let store_elapsed = timer.elapsed();
-    drop(store);
-    if stored != expected {
-        return Err(StoreError::Backend(Box::new(IncompleteRun {
-            who: "store",
-            stored,
-            expected,
-        })));
-    }
-
-    let peer_store = SqliteStore::open(&work_dir.join("raw"))?;
-    seed_population(&peer_store, &access, &population)?;
-    let database_path = peer_store.database_path().to_owned();
-    drop(peer_store);
-    let timer = Instant::now();
-    let mut stored = 0;
-    for batch in check_ins.chunks(batch_size) {
-        stored += raw_insert_check_ins(&database_path, batch)?;
-    }
-    let raw_elapsed = timer.elapsed();
-    if stored != expected {
-        return Err(StoreError::Backend(Box::new(IncompleteRun {
-            who: "raw peer",
-            stored,
-            expected,
-        })));
-    }
-
-    Ok(IngestBenchmarkReport {
-        check_ins: expected,
-        store_elapsed,
-        raw_elapsed,
-    })
 }

@@ -13,7 +13,7 @@ use healthcode_core::{
     OpeningHours, Person, PersonId, PersonName, PhoneNumber, Purpose, RegionCode, ResidentId, Role,
     StaffAccount, StaffId, Symptom, Temperature, Timestamp, Username, Venue, VenueId, VenueKind,
 };
-use healthcode_store::sqlite::bench::{self, IngestBenchmark, Population};
+use healthcode_store::sqlite::bench::{self, Arrival, Population};
 use healthcode_store::sqlite::{DATABASE_FILE_NAME, SCHEMA_VERSION};
 use healthcode_store::{
     AuditChainReport, AuditQuery, Enrolment, KeyError, SqliteStore, Store, StoreError, TokenGrant,
@@ -507,7 +507,13 @@ fn the_raw_peer_stores_exactly_what_the_store_stores() {
         at("2026-02-01T00:00:00Z"),
     );
     let population = Population::generate(20, 3, 7);
-    let check_ins = bench::synthetic_check_ins(&population, 500, at("2026-02-01T00:00:00Z"), 7);
+    let check_ins = bench::synthetic_check_ins(
+        &population,
+        500,
+        at("2026-02-01T00:00:00Z"),
+        7,
+        Arrival::Shuffled,
+    );
 
     let store = SqliteStore::open(&temporary.path().join("store")).unwrap();
     bench::seed_population(&store, &access, &population).unwrap();
@@ -551,17 +557,26 @@ fn the_raw_peer_stores_exactly_what_the_store_stores() {
 }
 
 #[test]
-fn the_ingest_benchmark_reports_both_rates() {
-    let temporary = tempfile::tempdir().unwrap();
-    let config = IngestBenchmark {
-        persons: 50,
-        venues: 5,
-        check_ins: 2_000,
-        batch_size: 500,
-        seed: 1,
-    };
-    let report = bench::run_ingest_benchmark(temporary.path(), &config).unwrap();
-    assert_eq!(report.check_ins, 2_000);
-    assert!(report.store_rows_per_second() > 0.0 && report.raw_rows_per_second() > 0.0);
-    assert!(report.store_to_raw_ratio() > 0.0);
+fn feed_check_ins_arrive_in_order_of_entry_with_time_ordered_event_ids() {
+    let population = Population::generate(20, 3, 1);
+    let start = at("2026-02-01T00:00:00Z");
+    let check_ins = bench::synthetic_check_ins(&population, 200, start, 1, Arrival::Feed);
+    for pair in check_ins.windows(2) {
+        assert!(pair[0].entered() < pair[1].entered());
+        assert!(
+            pair[0].event_id() < pair[1].event_id(),
+            "event ids follow entry times"
+        );
+    }
+    assert!(
+        check_ins
+            .iter()
+            .all(|check_in| check_in.event_id().as_uuid().get_version_num() == 7)
+    );
+    let shuffled = bench::synthetic_check_ins(&population, 200, start, 1, Arrival::Shuffled);
+    assert!(
+        shuffled
+            .windows(2)
+            .any(|pair| pair[0].entered() > pair[1].entered())
+    );
 }
