@@ -12,6 +12,7 @@
 //! carry ids and counts only.
 
 pub mod bench;
+mod checkpoint;
 mod encoding;
 mod migrations;
 
@@ -38,6 +39,7 @@ use crate::{
     AuditChainReport, AuditQuery, Enrolment, IngestReport, KeyRing, Reference, Store, StoreError,
     TokenGrant, TokenHash, Write,
 };
+use checkpoint::{Checkpointer, WRITER_AUTOCHECKPOINT_PAGES};
 use encoding::{
     AUDIT_COLUMNS, code, corrupt, decode_audit_record, decode_symptoms, decode_travel,
     encode_symptoms, encode_travel, id_bytes, millis, text, timestamp,
@@ -78,6 +80,7 @@ pub struct SqliteStore {
     keys: KeyRing,
     writer: Mutex<Connection>,
     readers: ReaderPool,
+    checkpointer: Checkpointer,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -121,6 +124,8 @@ impl SqliteStore {
         create_private_file(&database_path)?;
         let mut writer = open_connection(&database_path, WRITER_CACHE_KIB)?;
         migrations::migrate(&mut writer)?;
+        writer.pragma_update(None, "wal_autocheckpoint", WRITER_AUTOCHECKPOINT_PAGES)?;
+        let checkpointer = Checkpointer::start(&database_path)?;
         tracing::debug!(schema_version = SCHEMA_VERSION, "opened the SQLite store");
         Ok(SqliteStore {
             readers: ReaderPool {
@@ -130,6 +135,7 @@ impl SqliteStore {
             database_path,
             keys,
             writer: Mutex::new(writer),
+            checkpointer,
         })
     }
 
@@ -144,6 +150,13 @@ impl SqliteStore {
         self.writer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Commits, then lets the checkpointer copy the new pages into the database file.
+    fn commit(&self, transaction: Transaction<'_>) -> Result<(), StoreError> {
+        transaction.commit()?;
+        self.checkpointer.nudge();
+        Ok(())
+    }
+
     /// Runs an unaudited write (venues, accounts, tokens) in one immediate transaction.
     fn write<T>(
         &self,
@@ -152,7 +165,7 @@ impl SqliteStore {
         let mut writer = self.writer();
         let transaction = writer.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = work(&transaction)?;
-        transaction.commit()?;
+        self.commit(transaction)?;
         Ok(value)
     }
 
@@ -177,7 +190,7 @@ impl SqliteStore {
                     audited.outcome,
                 );
                 append_audit_record(&transaction, entry)?;
-                transaction.commit()?;
+                self.commit(transaction)?;
                 Ok(audited.value)
             }
             Err(Refusal::Refused {
@@ -191,7 +204,7 @@ impl SqliteStore {
                 let transaction =
                     writer.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 append_audit_record(&transaction, entry)?;
-                transaction.commit()?;
+                self.commit(transaction)?;
                 Err(error)
             }
             // Dropping the transaction rolls it back.

@@ -6,8 +6,8 @@
 //! 2. [`seed_population`] stores them (synthetic residents, sealed like real ones, with one audit
 //!    record for the lot) so that check-ins pass their foreign-key checks;
 //! 3. [`synthetic_check_ins`] draws check-ins over the population;
-//! 4. [`raw_insert_check_ins`] is the peer: a fresh connection with the store's settings, one
-//!    transaction, one prepared `INSERT OR IGNORE` — no audit, no error mapping.
+//! 4. [`RawPeer`] is the peer: one connection with the store's settings, a transaction per batch,
+//!    one prepared `INSERT OR IGNORE` — no audit, no error mapping.
 //!
 //! Everything here is synthetic: no real person's data is ever generated or read.
 
@@ -168,20 +168,41 @@ pub fn synthetic_check_ins(
         .collect()
 }
 
-/// The raw peer: opens a fresh connection to `database_path` (with the store's settings,
-/// foreign keys on), inserts `rows` with one prepared `INSERT OR IGNORE` in one transaction, and
-/// returns how many were stored. The schema must exist (open a [`SqliteStore`] on the directory
-/// first).
-pub fn raw_insert_check_ins(database_path: &Path, rows: &[CheckIn]) -> Result<u64, StoreError> {
-    let mut connection = open_connection(database_path, WRITER_CACHE_KIB)?;
-    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut stored = 0u64;
-    {
-        let mut statement = transaction.prepare_cached(INSERT_CHECK_IN)?;
-        for row in rows {
-            stored += insert_check_in(&mut statement, row)? as u64;
-        }
+/// The raw peer: one plain connection to a store's database file (the store's connection
+/// settings, foreign keys on, SQLite's own checkpointing), inserting rows with one prepared
+/// `INSERT OR IGNORE` per row and one transaction per call — no sorting, no audit, no error
+/// mapping. The schema must exist (open a [`SqliteStore`] on the directory first, and drop it).
+/// Dropping the peer closes the connection, which checkpoints the log.
+pub struct RawPeer {
+    connection: rusqlite::Connection,
+}
+
+impl RawPeer {
+    pub fn open(database_path: &Path) -> Result<RawPeer, StoreError> {
+        Ok(RawPeer {
+            connection: open_connection(database_path, WRITER_CACHE_KIB)?,
+        })
     }
-    transaction.commit()?;
-    Ok(stored)
+
+    /// Inserts `rows` in one transaction; returns how many were stored (resends are skipped).
+    pub fn insert_check_ins(&mut self, rows: &[CheckIn]) -> Result<u64, StoreError> {
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut stored = 0u64;
+        {
+            let mut statement = transaction.prepare_cached(INSERT_CHECK_IN)?;
+            for row in rows {
+                stored += insert_check_in(&mut statement, row)? as u64;
+            }
+        }
+        transaction.commit()?;
+        Ok(stored)
+    }
+}
+
+impl std::fmt::Debug for RawPeer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawPeer").finish_non_exhaustive()
+    }
 }

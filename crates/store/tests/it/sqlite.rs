@@ -521,14 +521,9 @@ fn the_raw_peer_stores_exactly_what_the_store_stores() {
 
     let peer = SqliteStore::open(&temporary.path().join("raw")).unwrap();
     bench::seed_population(&peer, &access, &population).unwrap();
-    assert_eq!(
-        bench::raw_insert_check_ins(peer.database_path(), &check_ins).unwrap(),
-        500
-    );
-    assert_eq!(
-        bench::raw_insert_check_ins(peer.database_path(), &check_ins[..10]).unwrap(),
-        0
-    );
+    let mut raw = bench::RawPeer::open(peer.database_path()).unwrap();
+    assert_eq!(raw.insert_check_ins(&check_ins).unwrap(), 500);
+    assert_eq!(raw.insert_check_ins(&check_ins[..10]).unwrap(), 0);
 
     let mut total = 0;
     for person in &population.persons {
