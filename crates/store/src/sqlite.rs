@@ -49,6 +49,10 @@ pub use migrations::{SCHEMA_VERSION, SchemaError};
 /// The name of the database file inside the data directory.
 pub const DATABASE_FILE_NAME: &str = "healthcode.sqlite3";
 
+/// The database page size, in bytes. Larger than SQLite's 4 KiB default: bulk ingest inserts
+/// into indexes at scattered keys, and bigger pages mean fewer pages, fewer tree levels and fewer
+/// log frames per commit (measured with `healthcode bench ingest`).
+const PAGE_SIZE: i64 = 16 * 1024;
 /// How long a connection waits for another process's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Page cache of the writer, in KiB. Bulk ingest inserts into two indexes in random key order;
@@ -1028,6 +1032,8 @@ pub(crate) fn open_connection(path: &Path, cache_kib: i64) -> Result<Connection,
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     connection.busy_timeout(BUSY_TIMEOUT)?;
+    // Only takes effect while the file is still empty, i.e. when the store is created.
+    connection.pragma_update(None, "page_size", PAGE_SIZE)?;
     let journal_mode: String =
         connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     if !journal_mode.eq_ignore_ascii_case("wal") {

@@ -19,9 +19,9 @@ use rusqlite::Connection;
 
 use crate::StoreError;
 
-/// The writer's own checkpoint threshold, in pages (4 KiB each): only reached when the
-/// background thread falls behind.
-pub(super) const WRITER_AUTOCHECKPOINT_PAGES: i64 = 16_384;
+/// The writer's own checkpoint threshold, in pages (16 KiB each, so 64 MiB of log): only reached
+/// when the background thread falls behind.
+pub(super) const WRITER_AUTOCHECKPOINT_PAGES: i64 = 4_096;
 
 /// The handle the store keeps; dropping it stops the thread after its current checkpoint.
 pub(super) struct Checkpointer {

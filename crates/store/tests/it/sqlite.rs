@@ -443,7 +443,7 @@ fn a_sealed_field_moved_to_another_row_does_not_open() {
 }
 
 #[test]
-fn the_schema_is_migrated_on_open_and_the_journal_is_a_write_ahead_log() {
+fn the_schema_is_migrated_on_open_and_the_journal_is_a_write_ahead_log_of_16_kib_pages() {
     let temporary = tempfile::tempdir().unwrap();
     drop(SqliteStore::open(&data_dir(&temporary)).unwrap());
     // Opening an up-to-date database again migrates nothing and succeeds.
@@ -458,6 +458,10 @@ fn the_schema_is_migrated_on_open_and_the_journal_is_a_write_ahead_log() {
         .pragma_query_value(None, "journal_mode", |row| row.get(0))
         .unwrap();
     assert_eq!(journal_mode, "wal");
+    let page_size: u32 = connection
+        .pragma_query_value(None, "page_size", |row| row.get(0))
+        .unwrap();
+    assert_eq!(page_size, 16 * 1024);
 }
 
 #[test]
