@@ -335,6 +335,7 @@ impl PurposeQuery {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeclarationRequest {
+    /// A UUID chosen by the client; a resend with the same id is stored once.
     #[schema(format = Uuid)]
     pub event_id: String,
     /// Codes from the symptom vocabulary, e.g. `dry_cough`.
@@ -571,7 +572,9 @@ impl From<&Venue> for VenueView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckInRequest {
-    #[schema(format = Uuid)]
+    /// A UUID chosen by the client that saw the visit; a resend with the same id is stored
+    /// once. Use time-ordered UUIDs (version 7): they keep bulk ingest fast. Any version works.
+    #[schema(format = Uuid, example = "019a8b6e-3c40-7d2e-9f3a-5d2b8c7e1a04")]
     pub event_id: String,
     #[schema(format = Uuid)]
     pub venue_id: String,

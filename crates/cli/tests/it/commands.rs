@@ -140,3 +140,30 @@ fn a_configuration_file_with_an_unknown_key_stops_the_command_with_its_name() {
         stderr_of(&output)
     );
 }
+
+#[test]
+fn bench_ingest_measures_the_store_the_raw_peer_and_the_http_endpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "bench",
+        "ingest",
+        "--rows",
+        "3000",
+        "--batch",
+        "1000",
+        "--residents",
+        "50",
+        "--venues",
+        "5",
+        "--repeats",
+        "1",
+        "--json",
+    ];
+    let output = healthcode(dir.path(), &args, "");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let figures: serde_json::Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+    for rate in ["store_rate", "raw_rate", "http_rate", "store_to_raw_ratio"] {
+        assert!(figures[rate].as_f64().unwrap() > 0.0, "{rate} in {figures}");
+    }
+    assert_eq!(figures["workload"], "feed");
+}
