@@ -10,35 +10,27 @@ use jiff::Timestamp;
 
 use crate::event::uuid_id;
 use crate::person::PersonId;
+use crate::vocabulary::vocabulary;
 
 uuid_id!(
     /// The identifier of a staff account.
     StaffId
 );
 
-/// The roles of the system. A staff account has exactly one; residents are always `Resident`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Role {
-    Resident,
-    VenueOperator,
-    CheckpointWorker,
-    HealthOfficial,
-    Employer,
-    Auditor,
-    Admin,
+vocabulary! {
+    /// The roles of the system. A staff account has exactly one; residents are always `Resident`.
+    pub enum Role {
+        Resident => "resident",
+        VenueOperator => "venue_operator",
+        CheckpointWorker => "checkpoint_worker",
+        HealthOfficial => "health_official",
+        Employer => "employer",
+        Auditor => "auditor",
+        Admin => "admin",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
-        Role::Resident,
-        Role::VenueOperator,
-        Role::CheckpointWorker,
-        Role::HealthOfficial,
-        Role::Employer,
-        Role::Auditor,
-        Role::Admin,
-    ];
-
     /// The roles a staff account can hold: every role but `Resident`.
     pub const STAFF: [Role; 6] = [
         Role::VenueOperator,
@@ -48,34 +40,6 @@ impl Role {
         Role::Auditor,
         Role::Admin,
     ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Resident => "resident",
-            Role::VenueOperator => "venue_operator",
-            Role::CheckpointWorker => "checkpoint_worker",
-            Role::HealthOfficial => "health_official",
-            Role::Employer => "employer",
-            Role::Auditor => "auditor",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(code: &str) -> Result<Role, UnknownCode> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.code() == code)
-            .ok_or_else(|| UnknownCode {
-                allowed: Role::ALL.map(Role::code).join(", "),
-            })
-    }
-}
-
-/// A code outside a fixed vocabulary.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("should be one of: {allowed}")]
-pub struct UnknownCode {
-    allowed: String,
 }
 
 /// On whose behalf an access is made.
@@ -102,60 +66,26 @@ impl Actor {
     }
 }
 
-/// Why personal data is touched. Every access names one; data is never used for a purpose not
-/// in this list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Purpose {
-    /// Registering a resident.
-    Enrolment,
-    /// A resident viewing or managing their own data.
-    SelfService,
-    /// Recording a resident's health declaration.
-    HealthDeclaration,
-    /// Recording a visit: a check-in at a venue or a checkpoint scan.
-    VisitLogging,
-    /// Loading records delivered in bulk by a venue, an operator or a data feed.
-    BulkImport,
-    /// A health official investigating a case.
-    CaseInvestigation,
-    /// An auditor reviewing the audit log.
-    AuditReview,
-    /// Managing staff accounts.
-    AccountAdministration,
-}
-
-impl Purpose {
-    pub const ALL: [Purpose; 8] = [
-        Purpose::Enrolment,
-        Purpose::SelfService,
-        Purpose::HealthDeclaration,
-        Purpose::VisitLogging,
-        Purpose::BulkImport,
-        Purpose::CaseInvestigation,
-        Purpose::AuditReview,
-        Purpose::AccountAdministration,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Purpose::Enrolment => "enrolment",
-            Purpose::SelfService => "self_service",
-            Purpose::HealthDeclaration => "health_declaration",
-            Purpose::VisitLogging => "visit_logging",
-            Purpose::BulkImport => "bulk_import",
-            Purpose::CaseInvestigation => "case_investigation",
-            Purpose::AuditReview => "audit_review",
-            Purpose::AccountAdministration => "account_administration",
-        }
-    }
-
-    pub fn parse(code: &str) -> Result<Purpose, UnknownCode> {
-        Purpose::ALL
-            .into_iter()
-            .find(|purpose| purpose.code() == code)
-            .ok_or_else(|| UnknownCode {
-                allowed: Purpose::ALL.map(Purpose::code).join(", "),
-            })
+vocabulary! {
+    /// Why personal data is touched. Every access names one; data is never used for a purpose
+    /// not in this list.
+    pub enum Purpose {
+        /// Registering a resident.
+        Enrolment => "enrolment",
+        /// A resident viewing or managing their own data.
+        SelfService => "self_service",
+        /// Recording a resident's health declaration.
+        HealthDeclaration => "health_declaration",
+        /// Recording a visit: a check-in at a venue or a checkpoint scan.
+        VisitLogging => "visit_logging",
+        /// Loading records delivered in bulk by a venue, an operator or a data feed.
+        BulkImport => "bulk_import",
+        /// A health official investigating a case.
+        CaseInvestigation => "case_investigation",
+        /// An auditor reviewing the audit log.
+        AuditReview => "audit_review",
+        /// Managing staff accounts.
+        AccountAdministration => "account_administration",
     }
 }
 
@@ -173,102 +103,36 @@ impl Access {
     }
 }
 
-/// What was done to personal data.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AuditAction {
-    EnrolPerson,
-    ReadPerson,
-    FindPersonByResidentId,
-    RecordDeclaration,
-    ReadDeclarations,
-    RecordCheckIn,
-    IngestCheckIns,
-    ReadCheckIns,
-    ReadAuditLog,
-}
-
-impl AuditAction {
-    pub const ALL: [AuditAction; 9] = [
-        AuditAction::EnrolPerson,
-        AuditAction::ReadPerson,
-        AuditAction::FindPersonByResidentId,
-        AuditAction::RecordDeclaration,
-        AuditAction::ReadDeclarations,
-        AuditAction::RecordCheckIn,
-        AuditAction::IngestCheckIns,
-        AuditAction::ReadCheckIns,
-        AuditAction::ReadAuditLog,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            AuditAction::EnrolPerson => "enrol_person",
-            AuditAction::ReadPerson => "read_person",
-            AuditAction::FindPersonByResidentId => "find_person_by_resident_id",
-            AuditAction::RecordDeclaration => "record_declaration",
-            AuditAction::ReadDeclarations => "read_declarations",
-            AuditAction::RecordCheckIn => "record_check_in",
-            AuditAction::IngestCheckIns => "ingest_check_ins",
-            AuditAction::ReadCheckIns => "read_check_ins",
-            AuditAction::ReadAuditLog => "read_audit_log",
-        }
-    }
-
-    pub fn parse(code: &str) -> Result<AuditAction, UnknownCode> {
-        AuditAction::ALL
-            .into_iter()
-            .find(|action| action.code() == code)
-            .ok_or_else(|| UnknownCode {
-                allowed: AuditAction::ALL.map(AuditAction::code).join(", "),
-            })
+vocabulary! {
+    /// What was done to personal data.
+    pub enum AuditAction {
+        EnrolPerson => "enrol_person",
+        ReadPerson => "read_person",
+        FindPersonByResidentId => "find_person_by_resident_id",
+        RecordDeclaration => "record_declaration",
+        ReadDeclarations => "read_declarations",
+        RecordCheckIn => "record_check_in",
+        IngestCheckIns => "ingest_check_ins",
+        ReadCheckIns => "read_check_ins",
+        ReadAuditLog => "read_audit_log",
     }
 }
 
-/// How an access ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum AuditOutcome {
-    /// The data was read or written.
-    Success,
-    /// The write was a resend of one already stored; nothing changed.
-    Duplicate,
-    /// The actor's role does not allow the action.
-    Denied,
-    /// The subject does not exist.
-    NotFound,
-    /// The write contradicts stored data (e.g. enrolling an enrolled resident).
-    Conflict,
-    /// The input was invalid; nothing was stored.
-    Rejected,
-}
-
-impl AuditOutcome {
-    pub const ALL: [AuditOutcome; 6] = [
-        AuditOutcome::Success,
-        AuditOutcome::Duplicate,
-        AuditOutcome::Denied,
-        AuditOutcome::NotFound,
-        AuditOutcome::Conflict,
-        AuditOutcome::Rejected,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            AuditOutcome::Success => "success",
-            AuditOutcome::Duplicate => "duplicate",
-            AuditOutcome::Denied => "denied",
-            AuditOutcome::NotFound => "not_found",
-            AuditOutcome::Conflict => "conflict",
-            AuditOutcome::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(code: &str) -> Result<AuditOutcome, UnknownCode> {
-        AuditOutcome::ALL
-            .into_iter()
-            .find(|outcome| outcome.code() == code)
-            .ok_or_else(|| UnknownCode {
-                allowed: AuditOutcome::ALL.map(AuditOutcome::code).join(", "),
-            })
+vocabulary! {
+    /// How an access ended.
+    pub enum AuditOutcome {
+        /// The data was read or written.
+        Success => "success",
+        /// The write was a resend of one already stored; nothing changed.
+        Duplicate => "duplicate",
+        /// The actor's role does not allow the action.
+        Denied => "denied",
+        /// The subject does not exist.
+        NotFound => "not_found",
+        /// The write contradicts stored data (e.g. enrolling an enrolled resident).
+        Conflict => "conflict",
+        /// The input was invalid; nothing was stored.
+        Rejected => "rejected",
     }
 }
 

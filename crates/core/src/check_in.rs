@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use crate::event::EventId;
 use crate::person::PersonId;
 use crate::venue::VenueId;
+use crate::vocabulary::vocabulary;
 
 /// Every `CheckIn` that has a `left` time has it after `entered`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,15 +18,16 @@ pub struct CheckIn {
     source: CheckInSource,
 }
 
-/// Who scanned whom.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CheckInSource {
-    /// The venue's scanner read the person's pass.
-    VenueScansPerson,
-    /// The person scanned the venue's poster with their phone.
-    PersonScansVenue,
-    /// A checkpoint worker scanned the person's pass at a gate or road checkpoint.
-    Checkpoint,
+vocabulary! {
+    /// Who scanned whom.
+    pub enum CheckInSource {
+        /// The venue's scanner read the person's pass.
+        VenueScansPerson => "venue_scans_person",
+        /// The person scanned the venue's poster with their phone.
+        PersonScansVenue => "person_scans_venue",
+        /// A checkpoint worker scanned the person's pass at a gate or road checkpoint.
+        Checkpoint => "checkpoint",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,10 +35,6 @@ pub enum CheckInError {
     #[error("left should be after entered")]
     LeftBeforeEntered,
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("should be one of: venue_scans_person, person_scans_venue, checkpoint")]
-pub struct CheckInSourceError;
 
 impl CheckIn {
     pub fn new(
@@ -85,29 +83,6 @@ impl CheckIn {
     }
 }
 
-impl CheckInSource {
-    pub const ALL: [CheckInSource; 3] = [
-        CheckInSource::VenueScansPerson,
-        CheckInSource::PersonScansVenue,
-        CheckInSource::Checkpoint,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            CheckInSource::VenueScansPerson => "venue_scans_person",
-            CheckInSource::PersonScansVenue => "person_scans_venue",
-            CheckInSource::Checkpoint => "checkpoint",
-        }
-    }
-
-    pub fn parse(code: &str) -> Result<CheckInSource, CheckInSourceError> {
-        CheckInSource::ALL
-            .into_iter()
-            .find(|source| source.code() == code)
-            .ok_or(CheckInSourceError)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,8 +107,8 @@ mod tests {
             assert_eq!(CheckInSource::parse(source.code()), Ok(source));
         }
         assert_eq!(
-            CheckInSource::parse("carrier_pigeon"),
-            Err(CheckInSourceError)
+            CheckInSource::parse("carrier_pigeon").unwrap_err().to_string(),
+            "should be one of: venue_scans_person, person_scans_venue, checkpoint"
         );
     }
 }

@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use crate::event::EventId;
 use crate::person::PersonId;
 use crate::region::RegionCode;
+use crate::vocabulary::vocabulary;
 
 /// A declaration as submitted. Every `Declaration` has travel entries whose periods end on or
 /// after they start, at most [`Declaration::MAX_TRAVEL_ENTRIES`] of them.
@@ -89,69 +90,23 @@ impl Declaration {
     }
 }
 
-/// The fixed vocabulary of symptoms a resident can declare. Which of them matter, and how much,
-/// is the policy's business, not this list's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Symptom {
-    Fever,
-    DryCough,
-    Fatigue,
-    SoreThroat,
-    StuffyNose,
-    RunnyNose,
-    ShortnessOfBreath,
-    LossOfTasteOrSmell,
-    MuscleAche,
-    Headache,
-    Diarrhoea,
-    Chills,
-    Conjunctivitis,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("should be one of: {}", Symptom::ALL.map(Symptom::code).join(", "))]
-pub struct SymptomError;
-
-impl Symptom {
-    pub const ALL: [Symptom; 13] = [
-        Symptom::Fever,
-        Symptom::DryCough,
-        Symptom::Fatigue,
-        Symptom::SoreThroat,
-        Symptom::StuffyNose,
-        Symptom::RunnyNose,
-        Symptom::ShortnessOfBreath,
-        Symptom::LossOfTasteOrSmell,
-        Symptom::MuscleAche,
-        Symptom::Headache,
-        Symptom::Diarrhoea,
-        Symptom::Chills,
-        Symptom::Conjunctivitis,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Symptom::Fever => "fever",
-            Symptom::DryCough => "dry_cough",
-            Symptom::Fatigue => "fatigue",
-            Symptom::SoreThroat => "sore_throat",
-            Symptom::StuffyNose => "stuffy_nose",
-            Symptom::RunnyNose => "runny_nose",
-            Symptom::ShortnessOfBreath => "shortness_of_breath",
-            Symptom::LossOfTasteOrSmell => "loss_of_taste_or_smell",
-            Symptom::MuscleAche => "muscle_ache",
-            Symptom::Headache => "headache",
-            Symptom::Diarrhoea => "diarrhoea",
-            Symptom::Chills => "chills",
-            Symptom::Conjunctivitis => "conjunctivitis",
-        }
-    }
-
-    pub fn parse(code: &str) -> Result<Symptom, SymptomError> {
-        Symptom::ALL
-            .into_iter()
-            .find(|symptom| symptom.code() == code)
-            .ok_or(SymptomError)
+vocabulary! {
+    /// The fixed vocabulary of symptoms a resident can declare. Which of them matter, and how
+    /// much, is the policy's business, not this list's.
+    pub enum Symptom {
+        Fever => "fever",
+        DryCough => "dry_cough",
+        Fatigue => "fatigue",
+        SoreThroat => "sore_throat",
+        StuffyNose => "stuffy_nose",
+        RunnyNose => "runny_nose",
+        ShortnessOfBreath => "shortness_of_breath",
+        LossOfTasteOrSmell => "loss_of_taste_or_smell",
+        MuscleAche => "muscle_ache",
+        Headache => "headache",
+        Diarrhoea => "diarrhoea",
+        Chills => "chills",
+        Conjunctivitis => "conjunctivitis",
     }
 }
 

@@ -16,15 +16,15 @@ pub mod person;
 pub mod region;
 pub mod resident_id;
 pub mod venue;
+mod vocabulary;
 
 pub use access::{
     Access, Actor, AuditAction, AuditOutcome, AuditRecord, Purpose, Role, StaffAccount, StaffId,
-    UnknownCode, Username, UsernameError,
+    Username, UsernameError,
 };
-pub use check_in::{CheckIn, CheckInError, CheckInSource, CheckInSourceError};
+pub use check_in::{CheckIn, CheckInError, CheckInSource};
 pub use declaration::{
-    Declaration, DeclarationError, Symptom, SymptomError, Temperature, TemperatureError,
-    TravelEntry,
+    Declaration, DeclarationError, Symptom, Temperature, TemperatureError, TravelEntry,
 };
 pub use event::{EventId, EventIdError};
 pub use person::{NameError, Person, PersonId, PersonName, PhoneError, PhoneNumber};
@@ -32,8 +32,8 @@ pub use region::{RegionCode, RegionCodeError};
 pub use resident_id::{ResidentId, ResidentIdError};
 pub use venue::{
     GeoPoint, GeoPointError, OpeningHours, OpeningHoursError, Venue, VenueId, VenueKind,
-    VenueKindError,
 };
+pub use vocabulary::UnknownCode;
 
 /// Points in time are `jiff` timestamps (UTC instants); calendar dates are civil dates.
 pub use jiff::{Timestamp, civil::Date};

@@ -7,6 +7,7 @@ use jiff::civil::{Time, Weekday};
 
 use crate::event::uuid_id;
 use crate::region::RegionCode;
+use crate::vocabulary::vocabulary;
 
 uuid_id!(
     /// The identifier of a venue, chosen by the client that registers it (so that registering is
@@ -26,90 +27,29 @@ pub struct Venue {
     pub registered_at: Timestamp,
 }
 
-/// What sort of place a venue is. The tracing policy sets a default stay per kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VenueKind {
-    Shop,
-    Supermarket,
-    Market,
-    Mall,
-    Restaurant,
-    Office,
-    Factory,
-    School,
-    Hospital,
-    Clinic,
-    Pharmacy,
-    Hotel,
-    Gym,
-    PlaceOfWorship,
-    ResidentialCompound,
-    SubwayStation,
-    BusStation,
-    RailwayStation,
-    Airport,
-    HighwayCheckpoint,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("should be one of: {}", VenueKind::ALL.map(VenueKind::code).join(", "))]
-pub struct VenueKindError;
-
-impl VenueKind {
-    pub const ALL: [VenueKind; 20] = [
-        VenueKind::Shop,
-        VenueKind::Supermarket,
-        VenueKind::Market,
-        VenueKind::Mall,
-        VenueKind::Restaurant,
-        VenueKind::Office,
-        VenueKind::Factory,
-        VenueKind::School,
-        VenueKind::Hospital,
-        VenueKind::Clinic,
-        VenueKind::Pharmacy,
-        VenueKind::Hotel,
-        VenueKind::Gym,
-        VenueKind::PlaceOfWorship,
-        VenueKind::ResidentialCompound,
-        VenueKind::SubwayStation,
-        VenueKind::BusStation,
-        VenueKind::RailwayStation,
-        VenueKind::Airport,
-        VenueKind::HighwayCheckpoint,
-    ];
-
-    /// The stable snake_case code used in files, the API and the store.
-    pub fn code(self) -> &'static str {
-        match self {
-            VenueKind::Shop => "shop",
-            VenueKind::Supermarket => "supermarket",
-            VenueKind::Market => "market",
-            VenueKind::Mall => "mall",
-            VenueKind::Restaurant => "restaurant",
-            VenueKind::Office => "office",
-            VenueKind::Factory => "factory",
-            VenueKind::School => "school",
-            VenueKind::Hospital => "hospital",
-            VenueKind::Clinic => "clinic",
-            VenueKind::Pharmacy => "pharmacy",
-            VenueKind::Hotel => "hotel",
-            VenueKind::Gym => "gym",
-            VenueKind::PlaceOfWorship => "place_of_worship",
-            VenueKind::ResidentialCompound => "residential_compound",
-            VenueKind::SubwayStation => "subway_station",
-            VenueKind::BusStation => "bus_station",
-            VenueKind::RailwayStation => "railway_station",
-            VenueKind::Airport => "airport",
-            VenueKind::HighwayCheckpoint => "highway_checkpoint",
-        }
-    }
-
-    pub fn parse(code: &str) -> Result<VenueKind, VenueKindError> {
-        VenueKind::ALL
-            .into_iter()
-            .find(|kind| kind.code() == code)
-            .ok_or(VenueKindError)
+vocabulary! {
+    /// What sort of place a venue is. The tracing policy sets a default stay per kind.
+    pub enum VenueKind {
+        Shop => "shop",
+        Supermarket => "supermarket",
+        Market => "market",
+        Mall => "mall",
+        Restaurant => "restaurant",
+        Office => "office",
+        Factory => "factory",
+        School => "school",
+        Hospital => "hospital",
+        Clinic => "clinic",
+        Pharmacy => "pharmacy",
+        Hotel => "hotel",
+        Gym => "gym",
+        PlaceOfWorship => "place_of_worship",
+        ResidentialCompound => "residential_compound",
+        SubwayStation => "subway_station",
+        BusStation => "bus_station",
+        RailwayStation => "railway_station",
+        Airport => "airport",
+        HighwayCheckpoint => "highway_checkpoint",
     }
 }
 
