@@ -107,7 +107,9 @@ mod tests {
             assert_eq!(CheckInSource::parse(source.code()), Ok(source));
         }
         assert_eq!(
-            CheckInSource::parse("carrier_pigeon").unwrap_err().to_string(),
+            CheckInSource::parse("carrier_pigeon")
+                .unwrap_err()
+                .to_string(),
             "should be one of: venue_scans_person, person_scans_venue, checkpoint"
         );
     }

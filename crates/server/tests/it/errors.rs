@@ -1,14 +1,17 @@
 //! Bad requests are answered with the API's JSON error body and the right status.
 
 use healthcode_core::Role;
-use healthcode_server::ServerConfig;
+use std::sync::Arc;
+
 use healthcode_server::api::{BatchRequest, CheckInList, CheckInRequest};
+use healthcode_server::{ManualClock, ServerConfig};
 use reqwest::StatusCode;
 use uuid::Uuid;
 
 use crate::helpers::{
-    TestResident, check_in, expect_error, expect_json, spawn_app, spawn_app_with,
+    START, TestResident, check_in, expect_error, expect_json, spawn_app, spawn_app_with,
 };
+use crate::stalled::StalledStore;
 
 #[tokio::test]
 async fn malformed_json_is_answered_400_malformed_json() {
@@ -118,17 +121,27 @@ async fn unknown_paths_and_methods_are_answered_in_json() {
 
 #[tokio::test]
 async fn a_request_that_outlasts_the_timeout_is_answered_503_timeout_in_json() {
-    let app = spawn_app_with(ServerConfig {
+    let (store, release) = StalledStore::new();
+    let clock = Arc::new(ManualClock::new(START.parse().unwrap()));
+    let config = ServerConfig {
         request_timeout_secs: 0,
         ..ServerConfig::default()
-    })
-    .await;
-    let error = expect_error(
-        app.get("/readyz", None).await,
-        StatusCode::SERVICE_UNAVAILABLE,
-    )
-    .await;
+    };
+    let router = healthcode_server::router(Arc::new(store), clock, config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(healthcode_server::serve(listener, router, async {
+        let _ = stopped.await;
+    }));
+    let response = reqwest::get(format!("http://{address}/readyz"))
+        .await
+        .unwrap();
+    let error = expect_error(response, StatusCode::SERVICE_UNAVAILABLE).await;
     assert_eq!(error.error.code, "timeout");
+    drop(release);
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
 }
 
 #[tokio::test]

@@ -8,4 +8,5 @@ mod errors;
 mod helpers;
 mod privacy;
 mod sessions;
+mod stalled;
 mod walk;
