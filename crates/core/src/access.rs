@@ -84,8 +84,6 @@ vocabulary! {
         CaseInvestigation => "case_investigation",
         /// An auditor reviewing the audit log.
         AuditReview => "audit_review",
-        /// Managing staff accounts.
-        AccountAdministration => "account_administration",
     }
 }
 
@@ -123,7 +121,8 @@ vocabulary! {
     pub enum AuditOutcome {
         /// The data was read or written.
         Success => "success",
-        /// The write was a resend of one already stored; nothing changed.
+        /// The write was a resend of one already stored; nothing new was stored (a resent
+        /// enrolment still replaces the device token).
         Duplicate => "duplicate",
         /// The actor's role does not allow the action.
         Denied => "denied",
@@ -187,14 +186,26 @@ impl fmt::Display for Username {
     }
 }
 
-/// A staff member's account. The password is kept only as an argon2 hash in PHC string form.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A staff member's account. The password is kept only as an argon2 hash in PHC string form,
+/// which `Debug` does not print.
+#[derive(Clone, PartialEq, Eq)]
 pub struct StaffAccount {
     pub id: StaffId,
     pub username: Username,
     pub role: Role,
     pub password_hash: String,
     pub created_at: Timestamp,
+}
+
+impl fmt::Debug for StaffAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaffAccount")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
 }
 
 #[cfg(test)]

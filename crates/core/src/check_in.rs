@@ -7,7 +7,7 @@ use crate::person::PersonId;
 use crate::venue::VenueId;
 use crate::vocabulary::vocabulary;
 
-/// Every `CheckIn` that has a `left` time has it after `entered`.
+/// Every `CheckIn` has times to the millisecond, and a `left` time, if any, after `entered`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckIn {
     event_id: EventId,
@@ -45,6 +45,10 @@ impl CheckIn {
         left: Option<Timestamp>,
         source: CheckInSource,
     ) -> Result<CheckIn, CheckInError> {
+        // Times are kept to the millisecond everywhere they are stored; cut them here so that a
+        // check-in valid now stays valid after a round trip through a store.
+        let entered = to_millisecond(entered);
+        let left = left.map(to_millisecond);
         if left.is_some_and(|left| left <= entered) {
             return Err(CheckInError::LeftBeforeEntered);
         }
@@ -83,6 +87,10 @@ impl CheckIn {
     }
 }
 
+fn to_millisecond(at: Timestamp) -> Timestamp {
+    Timestamp::from_millisecond(at.as_millisecond()).expect("a truncated timestamp is in range")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +106,19 @@ mod tests {
         assert_eq!(
             CheckIn::new(event_id, venue, person, entered, Some(entered), source),
             Err(CheckInError::LeftBeforeEntered)
+        );
+        let within_a_millisecond: Timestamp = "2026-02-10T09:00:00.0004Z".parse().unwrap();
+        assert_eq!(
+            CheckIn::new(
+                event_id,
+                venue,
+                person,
+                entered,
+                Some(within_a_millisecond),
+                source
+            ),
+            Err(CheckInError::LeftBeforeEntered),
+            "times are compared as they will be stored, to the millisecond"
         );
     }
 

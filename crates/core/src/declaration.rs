@@ -12,7 +12,9 @@ use crate::vocabulary::vocabulary;
 
 /// A declaration as submitted. Every `Declaration` has travel entries whose periods end on or
 /// after they start, at most [`Declaration::MAX_TRAVEL_ENTRIES`] of them.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// It is health data: `Debug` prints only its event, person and time, never its content.
+#[derive(Clone, PartialEq)]
 pub struct Declaration {
     event_id: EventId,
     person: PersonId,
@@ -20,6 +22,16 @@ pub struct Declaration {
     symptoms: BTreeSet<Symptom>,
     temperature: Option<Temperature>,
     travel: Vec<TravelEntry>,
+}
+
+impl std::fmt::Debug for Declaration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Declaration")
+            .field("event_id", &self.event_id)
+            .field("person", &self.person)
+            .field("declared_at", &self.declared_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A stay in a region between two dates, both included.

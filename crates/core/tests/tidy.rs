@@ -1,4 +1,5 @@
-//! Tidy checks on the shape of the workspace, read from `cargo metadata`.
+//! Tidy checks on the shape of the workspace: `core`'s dependencies, read from `cargo metadata`,
+//! and its source, read as text.
 
 use std::process::Command;
 
@@ -62,4 +63,53 @@ fn core_depends_only_on_pure_libraries_and_on_no_crate_of_ours() {
         !uuid_features.iter().any(|feature| feature.starts_with('v')),
         "core must not generate identifiers; it enables uuid features {uuid_features:?}"
     );
+}
+
+/// What pure code never calls: the clock, randomness, the file system, the network, the process
+/// environment, threads, or the system's time-zone database.
+const IMPURE_CALLS: &[&str] = &[
+    "::now(",
+    "new_v4",
+    "now_v7",
+    "SystemTime",
+    "Instant::",
+    "std::fs",
+    "std::net",
+    "std::env",
+    "std::process",
+    "std::thread",
+    "rand::",
+    "TimeZone::system",
+    "tz::db",
+];
+
+#[test]
+fn core_source_never_reaches_the_clock_randomness_or_the_outside_world() {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![source];
+    let mut checked = 0;
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(
+                std::fs::read_dir(&path)
+                    .unwrap()
+                    .map(|entry| entry.unwrap().path()),
+            );
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        checked += 1;
+        for (number, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap();
+            for call in IMPURE_CALLS {
+                assert!(
+                    !code.contains(call),
+                    "{}:{}: core must stay pure, but calls {call}",
+                    path.display(),
+                    number + 1
+                );
+            }
+        }
+    }
+    assert!(checked > 5, "the scan found the core sources");
 }
