@@ -206,7 +206,13 @@ fn verify_password(password: &str, stored_hash: &str) -> bool {
 
 fn dummy_password_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| hash_password("a password that no account has").unwrap_or_default())
+    // Hashing a constant with a fresh salt only fails if the system has no randomness, and then
+    // no password can be hashed at all; an empty stand-in would make unknown usernames answer
+    // faster than wrong passwords, so stop instead.
+    DUMMY.get_or_init(|| {
+        hash_password("a password that no account has")
+            .expect("hashing needs the system's random number generator")
+    })
 }
 
 #[cfg(test)]

@@ -198,7 +198,7 @@ impl From<&StaffAccount> for StaffView {
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrolRequest {
-    /// A UUID chosen by the client; resending the same enrolment is answered 409.
+    /// A UUID chosen by the client; a resend gets 200, the same person and a new device token.
     #[schema(format = Uuid, example = "2f1c7a9e-6b3d-4c1e-9f3a-5d2b8c7e1a04")]
     pub event_id: String,
     /// The 18-character resident ID number.
@@ -268,7 +268,8 @@ pub struct Profile {
     pub masked_resident_id: String,
     pub name: String,
     pub phone: String,
-    pub birth_date: Date,
+    /// Only the year: the full birth date would reveal the digits the mask hides.
+    pub birth_year: i16,
     /// The region code of the ID number's issuing district.
     #[schema(example = "330106")]
     pub region: String,
@@ -290,7 +291,7 @@ impl From<&Person> for Profile {
             masked_resident_id: person.resident_id.masked(),
             name: person.name.as_str().to_owned(),
             phone: person.phone.as_str().to_owned(),
-            birth_date: person.resident_id.birth_date(),
+            birth_year: person.resident_id.birth_date().year(),
             region: person.resident_id.region().to_string(),
             enrolled_at: person.enrolled_at,
         }

@@ -144,6 +144,14 @@ impl ApiError {
     }
 }
 
+/// The request field that names a reference, and what it refers to.
+pub(crate) fn reference_field(reference: Reference) -> (&'static str, &'static str) {
+    match reference {
+        Reference::Person => ("person_id", "person"),
+        Reference::Venue => ("venue_id", "venue"),
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         match error {
@@ -152,20 +160,13 @@ impl From<StoreError> for ApiError {
             StoreError::UsernameTaken => {
                 ApiError::UsernameTaken("this username is already taken".to_owned())
             }
-            StoreError::UnknownReference {
-                reference: Reference::Person,
-                ..
-            } => ApiError::UnknownReference {
-                field: "person_id".to_owned(),
-                what: "person",
-            },
-            StoreError::UnknownReference {
-                reference: Reference::Venue,
-                ..
-            } => ApiError::UnknownReference {
-                field: "venue_id".to_owned(),
-                what: "venue",
-            },
+            StoreError::UnknownReference { reference, .. } => {
+                let (field, what) = reference_field(reference);
+                ApiError::UnknownReference {
+                    field: field.to_owned(),
+                    what,
+                }
+            }
             other => ApiError::internal(other),
         }
     }

@@ -4,6 +4,8 @@
 //! Handlers hold no business logic and never check roles: the endpoint table and the
 //! authorization middleware do that. Each carries the `#[utoipa::path]` that documents it.
 
+use std::sync::OnceLock;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
@@ -77,8 +79,15 @@ pub(crate) async fn metrics() -> impl IntoResponse {
 
 #[utoipa::path(get, path = "/openapi.json", tag = "operations",
     responses((status = 200, description = "This document (OpenAPI 3.1).", content_type = "application/json")))]
-pub(crate) async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(openapi::ApiDoc::openapi())
+pub(crate) async fn openapi() -> impl IntoResponse {
+    // The document is fixed at compile time; build and encode it once.
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    let document = DOCUMENT.get_or_init(|| {
+        openapi::ApiDoc::openapi()
+            .to_json()
+            .expect("the OpenAPI document encodes as JSON")
+    });
+    ([(CONTENT_TYPE, "application/json")], document.as_str())
 }
 
 #[utoipa::path(post, path = "/v1/sessions", tag = "staff", request_body = SessionRequest,
@@ -142,6 +151,7 @@ pub(crate) async fn create_staff_account(
 #[utoipa::path(post, path = "/v1/residents", tag = "residents", request_body = EnrolRequest,
     responses(
         (status = 201, description = "Enrolled; keep the device token.", body = EnrolResponse),
+        (status = 200, description = "A resend of this enrolment: the same person, and a new device token that replaces the first one.", body = EnrolResponse),
         (status = 400, description = "A field is invalid; the message says which part.", body = ErrorBody),
         (status = 409, description = "This resident is already enrolled.", body = ErrorBody)))]
 pub(crate) async fn enrol_resident(
@@ -153,7 +163,7 @@ pub(crate) async fn enrol_resident(
     let enrolled = app
         .run(move |store| service::enrol(store, now, resident))
         .await?;
-    Ok((StatusCode::CREATED, Json(enrolled)))
+    Ok((created_unless(enrolled.replayed), Json(enrolled.response)))
 }
 
 #[utoipa::path(get, path = "/v1/me", tag = "residents", security(("bearer" = [])),

@@ -20,15 +20,26 @@ use crate::api::{
     NewResident, Profile, RegisteredVenue, RowError, VenueRequest, VenueView, WriteResponse,
     check_ins_from_requests,
 };
-use crate::error::ApiError;
+use crate::error::{ApiError, reference_field};
 use crate::metrics;
 
-/// Enrols a resident under a fresh random person id and hands out their device token.
+/// What an enrolment answers, and whether it was a resend of a stored enrolment.
+#[derive(Debug)]
+pub struct EnrolAnswer {
+    pub response: EnrolResponse,
+    /// The event id had enrolled this resident before: the response names the person enrolled
+    /// then, and its device token replaces the one the first response carried.
+    pub replayed: bool,
+}
+
+/// Enrols a resident under a fresh random person id and hands out their device token. A resend
+/// of a stored enrolment (same event id and resident ID number) hands out a new device token
+/// for the person enrolled the first time, whose old token stops working.
 pub fn enrol(
     store: &dyn Store,
     now: Timestamp,
     resident: NewResident,
-) -> Result<EnrolResponse, ApiError> {
+) -> Result<EnrolAnswer, ApiError> {
     let person = Person {
         id: PersonId::from_uuid(Uuid::new_v4()),
         resident_id: resident.resident_id,
@@ -37,13 +48,9 @@ pub fn enrol(
         enrolled_at: now,
     };
     let (device_token, hash) = new_bearer_token();
-    let response = EnrolResponse {
-        person_id: person.id.as_uuid(),
-        device_token,
-        masked_resident_id: person.resident_id.masked(),
-    };
+    let masked_resident_id = person.resident_id.masked();
     let access = Access::new(Actor::Public, Purpose::Enrolment, now);
-    store.enrol(
+    let enrolled = store.enrol(
         &access,
         &Enrolment {
             event_id: resident.event_id,
@@ -51,7 +58,14 @@ pub fn enrol(
             device_token: hash,
         },
     )?;
-    Ok(response)
+    Ok(EnrolAnswer {
+        response: EnrolResponse {
+            person_id: enrolled.person.as_uuid(),
+            device_token,
+            masked_resident_id,
+        },
+        replayed: enrolled.replayed,
+    })
 }
 
 /// The signed-in resident's own profile.
@@ -196,18 +210,10 @@ pub fn ingest_check_in_rows(
     let report = store
         .ingest_check_ins(access, &check_ins)
         .map_err(|error| match error {
-            StoreError::UnknownReference { index, reference } => match reference {
-                healthcode_store::Reference::Person => IngestError::UnknownReference {
-                    index,
-                    field: "person_id",
-                    what: "person",
-                },
-                healthcode_store::Reference::Venue => IngestError::UnknownReference {
-                    index,
-                    field: "venue_id",
-                    what: "venue",
-                },
-            },
+            StoreError::UnknownReference { index, reference } => {
+                let (field, what) = reference_field(reference);
+                IngestError::UnknownReference { index, field, what }
+            }
             other => IngestError::Store(other),
         })?;
     metrics::record_check_ins(&report);

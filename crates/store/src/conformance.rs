@@ -34,7 +34,7 @@ use healthcode_core::{
 
 use crate::audit_chain::{GENESIS_HASH, chain_hash};
 use crate::{
-    AuditChainReport, AuditQuery, Enrolment, IngestReport, Reference, Store, StoreError,
+    AuditChainReport, AuditQuery, Enrolled, Enrolment, IngestReport, Reference, Store, StoreError,
     TokenGrant, TokenHash, Write,
 };
 
@@ -49,6 +49,8 @@ macro_rules! conformance_suite {
             an_enrolled_person_reads_back_exactly,
             a_person_is_found_by_resident_id_number_and_an_unknown_number_finds_nobody,
             enrolling_the_same_resident_twice_is_a_conflict_and_is_audited,
+            resending_an_enrolment_answers_with_the_first_person_and_replaces_its_device_token,
+            reusing_an_enrolment_event_id_for_another_resident_is_a_conflict_and_is_audited,
             enrolment_grants_the_resident_a_device_token_that_does_not_expire,
             reading_an_unknown_person_is_not_found_and_is_audited,
             a_declaration_with_symptoms_temperature_and_travel_reads_back_exactly,
@@ -189,7 +191,7 @@ fn device_token(seed: u8) -> TokenHash {
 
 /// Enrols a person with the device token [`device_token_of`] gives them, and returns the person.
 fn enrolled(store: &dyn Store, person: Person) -> Person {
-    store
+    let enrolled = store
         .enrol(
             &enrolment_access(),
             &Enrolment {
@@ -199,6 +201,13 @@ fn enrolled(store: &dyn Store, person: Person) -> Person {
             },
         )
         .expect("enrolment succeeds");
+    assert_eq!(
+        enrolled,
+        Enrolled {
+            person: person.id,
+            replayed: false
+        }
+    );
     person
 }
 
@@ -408,6 +417,137 @@ pub fn enrolling_the_same_resident_twice_is_a_conflict_and_is_audited(store: &dy
             1,
             AuditOutcome::Conflict
         )]
+    );
+}
+
+pub fn resending_an_enrolment_answers_with_the_first_person_and_replaces_its_device_token(
+    store: &dyn Store,
+) {
+    let event_id = new_event_id();
+    let first = zhang();
+    let first_token = device_token(0x31);
+    let enrolment = |person: &Person, device_token: TokenHash| Enrolment {
+        event_id,
+        person: person.clone(),
+        device_token,
+    };
+    assert_eq!(
+        store
+            .enrol(&enrolment_access(), &enrolment(&first, first_token))
+            .unwrap(),
+        Enrolled {
+            person: first.id,
+            replayed: false
+        }
+    );
+    // The client never saw the first answer, so it resends with a new person id and token; the
+    // details it sends may differ, but those of the first enrolment stand.
+    let resend = Person {
+        phone: PhoneNumber::parse("13900139000").unwrap(),
+        ..zhang()
+    };
+    let second_token = device_token(0x32);
+    assert_eq!(
+        store
+            .enrol(&enrolment_access(), &enrolment(&resend, second_token))
+            .unwrap(),
+        Enrolled {
+            person: first.id,
+            replayed: true
+        }
+    );
+    let now = at("2026-02-02T00:00:00Z");
+    assert_eq!(store.token_holder(&first_token, now).unwrap(), None);
+    assert_eq!(
+        store.token_holder(&second_token, now).unwrap(),
+        Some(Actor::Resident(first.id))
+    );
+    assert_eq!(store.person(&investigation(), first.id).unwrap(), first);
+    assert!(matches!(
+        store.person(&investigation(), resend.id),
+        Err(StoreError::NotFound { .. })
+    ));
+    let enrolments: Vec<AuditSummary> = audit_trail(store)
+        .iter()
+        .filter(|record| record.action == AuditAction::EnrolPerson)
+        .map(summary)
+        .collect();
+    let enrolment_record = |outcome| {
+        (
+            Actor::Public,
+            Purpose::Enrolment,
+            AuditAction::EnrolPerson,
+            Some(first.id),
+            1,
+            outcome,
+        )
+    };
+    assert_eq!(
+        enrolments,
+        vec![
+            enrolment_record(AuditOutcome::Success),
+            enrolment_record(AuditOutcome::Duplicate)
+        ]
+    );
+}
+
+pub fn reusing_an_enrolment_event_id_for_another_resident_is_a_conflict_and_is_audited(
+    store: &dyn Store,
+) {
+    let event_id = new_event_id();
+    let zhang = zhang();
+    store
+        .enrol(
+            &enrolment_access(),
+            &Enrolment {
+                event_id,
+                person: zhang.clone(),
+                device_token: device_token_of(&zhang),
+            },
+        )
+        .unwrap();
+    let li = li();
+    let result = store.enrol(
+        &enrolment_access(),
+        &Enrolment {
+            event_id,
+            person: li.clone(),
+            device_token: device_token(0x41),
+        },
+    );
+    assert!(
+        matches!(result, Err(StoreError::AlreadyEnrolled)),
+        "{result:?}"
+    );
+    // Nothing of the attempt was kept, and the first enrolment is untouched.
+    assert_eq!(
+        store
+            .find_person(&investigation(), &li.resident_id)
+            .unwrap(),
+        None
+    );
+    let now = at("2026-02-02T00:00:00Z");
+    assert_eq!(store.token_holder(&device_token(0x41), now).unwrap(), None);
+    assert_eq!(
+        store.token_holder(&device_token_of(&zhang), now).unwrap(),
+        Some(Actor::Resident(zhang.id))
+    );
+    // The attempt concerns a resident who is not enrolled, so it is in nobody's history.
+    assert_eq!(
+        summary(
+            &audit_trail(store)
+                .into_iter()
+                .find(|record| record.outcome == AuditOutcome::Conflict)
+                .expect("the conflict is audited")
+        ),
+        (
+            Actor::Public,
+            Purpose::Enrolment,
+            AuditAction::EnrolPerson,
+            None,
+            1,
+            AuditOutcome::Conflict
+        )
     );
 }
 

@@ -3,9 +3,14 @@
 //! authenticated encryption of personal fields (so they can be shown to those entitled to them).
 //!
 //! The keys live in `<data dir>/keys/`, one random 32-byte file each, readable by the owner only.
-//! They are created on first run and never rotated by this module. This module must never print,
-//! log or return a key, and never implements cryptography itself: HMAC-SHA-256 comes from `hmac` +
-//! `sha2`, XChaCha20-Poly1305 from `chacha20poly1305`.
+//! They are created on first run and never rotated by this module. Both are written and flushed
+//! into a uniquely named staging directory beside `keys/` (`.keys.<random>.new`), which is then
+//! renamed to `keys/` in one step. The rename cannot replace a `keys/` that holds files, so when
+//! several processes create keys at once exactly one pair is published and the others read it:
+//! nobody sees one key without the other, or uses a key that another process replaced.
+//!
+//! This module must never print, log or return a key, and never implements cryptography itself:
+//! HMAC-SHA-256 comes from `hmac` + `sha2`, XChaCha20-Poly1305 from `chacha20poly1305`.
 //!
 //! A sealed field is `version (1 byte) ‖ nonce (24 bytes) ‖ ciphertext and tag`. The associated
 //! data binds it to the column it was written to and the row that owns it, so a ciphertext copied
@@ -89,32 +94,16 @@ impl KeyRing {
     /// Opens the key ring of a data directory, creating `keys/` (mode 0700) and both key files
     /// (mode 0600) on first run. Refuses key files that other users can read, or that have the
     /// wrong length, and refuses to replace one key while the other exists.
+    ///
+    /// Safe to call from several threads or processes at once on the same fresh directory: they
+    /// all end up with the same keys.
     pub fn open_or_create(data_dir: &Path) -> Result<KeyRing, KeyError> {
         let key_dir = data_dir.join(KEY_DIRECTORY);
-        ensure_private_directory(&key_dir)?;
-        let lookup_path = key_dir.join(LOOKUP_KEY_FILE);
-        let sealing_path = key_dir.join(SEALING_KEY_FILE);
-        match (exists(&lookup_path)?, exists(&sealing_path)?) {
-            (false, false) => {
-                create_key_file(&lookup_path)?;
-                create_key_file(&sealing_path)?;
-            }
-            (true, false) => {
-                return Err(KeyError::MissingKey {
-                    present: lookup_path,
-                    missing: sealing_path,
-                });
-            }
-            (false, true) => {
-                return Err(KeyError::MissingKey {
-                    present: sealing_path,
-                    missing: lookup_path,
-                });
-            }
-            (true, true) => {}
+        if !keys_exist(&key_dir)? {
+            create_key_directory(data_dir, &key_dir)?;
         }
-        let lookup_key = read_key_file(&lookup_path)?;
-        let sealing_key = read_key_file(&sealing_path)?;
+        let lookup_key = read_key_file(&key_dir.join(LOOKUP_KEY_FILE))?;
+        let sealing_key = read_key_file(&key_dir.join(SEALING_KEY_FILE))?;
         Ok(KeyRing {
             lookup: <Hmac<Sha256> as Mac>::new_from_slice(&lookup_key)
                 .expect("HMAC accepts keys of any length"),
@@ -208,18 +197,30 @@ fn exists(path: &Path) -> Result<bool, KeyError> {
     })
 }
 
-fn ensure_private_directory(path: &Path) -> Result<(), KeyError> {
-    match DirBuilder::new().mode(0o700).recursive(false).create(path) {
-        Ok(()) => return Ok(()),
-        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
-        Err(source) => {
-            return Err(KeyError::Io {
-                doing: "create directory",
-                path: path.to_owned(),
-                source,
-            });
-        }
+/// Whether `key_dir` holds both keys. False if it does not exist or holds neither; an error if
+/// it is open to other users or holds one key without the other.
+fn keys_exist(key_dir: &Path) -> Result<bool, KeyError> {
+    if !exists(key_dir)? {
+        return Ok(false);
     }
+    check_private_directory(key_dir)?;
+    let lookup_path = key_dir.join(LOOKUP_KEY_FILE);
+    let sealing_path = key_dir.join(SEALING_KEY_FILE);
+    match (exists(&lookup_path)?, exists(&sealing_path)?) {
+        (true, true) => Ok(true),
+        (false, false) => Ok(false),
+        (true, false) => Err(KeyError::MissingKey {
+            present: lookup_path,
+            missing: sealing_path,
+        }),
+        (false, true) => Err(KeyError::MissingKey {
+            present: sealing_path,
+            missing: lookup_path,
+        }),
+    }
+}
+
+fn check_private_directory(path: &Path) -> Result<(), KeyError> {
     let metadata = fs::metadata(path).map_err(|source| KeyError::Io {
         doing: "inspect",
         path: path.to_owned(),
@@ -235,47 +236,91 @@ fn ensure_private_directory(path: &Path) -> Result<(), KeyError> {
     Ok(())
 }
 
-/// Writes a fresh key to a temporary name and renames it into place, so a crash never leaves a
-/// short key file behind.
-fn create_key_file(path: &Path) -> Result<(), KeyError> {
+/// Creates both keys in a staging directory of this call's own and publishes it as `key_dir`
+/// with one rename. Writing under a unique name means no other process can overwrite or publish
+/// a half-written key; the rename publishes both keys at once, and fails rather than replace a
+/// `key_dir` that holds files (it may replace an empty one). When another process published
+/// first, this one discards its keys and returns, and the caller reads the published ones.
+fn create_key_directory(data_dir: &Path, key_dir: &Path) -> Result<(), KeyError> {
+    let staging = data_dir.join(format!(
+        ".{KEY_DIRECTORY}.{}.new",
+        uuid::Uuid::new_v4().simple()
+    ));
+    DirBuilder::new()
+        .mode(0o700)
+        .recursive(false)
+        .create(&staging)
+        .map_err(|source| KeyError::Io {
+            doing: "create directory",
+            path: staging.clone(),
+            source,
+        })?;
+    let published = write_key_file(&staging.join(LOOKUP_KEY_FILE))
+        .and_then(|()| write_key_file(&staging.join(SEALING_KEY_FILE)))
+        .and_then(|()| sync_directory(&staging))
+        .and_then(|()| {
+            fs::rename(&staging, key_dir).map_err(|source| KeyError::Io {
+                doing: "install",
+                path: key_dir.to_owned(),
+                source,
+            })
+        });
+    let error = match published {
+        // Make the rename itself durable.
+        Ok(()) => return sync_directory(data_dir),
+        Err(error) => error,
+    };
+    if let Err(cleanup) = fs::remove_dir_all(&staging) {
+        // Harmless but untidy: the keys in it were never used.
+        tracing::warn!(path = %staging.display(), error = %cleanup, "cannot remove unused keys");
+    }
+    let lost_the_race = matches!(
+        &error,
+        KeyError::Io { doing: "install", source, .. }
+            if matches!(
+                source.kind(),
+                io::ErrorKind::AlreadyExists | io::ErrorKind::DirectoryNotEmpty
+            )
+    );
+    // Another process published its keys first; use them. If `key_dir` holds files but no
+    // keys, the rename's error says why none could be installed.
+    if lost_the_race && keys_exist(key_dir)? {
+        return Ok(());
+    }
+    Err(error)
+}
+
+/// Writes a fresh random key to a new file (mode 0600) and flushes it to disk.
+fn write_key_file(path: &Path) -> Result<(), KeyError> {
     let mut key = [0u8; KEY_LENGTH];
     OsRng
         .try_fill_bytes(&mut key)
         .map_err(|error| KeyError::Random(error.to_string()))?;
-    let temporary = path.with_extension("key.new");
     let io_error = |doing, source| KeyError::Io {
         doing,
-        path: temporary.clone(),
+        path: path.to_owned(),
         source,
     };
     let mut file = OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(0o600)
-        .open(&temporary)
+        .open(path)
         .map_err(|source| io_error("create", source))?;
     file.write_all(&key)
         .map_err(|source| io_error("write", source))?;
-    file.sync_all()
-        .map_err(|source| io_error("flush", source))?;
-    drop(file);
-    fs::rename(&temporary, path).map_err(|source| KeyError::Io {
-        doing: "install",
-        path: path.to_owned(),
-        source,
-    })?;
-    if let Some(directory) = path.parent() {
-        // Make the rename itself durable.
-        File::open(directory)
-            .and_then(|directory| directory.sync_all())
-            .map_err(|source| KeyError::Io {
-                doing: "flush",
-                path: directory.to_owned(),
-                source,
-            })?;
-    }
-    Ok(())
+    file.sync_all().map_err(|source| io_error("flush", source))
+}
+
+/// Flushes a directory's entries (names created, renamed or removed in it) to disk.
+fn sync_directory(path: &Path) -> Result<(), KeyError> {
+    File::open(path)
+        .and_then(|directory| directory.sync_all())
+        .map_err(|source| KeyError::Io {
+            doing: "flush",
+            path: path.to_owned(),
+            source,
+        })
 }
 
 fn read_key_file(path: &Path) -> Result<[u8; KEY_LENGTH], KeyError> {

@@ -37,9 +37,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Enrols a resident and grants their first device token, atomically.
     ///
-    /// Fails with [`StoreError::AlreadyEnrolled`] if the resident ID number is already enrolled
-    /// (whatever the event id), and audits the conflict.
-    fn enrol(&self, access: &Access, enrolment: &Enrolment) -> Result<(), StoreError>;
+    /// Idempotent by event id, so that a client whose first answer was lost can get a token:
+    /// a resend with the event id and resident ID number of a stored enrolment enrols nobody,
+    /// replaces the device tokens of the person it enrolled with `enrolment.device_token` (the
+    /// old ones stop working), keeps the person's stored details, and answers with that
+    /// person's id and `replayed: true`; it is audited as a duplicate.
+    ///
+    /// Fails with [`StoreError::AlreadyEnrolled`], and audits the conflict, if the resident ID
+    /// number is enrolled under another event id, or if the event id already enrolled another
+    /// resident (a client reusing event ids): either way the request conflicts with a stored
+    /// enrolment.
+    fn enrol(&self, access: &Access, enrolment: &Enrolment) -> Result<Enrolled, StoreError>;
 
     /// Reads a person's record, decrypted. [`StoreError::NotFound`] if there is none.
     fn person(&self, access: &Access, id: PersonId) -> Result<Person, StoreError>;
@@ -126,6 +134,15 @@ pub struct Enrolment {
     pub device_token: TokenHash,
 }
 
+/// The outcome of [`Store::enrol`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Enrolled {
+    /// The enrolled person: the enrolment's own id, or on a replay the id stored the first time.
+    pub person: PersonId,
+    /// True if the enrolment was a resend of a stored one, whose device token it replaced.
+    pub replayed: bool,
+}
+
 /// Whether a write stored something or was a resend of an earlier one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Write {
@@ -157,7 +174,7 @@ pub struct TokenGrant {
     /// `Actor::Resident` or `Actor::Staff`; other actors cannot hold tokens.
     pub holder: Actor,
     pub issued_at: Timestamp,
-    /// `None` for device tokens, which last until revoked.
+    /// `None` for device tokens, which last until the device is enrolled again.
     pub expires_at: Option<Timestamp>,
 }
 

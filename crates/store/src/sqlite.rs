@@ -1,7 +1,8 @@
 //! The SQLite backend: the embedded default store, one file in the data directory.
 //!
-//! Layout of a data directory (mode 0700): `healthcode.sqlite3` (mode 0600, with its `-wal` and
-//! `-shm` companions) and `keys/` (see [`crate::keys`]). The database runs in WAL mode with
+//! Layout of a data directory (created with mode 0700): `healthcode.sqlite3` (created with mode
+//! 0600, with its `-wal` and `-shm` companions) and `keys/` (see [`crate::keys`], which also
+//! refuses keys others can read). The database runs in WAL mode with
 //! `synchronous=NORMAL` and foreign keys on. One writer connection sits behind a mutex; a small
 //! pool of read-only connections serves reads that touch no personal data (venues, accounts,
 //! tokens, the chain check), which WAL lets run alongside the writer. Calls that take an
@@ -36,8 +37,8 @@ use rusqlite::{TransactionBehavior, params, params_from_iter};
 
 use crate::audit_chain::{AuditEntry, ChainVerifier, actor_id_bytes, actor_kind_code};
 use crate::{
-    AuditChainReport, AuditQuery, Enrolment, IngestReport, KeyRing, Reference, Store, StoreError,
-    TokenGrant, TokenHash, Write,
+    AuditChainReport, AuditQuery, Enrolled, Enrolment, IngestReport, KeyRing, Reference, Store,
+    StoreError, TokenGrant, TokenHash, Write,
 };
 use checkpoint::{Checkpointer, WRITER_AUTOCHECKPOINT_PAGES};
 use encoding::{
@@ -214,6 +215,26 @@ impl SqliteStore {
             // Dropping the transaction rolls it back.
             Err(Refusal::Failed(error)) => Err(error),
         }
+    }
+
+    /// Opens a person's sealed fields. Fails with [`StoreError::Keys`] if a field does not open
+    /// with this store's keys, and [`StoreError::Corrupt`] if it opens to an invalid value.
+    fn open_person(&self, id: PersonId, sealed: &SealedPerson) -> Result<Person, StoreError> {
+        let owner = id.as_bytes();
+        let open_text = |field: &str, sealed: &[u8]| -> Result<String, StoreError> {
+            String::from_utf8(self.keys.open(field, owner, sealed)?)
+                .map_err(|_| corrupt(&format!("{field} is not UTF-8")))
+        };
+        Ok(Person {
+            id,
+            resident_id: ResidentId::parse(&open_text(SEALED_RESIDENT_ID, &sealed.resident_id)?)
+                .map_err(|_| corrupt("persons.resident_id is not a valid resident ID"))?,
+            name: PersonName::parse(&open_text(SEALED_NAME, &sealed.name)?)
+                .map_err(|_| corrupt("persons.name is not a valid name"))?,
+            phone: PhoneNumber::parse(&open_text(SEALED_PHONE, &sealed.phone)?)
+                .map_err(|_| corrupt("persons.phone is not a valid phone number"))?,
+            enrolled_at: timestamp(sealed.enrolled_at, "persons.enrolled_at")?,
+        })
     }
 }
 
@@ -404,7 +425,7 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(person = %enrolment.person.id))]
-    fn enrol(&self, access: &Access, enrolment: &Enrolment) -> Result<(), StoreError> {
+    fn enrol(&self, access: &Access, enrolment: &Enrolment) -> Result<Enrolled, StoreError> {
         let person = &enrolment.person;
         let owner = person.id.as_bytes();
         let resident_id_hash = self.keys.resident_id_hash(&person.resident_id);
@@ -420,17 +441,62 @@ impl Store for SqliteStore {
         let phone_sealed = self
             .keys
             .seal(SEALED_PHONE, owner, person.phone.as_str().as_bytes());
+        let event_id = enrolment.event_id.as_bytes();
         self.audited(access, AuditAction::EnrolPerson, |transaction| {
-            let enrolled: Option<[u8; 16]> = transaction
-                .prepare_cached("SELECT id FROM persons WHERE resident_id_hash = ?1")?
-                .query_row([resident_id_hash], |row| row.get(0))
+            let enrolled: Option<([u8; 16], [u8; 16])> = transaction
+                .prepare_cached(
+                    "SELECT id, enrolment_event_id FROM persons WHERE resident_id_hash = ?1",
+                )?
+                .query_row([resident_id_hash], |row| Ok((row.get(0)?, row.get(1)?)))
                 .optional()?;
-            if let Some(existing) = enrolled {
-                // The attempt concerns the resident already enrolled under this ID number, so it
-                // shows in that resident's access history.
+            if let Some((existing, existing_event_id)) = enrolled {
+                let existing = PersonId::from_bytes(existing);
+                if existing_event_id != *event_id {
+                    // The attempt concerns the resident already enrolled under this ID number,
+                    // so it shows in that resident's access history.
+                    return Err(Refusal::Refused {
+                        error: StoreError::AlreadyEnrolled,
+                        subject: Some(existing),
+                        records: 1,
+                    });
+                }
+                // A resend of the stored enrolment: its client never got the first answer, so
+                // the new token replaces the one that answer carried, and the first enrolment's
+                // details stand.
+                transaction
+                    .prepare_cached("DELETE FROM tokens WHERE person_id = ?1")?
+                    .execute([existing.as_bytes()])?;
+                insert_token(
+                    transaction,
+                    &TokenGrant {
+                        hash: enrolment.device_token,
+                        holder: Actor::Resident(existing),
+                        issued_at: access.at,
+                        expires_at: None,
+                    },
+                )?;
+                return Ok(Audited {
+                    value: Enrolled {
+                        person: existing,
+                        replayed: true,
+                    },
+                    subject: Some(existing),
+                    records: 1,
+                    outcome: AuditOutcome::Duplicate,
+                });
+            }
+            let event_id_taken = transaction
+                .prepare_cached("SELECT 1 FROM persons WHERE enrolment_event_id = ?1")?
+                .query_row([event_id], |_| Ok(()))
+                .optional()?
+                .is_some();
+            if event_id_taken {
+                // The event id enrolled another resident: a client reusing event ids. The
+                // attempt is about a resident not enrolled, so it names no subject (naming the
+                // other resident would put someone else's request in their history).
                 return Err(Refusal::Refused {
                     error: StoreError::AlreadyEnrolled,
-                    subject: Some(PersonId::from_bytes(existing)),
+                    subject: None,
                     records: 1,
                 });
             }
@@ -447,7 +513,7 @@ impl Store for SqliteStore {
                     name_sealed,
                     phone_sealed,
                     millis(person.enrolled_at),
-                    enrolment.event_id.as_bytes(),
+                    event_id,
                 ])?;
             insert_token(
                 transaction,
@@ -458,13 +524,19 @@ impl Store for SqliteStore {
                     expires_at: None,
                 },
             )?;
-            Ok(Audited::success((), Some(person.id), 1))
+            let enrolled = Enrolled {
+                person: person.id,
+                replayed: false,
+            };
+            Ok(Audited::success(enrolled, Some(person.id), 1))
         })
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(person = %id))]
     fn person(&self, access: &Access, id: PersonId) -> Result<Person, StoreError> {
-        let sealed = self.audited(access, AuditAction::ReadPerson, |transaction| {
+        // Opened inside the audited access: a field that does not open fails the access (and
+        // rolls its audit record back) instead of being recorded as a successful read.
+        self.audited(access, AuditAction::ReadPerson, |transaction| {
             let row = transaction
                 .prepare_cached(
                     "SELECT resident_id_sealed, name_sealed, phone_sealed, enrolled_at \
@@ -479,29 +551,15 @@ impl Store for SqliteStore {
                     })
                 })
                 .optional()?;
-            match row {
-                Some(row) => Ok(Audited::success(row, Some(id), 1)),
-                None => Err(Refusal::Refused {
+            let Some(sealed) = row else {
+                return Err(Refusal::Refused {
                     error: StoreError::NotFound { what: "person" },
                     subject: Some(id),
                     records: 0,
-                }),
-            }
-        })?;
-        let owner = id.as_bytes();
-        let open_text = |field: &str, sealed: &[u8]| -> Result<String, StoreError> {
-            String::from_utf8(self.keys.open(field, owner, sealed)?)
-                .map_err(|_| corrupt(&format!("{field} is not UTF-8")))
-        };
-        Ok(Person {
-            id,
-            resident_id: ResidentId::parse(&open_text(SEALED_RESIDENT_ID, &sealed.resident_id)?)
-                .map_err(|_| corrupt("persons.resident_id is not a valid resident ID"))?,
-            name: PersonName::parse(&open_text(SEALED_NAME, &sealed.name)?)
-                .map_err(|_| corrupt("persons.name is not a valid name"))?,
-            phone: PhoneNumber::parse(&open_text(SEALED_PHONE, &sealed.phone)?)
-                .map_err(|_| corrupt("persons.phone is not a valid phone number"))?,
-            enrolled_at: timestamp(sealed.enrolled_at, "persons.enrolled_at")?,
+                });
+            };
+            let person = self.open_person(id, &sealed)?;
+            Ok(Audited::success(person, Some(id), 1))
         })
     }
 

@@ -4,6 +4,7 @@
 mod audit_trail;
 mod authorization;
 mod documentation;
+mod enrolment;
 mod errors;
 mod helpers;
 mod privacy;

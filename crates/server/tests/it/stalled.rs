@@ -9,7 +9,7 @@ use healthcode_core::{
     StaffAccount, Timestamp, Username, Venue, VenueId,
 };
 use healthcode_store::{
-    AuditChainReport, AuditQuery, Enrolment, IngestReport, Store, StoreError, TokenGrant,
+    AuditChainReport, AuditQuery, Enrolled, Enrolment, IngestReport, Store, StoreError, TokenGrant,
     TokenHash, Write,
 };
 
@@ -47,7 +47,7 @@ impl Store for StalledStore {
         Ok(())
     }
 
-    fn enrol(&self, _: &Access, _: &Enrolment) -> Result<(), StoreError> {
+    fn enrol(&self, _: &Access, _: &Enrolment) -> Result<Enrolled, StoreError> {
         Err(unused())
     }
 

@@ -127,7 +127,7 @@ async fn a_resident_enrols_declares_checks_in_and_everything_survives_a_restart(
     assert_eq!(profile.name, "张三明");
     assert_eq!(profile.phone, "13800138000");
     assert_eq!(profile.masked_resident_id, "330106********1256");
-    assert_eq!(profile.birth_date.to_string(), "1990-01-01");
+    assert_eq!(profile.birth_year, 1990);
     assert_eq!(profile.region, "330106");
 
     let declarations: DeclarationList = expect_json(

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Barrier;
 
 use healthcode_core::{
     Access, Actor, AuditAction, CheckIn, CheckInSource, Declaration, EventId, GeoPoint,
@@ -16,8 +17,8 @@ use healthcode_core::{
 use healthcode_store::sqlite::bench::{self, Arrival, Population};
 use healthcode_store::sqlite::{DATABASE_FILE_NAME, SCHEMA_VERSION};
 use healthcode_store::{
-    AuditChainReport, AuditQuery, Enrolment, KeyError, SqliteStore, Store, StoreError, TokenGrant,
-    TokenHash,
+    AuditChainReport, AuditQuery, Enrolment, KeyError, KeyRing, SqliteStore, Store, StoreError,
+    TokenGrant, TokenHash,
 };
 
 fn at(text: &str) -> Timestamp {
@@ -440,6 +441,91 @@ fn a_sealed_field_moved_to_another_row_does_not_open() {
         "{error:?}"
     );
     assert_eq!(store.person(&operator(), people[0].id).unwrap(), people[0]);
+}
+
+#[test]
+fn a_person_whose_sealed_fields_do_not_open_is_not_audited_as_read() {
+    let (temporary, people) = closed_store_with_audit_records();
+    let connection = raw_connection(&data_dir(&temporary));
+    connection
+        .execute(
+            "UPDATE persons SET phone_sealed = (SELECT phone_sealed FROM persons WHERE id = ?1) \
+             WHERE id = ?2",
+            [people[0].id.as_bytes(), people[1].id.as_bytes()],
+        )
+        .unwrap();
+    drop(connection);
+    let store = SqliteStore::open(&data_dir(&temporary)).unwrap();
+    let reads_of_the_second = |store: &SqliteStore| {
+        store
+            .audit_log(
+                &operator(),
+                &AuditQuery {
+                    subject: Some(people[1].id),
+                    action: Some(AuditAction::ReadPerson),
+                    ..AuditQuery::default()
+                },
+            )
+            .unwrap()
+    };
+    let before = reads_of_the_second(&store);
+    let error = store.person(&operator(), people[1].id).unwrap_err();
+    assert!(
+        matches!(error, StoreError::Keys(KeyError::SealedFieldDoesNotOpen { ref field }) if field == "persons.phone"),
+        "{error:?}"
+    );
+    // Only the read made while the store was whole: the failed one shows nothing as read.
+    assert_eq!(reads_of_the_second(&store), before);
+    assert_eq!(before.len(), 1);
+    assert_eq!(store.verify_audit_chain().unwrap().first_break, None);
+}
+
+#[test]
+fn key_rings_created_at_once_in_a_fresh_directory_are_the_same_keys() {
+    const THREADS: usize = 8;
+    // Several rounds, each in a fresh directory, to give the threads many chances to collide.
+    for _ in 0..10 {
+        let temporary = tempfile::tempdir().unwrap();
+        let start = Barrier::new(THREADS);
+        let rings: Vec<KeyRing> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..THREADS)
+                .map(|_| {
+                    scope.spawn(|| {
+                        start.wait();
+                        KeyRing::open_or_create(temporary.path())
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| handle.join().unwrap().expect("the key ring opens"))
+                .collect()
+        });
+        let resident_id = ResidentId::parse("330106199001011256").unwrap();
+        for (index, sealer) in rings.iter().enumerate() {
+            let sealed = sealer.seal("persons.name", b"row", format!("{index}").as_bytes());
+            for opener in &rings {
+                assert_eq!(
+                    opener.open("persons.name", b"row", &sealed).unwrap(),
+                    format!("{index}").as_bytes()
+                );
+                assert_eq!(
+                    opener.resident_id_hash(&resident_id),
+                    sealer.resident_id_hash(&resident_id)
+                );
+            }
+        }
+        // The processes that lost the race left nothing behind.
+        let entries: Vec<_> = fs::read_dir(temporary.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(entries, ["keys"]);
+        assert_eq!(
+            fs::read_dir(temporary.path().join("keys")).unwrap().count(),
+            2
+        );
+    }
 }
 
 #[test]

@@ -13,8 +13,9 @@ CREATE TABLE persons (
     name_sealed        BLOB    NOT NULL,
     phone_sealed       BLOB    NOT NULL,
     enrolled_at        INTEGER NOT NULL,
-    -- The event that enrolled the person, kept for tracing a client's request.
-    enrolment_event_id BLOB    NOT NULL
+    -- The event that enrolled the person: a resend of it is answered with this person (see
+    -- Store::enrol), so one event id enrols at most one person.
+    enrolment_event_id BLOB    NOT NULL UNIQUE
 ) STRICT;
 
 CREATE TABLE venues (
