@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use healthcode_core::Role;
 use healthcode_server::clock::{Clock, SystemClock};
 use healthcode_store::{SqliteStore, Store};
@@ -79,39 +79,15 @@ enum AdminCommand {
     CreateUser {
         #[arg(long)]
         username: String,
-        #[arg(long, value_enum)]
-        role: StaffRole,
+        /// venue_operator, checkpoint_worker, health_official, employer, auditor or admin.
+        #[arg(long, value_parser = |code: &str| Role::parse(code))]
+        role: Role,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
         #[command(flatten)]
         output: JsonFlag,
     },
-}
-
-/// The roles a staff account can hold, as spelled on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-#[value(rename_all = "snake_case")]
-enum StaffRole {
-    VenueOperator,
-    CheckpointWorker,
-    HealthOfficial,
-    Employer,
-    Auditor,
-    Admin,
-}
-
-impl From<StaffRole> for Role {
-    fn from(role: StaffRole) -> Role {
-        match role {
-            StaffRole::VenueOperator => Role::VenueOperator,
-            StaffRole::CheckpointWorker => Role::CheckpointWorker,
-            StaffRole::HealthOfficial => Role::HealthOfficial,
-            StaffRole::Employer => Role::Employer,
-            StaffRole::Auditor => Role::Auditor,
-            StaffRole::Admin => Role::Admin,
-        }
-    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,7 +138,7 @@ pub fn run() -> anyhow::Result<()> {
             role,
             password_stdin,
             output,
-        }) => create_user(&config, &username, role.into(), password_stdin, output.json),
+        }) => create_user(&config, &username, role, password_stdin, output.json),
         Command::Import(ImportCommand::Checkins {
             file,
             format,

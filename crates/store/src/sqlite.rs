@@ -257,6 +257,55 @@ impl<T> Audited<T> {
     }
 }
 
+/// A `persons` row about to be written: the look-up hash and the sealed personal fields.
+pub(crate) struct PersonRow {
+    id: [u8; 16],
+    resident_id_hash: [u8; 32],
+    resident_id_sealed: Vec<u8>,
+    name_sealed: Vec<u8>,
+    phone_sealed: Vec<u8>,
+    enrolled_at: i64,
+    enrolment_event_id: [u8; 16],
+}
+
+impl PersonRow {
+    /// Hashes and seals a person's personal fields; nothing leaves in plaintext.
+    pub(crate) fn seal(keys: &KeyRing, person: &Person, enrolment_event_id: EventId) -> PersonRow {
+        let owner = person.id.as_bytes();
+        PersonRow {
+            id: *owner,
+            resident_id_hash: keys.resident_id_hash(&person.resident_id),
+            resident_id_sealed: keys.seal(
+                SEALED_RESIDENT_ID,
+                owner,
+                person.resident_id.as_str().as_bytes(),
+            ),
+            name_sealed: keys.seal(SEALED_NAME, owner, person.name.as_str().as_bytes()),
+            phone_sealed: keys.seal(SEALED_PHONE, owner, person.phone.as_str().as_bytes()),
+            enrolled_at: millis(person.enrolled_at),
+            enrolment_event_id: *enrolment_event_id.as_bytes(),
+        }
+    }
+
+    pub(crate) fn insert(&self, transaction: &Transaction<'_>) -> Result<(), StoreError> {
+        transaction
+            .prepare_cached(
+                "INSERT INTO persons (id, resident_id_hash, resident_id_sealed, name_sealed, \
+                 phone_sealed, enrolled_at, enrolment_event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                self.id,
+                self.resident_id_hash,
+                self.resident_id_sealed,
+                self.name_sealed,
+                self.phone_sealed,
+                self.enrolled_at,
+                self.enrolment_event_id,
+            ])?;
+        Ok(())
+    }
+}
+
 /// A `persons` row as stored: its personal fields still sealed.
 struct SealedPerson {
     resident_id: Vec<u8>,
@@ -427,20 +476,9 @@ impl Store for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(person = %enrolment.person.id))]
     fn enrol(&self, access: &Access, enrolment: &Enrolment) -> Result<Enrolled, StoreError> {
         let person = &enrolment.person;
-        let owner = person.id.as_bytes();
-        let resident_id_hash = self.keys.resident_id_hash(&person.resident_id);
         // Sealed before taking the writer lock, to keep the lock short.
-        let resident_id_sealed = self.keys.seal(
-            SEALED_RESIDENT_ID,
-            owner,
-            person.resident_id.as_str().as_bytes(),
-        );
-        let name_sealed = self
-            .keys
-            .seal(SEALED_NAME, owner, person.name.as_str().as_bytes());
-        let phone_sealed = self
-            .keys
-            .seal(SEALED_PHONE, owner, person.phone.as_str().as_bytes());
+        let row = PersonRow::seal(&self.keys, person, enrolment.event_id);
+        let resident_id_hash = row.resident_id_hash;
         let event_id = enrolment.event_id.as_bytes();
         self.audited(access, AuditAction::EnrolPerson, |transaction| {
             let enrolled: Option<([u8; 16], [u8; 16])> = transaction
@@ -500,21 +538,7 @@ impl Store for SqliteStore {
                     records: 1,
                 });
             }
-            transaction
-                .prepare_cached(
-                    "INSERT INTO persons (id, resident_id_hash, resident_id_sealed, name_sealed, \
-                     phone_sealed, enrolled_at, enrolment_event_id) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?
-                .execute(params![
-                    owner,
-                    resident_id_hash,
-                    resident_id_sealed,
-                    name_sealed,
-                    phone_sealed,
-                    millis(person.enrolled_at),
-                    event_id,
-                ])?;
+            row.insert(transaction)?;
             insert_token(
                 transaction,
                 &TokenGrant {

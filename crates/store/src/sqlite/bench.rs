@@ -14,16 +14,16 @@
 use std::path::Path;
 
 use healthcode_core::{
-    Access, AuditAction, CheckIn, CheckInSource, EventId, GeoPoint, OpeningHours, PersonId,
-    RegionCode, ResidentId, Timestamp, Venue, VenueId, VenueKind,
+    Access, AuditAction, CheckIn, CheckInSource, EventId, GeoPoint, OpeningHours, Person, PersonId,
+    PersonName, PhoneNumber, RegionCode, ResidentId, Timestamp, Venue, VenueId, VenueKind,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::TransactionBehavior;
 
 use super::{
-    Audited, INSERT_CHECK_IN, SEALED_NAME, SEALED_PHONE, SEALED_RESIDENT_ID, SqliteStore,
-    WRITER_CACHE_KIB, insert_check_in, millis, open_connection,
+    Audited, INSERT_CHECK_IN, PersonRow, SqliteStore, WRITER_CACHE_KIB, insert_check_in,
+    open_connection,
 };
 use crate::{Store, StoreError};
 
@@ -73,26 +73,18 @@ pub fn seed_population(
 ) -> Result<(), StoreError> {
     let count = population.persons.len() as u64;
     store.audited(access, AuditAction::EnrolPerson, |transaction| {
-        let mut statement = transaction.prepare_cached(
-            "INSERT INTO persons (id, resident_id_hash, resident_id_sealed, name_sealed, \
-             phone_sealed, enrolled_at, enrolment_event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        for (index, person) in population.persons.iter().enumerate() {
-            let owner = person.as_bytes();
-            let resident_id = synthetic_resident_id(index);
-            let name = format!("Bench Resident {index}");
-            let phone = format!("139{:08}", index % 100_000_000);
-            statement.execute(params![
-                owner,
-                store.keys.resident_id_hash(&resident_id),
-                store
-                    .keys
-                    .seal(SEALED_RESIDENT_ID, owner, resident_id.as_str().as_bytes()),
-                store.keys.seal(SEALED_NAME, owner, name.as_bytes()),
-                store.keys.seal(SEALED_PHONE, owner, phone.as_bytes()),
-                millis(access.at),
-                owner,
-            ])?;
+        for (index, id) in population.persons.iter().enumerate() {
+            let person = Person {
+                id: *id,
+                resident_id: synthetic_resident_id(index),
+                name: PersonName::parse(&format!("Bench Resident {index}"))
+                    .expect("a valid synthetic name"),
+                phone: PhoneNumber::parse(&format!("139{:08}", index % 100_000_000))
+                    .expect("a valid synthetic phone"),
+                enrolled_at: access.at,
+            };
+            let event_id = EventId::from_uuid(id.as_uuid()).expect("person ids are not nil");
+            PersonRow::seal(&store.keys, &person, event_id).insert(transaction)?;
         }
         Ok(Audited::success((), None, count))
     })?;
