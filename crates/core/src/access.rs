@@ -27,18 +27,24 @@ vocabulary! {
         Employer => "employer",
         Auditor => "auditor",
         Admin => "admin",
+        Laboratory => "laboratory",
+        Pharmacy => "pharmacy",
+        CommunityWorker => "community_worker",
     }
 }
 
 impl Role {
     /// The roles a staff account can hold: every role but `Resident`.
-    pub const STAFF: [Role; 6] = [
+    pub const STAFF: [Role; 9] = [
         Role::VenueOperator,
         Role::CheckpointWorker,
         Role::HealthOfficial,
         Role::Employer,
         Role::Auditor,
         Role::Admin,
+        Role::Laboratory,
+        Role::Pharmacy,
+        Role::CommunityWorker,
     ];
 }
 
@@ -84,6 +90,19 @@ vocabulary! {
         CaseInvestigation => "case_investigation",
         /// An auditor reviewing the audit log.
         AuditReview => "audit_review",
+        /// Working out a resident's colour from their facts under the active policy.
+        Rating => "rating",
+        /// A laboratory reporting test results.
+        LaboratoryReport => "laboratory_report",
+        /// A pharmacy reporting purchases of fever or cough medicine.
+        PharmacyReport => "pharmacy_report",
+        /// An employer or a residential community filing daily health reports.
+        HealthReport => "health_report",
+        /// A resident appealing a rating, or a health official deciding an appeal or overriding
+        /// a colour.
+        AppealReview => "appeal_review",
+        /// Comparing policies on the current data before one is activated.
+        PolicyEvaluation => "policy_evaluation",
     }
 }
 
@@ -113,6 +132,22 @@ vocabulary! {
         IngestCheckIns => "ingest_check_ins",
         ReadCheckIns => "read_check_ins",
         ReadAuditLog => "read_audit_log",
+        RecordTestResults => "record_test_results",
+        RecordPharmacyPurchases => "record_pharmacy_purchases",
+        RecordHealthReports => "record_health_reports",
+        RecordCase => "record_case",
+        ReleaseCase => "release_case",
+        RecordContact => "record_contact",
+        ReadFacts => "read_facts",
+        RecordRating => "record_rating",
+        ReadRatings => "read_ratings",
+        FileAppeal => "file_appeal",
+        ReadAppeals => "read_appeals",
+        DecideAppeal => "decide_appeal",
+        SetOverride => "set_override",
+        StorePolicy => "store_policy",
+        ActivatePolicy => "activate_policy",
+        PublishRegionRiskList => "publish_region_risk_list",
     }
 }
 

@@ -13,6 +13,7 @@ pub mod check_in;
 pub mod declaration;
 pub mod event;
 pub mod person;
+pub mod rating;
 pub mod region;
 pub mod resident_id;
 pub mod venue;

@@ -1,0 +1,1161 @@
+//! Reading and checking policy files.
+//!
+//! Two steps. The TOML is first read into raw structs that mirror the file, keeping the span of
+//! every value a check may point at; a syntax error, an unknown key, a missing key or a value of
+//! the wrong type stops there and is reported alone, because nothing after it can be trusted.
+//! Then every raw value is checked and compiled into the types of [`super`], and the rules are
+//! compared with each other. These checks collect every problem they find, so that an author
+//! fixes a file in one round.
+//!
+//! This module reads only the string it is given; it never opens a file.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::ops::Range;
+
+use jiff::SignedDuration;
+use jiff::tz::Offset;
+use serde::Deserialize;
+use serde::de::{Deserializer, SeqAccess, Visitor};
+use toml::Spanned;
+
+use crate::declaration::Symptom;
+use crate::rating::Colour;
+use crate::rating::facts::RiskLevel;
+use crate::vocabulary::vocabulary;
+
+use super::{
+    Lasting, NegativeTestEffect, Policy, PolicyError, PolicyErrors, PolicyName, PolicyVersion,
+    RegionScope, Rule, RuleId, RuleIdError, SymptomSet, Trigger,
+};
+
+#[cfg(test)]
+mod tests;
+
+/// The longest duration a policy may give anywhere: a year.
+const LONGEST: SignedDuration = SignedDuration::from_hours(365 * 24);
+/// `pharmacy_prompt` when the file does not say.
+const DEFAULT_PHARMACY_PROMPT: SignedDuration = SignedDuration::from_hours(3 * 24);
+/// Fever thresholds outside this range are typing mistakes: below it everyone has a fever, above
+/// it nobody who can still declare does.
+const LOWEST_FEVER_TENTHS: i16 = 350;
+const HIGHEST_FEVER_TENTHS: i16 = 420;
+
+pub(super) fn parse(source: &str) -> Result<Policy, PolicyErrors> {
+    let raw: RawFile = match toml::from_str(source) {
+        Ok(raw) => raw,
+        Err(error) => {
+            let offset = error.span().map_or(0, |span| span.start);
+            let error = locate(source, offset, reading_problem(error));
+            return Err(PolicyErrors(vec![error]));
+        }
+    };
+    let mut problems = Problems::default();
+    let policy = compile(raw, source, &mut problems);
+    match policy {
+        Some(policy) if problems.found.is_empty() => Ok(policy),
+        _ => {
+            // Every part that fails to compile reports why; this only keeps the promise that the
+            // errors are never empty should a check forget to.
+            if problems.found.is_empty() {
+                problems.at(0..0, "the policy could not be read");
+            }
+            Err(problems.into_errors(source))
+        }
+    }
+}
+
+/// The reader's message, in a policy author's terms (keys, not fields), after the keys it is
+/// under: `rule.for: invalid type: integer `14`, expected a string`.
+fn reading_problem(mut error: toml::de::Error) -> String {
+    let message = error
+        .message()
+        .replace("unknown field", "unknown key")
+        .replace("missing field", "missing key");
+    // Without the input to quote, the error's text ends with the keys: "in `rule.for`".
+    error.set_input(None);
+    let text = error.to_string();
+    let keys = text
+        .lines()
+        .last()
+        .and_then(|line| line.strip_prefix("in `")?.strip_suffix('`'));
+    match keys {
+        Some(keys) => format!("{keys}: {message}"),
+        None => message,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file as written.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    policy: Spanned<RawPolicyTable>,
+    rule: Option<Vec<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicyTable {
+    name: Spanned<String>,
+    version: Spanned<i64>,
+    title: Option<Spanned<String>>,
+    utc_offset: Spanned<String>,
+    core_symptoms: Spanned<Vec<Spanned<String>>>,
+    pharmacy_prompt: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    when: Spanned<String>,
+    colour: Spanned<String>,
+    #[serde(rename = "for")]
+    lasts_for: Option<Spanned<String>>,
+    until: Option<Spanned<String>>,
+    negative_test: Option<RawNegativeTest>,
+    levels: Option<Spanned<Vec<Spanned<String>>>>,
+    within: Option<Spanned<String>>,
+    scope: Option<Spanned<String>>,
+    min_temperature: Option<Spanned<f64>>,
+    of: Option<Spanned<RawSymptomSet>>,
+    min_count: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNegativeTest {
+    downgrade_to: Spanned<String>,
+    sampled_after: Option<Spanned<String>>,
+}
+
+/// `of`: a name (`core`, `any`) or a list of symptoms.
+enum RawSymptomSet {
+    Named(String),
+    Listed(Vec<Spanned<String>>),
+}
+
+impl<'de> Deserialize<'de> for RawSymptomSet {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SymptomSetVisitor;
+
+        impl<'de> Visitor<'de> for SymptomSetVisitor {
+            type Value = RawSymptomSet;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str(r#""core", "any" or a list of symptoms"#)
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RawSymptomSet, E> {
+                Ok(RawSymptomSet::Named(text.to_owned()))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawSymptomSet, A::Error> {
+                let mut listed = Vec::new();
+                while let Some(symptom) = seq.next_element::<Spanned<String>>()? {
+                    listed.push(symptom);
+                }
+                Ok(RawSymptomSet::Listed(listed))
+            }
+        }
+
+        // Not `#[serde(untagged)]`: it buffers the value and loses the spans of the list.
+        deserializer.deserialize_any(SymptomSetVisitor)
+    }
+}
+
+vocabulary! {
+    /// What `when` may say.
+    pub enum TriggerKind {
+        ConfirmedCase => "confirmed_case",
+        SuspectedCase => "suspected_case",
+        CloseContact => "close_contact",
+        SecondaryContact => "secondary_contact",
+        PositiveTest => "positive_test",
+        RiskRegion => "risk_region",
+        Fever => "fever",
+        Symptoms => "symptoms",
+        MedicineWithSymptoms => "medicine_with_symptoms",
+    }
+}
+
+impl TriggerKind {
+    /// The keys beyond the common ones that this trigger takes, and whether each is required.
+    fn keys(self) -> &'static [(&'static str, Required)] {
+        use Required::{Optional, Yes};
+        match self {
+            TriggerKind::ConfirmedCase
+            | TriggerKind::SuspectedCase
+            | TriggerKind::CloseContact
+            | TriggerKind::SecondaryContact
+            | TriggerKind::PositiveTest => &[],
+            TriggerKind::RiskRegion => &[("levels", Yes), ("within", Yes), ("scope", Optional)],
+            TriggerKind::Fever => &[("min_temperature", Yes)],
+            TriggerKind::Symptoms => &[("of", Yes), ("min_count", Yes)],
+            TriggerKind::MedicineWithSymptoms => {
+                &[("of", Yes), ("min_count", Yes), ("within", Yes)]
+            }
+        }
+    }
+
+    /// Cases are the only triggers an official ends by releasing them.
+    fn is_case(self) -> bool {
+        matches!(
+            self,
+            TriggerKind::ConfirmedCase | TriggerKind::SuspectedCase
+        )
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Required {
+    Yes,
+    Optional,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Problems, by position.
+
+#[derive(Default)]
+struct Problems {
+    /// Byte offset into the source, and the message.
+    found: Vec<(usize, String)>,
+}
+
+impl Problems {
+    fn at(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.found.push((span.start, message.into()));
+    }
+
+    fn count(&self) -> usize {
+        self.found.len()
+    }
+
+    fn into_errors(mut self, source: &str) -> PolicyErrors {
+        // Stable: problems at the same place keep the order they were found in.
+        self.found.sort_by_key(|(offset, _)| *offset);
+        PolicyErrors(
+            self.found
+                .into_iter()
+                .map(|(offset, message)| locate(source, offset, message))
+                .collect(),
+        )
+    }
+}
+
+/// The 1-based line and column (in characters) of a byte offset.
+fn locate(source: &str, offset: usize, message: String) -> PolicyError {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &source[..offset];
+    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+    PolicyError {
+        line: before.matches('\n').count() + 1,
+        column: before[line_start..].chars().count() + 1,
+        message,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// From the file as written to a checked policy.
+
+/// A rule that passed its own checks, with what the checks between rules point at.
+struct CheckedRule {
+    rule: Rule,
+    id_span: Range<usize>,
+}
+
+fn compile(raw: RawFile, source: &str, problems: &mut Problems) -> Option<Policy> {
+    let policy_span = raw.policy.span();
+    let header = raw.policy.into_inner();
+
+    let name = PolicyName::parse(header.name.get_ref());
+    if let Err(error) = &name {
+        problems.at(
+            header.name.span(),
+            format!("name {error}, found {:?}", header.name.get_ref()),
+        );
+    }
+    let version = u32::try_from(*header.version.get_ref())
+        .ok()
+        .filter(|version| *version > 0);
+    if version.is_none() {
+        problems.at(
+            header.version.span(),
+            format!(
+                "version should be a positive whole number, found {}",
+                header.version.get_ref()
+            ),
+        );
+    }
+    let title = header.title.map(|title| {
+        if title.get_ref().contains(['\n', '\r']) {
+            problems.at(title.span(), "title should be one line");
+        }
+        title.into_inner()
+    });
+    let utc_offset = utc_offset(&header.utc_offset, problems);
+    let core_symptoms = core_symptoms(&header.core_symptoms, problems);
+    let pharmacy_prompt = match &header.pharmacy_prompt {
+        Some(text) => duration("", "pharmacy_prompt", text, Zero::Refused, problems),
+        None => Some(DEFAULT_PHARMACY_PROMPT),
+    };
+
+    let raw_rules = raw.rule.unwrap_or_default();
+    if raw_rules.is_empty() {
+        problems.at(
+            policy_span,
+            "a policy needs at least one [[rule]]; without rules everyone would be green",
+        );
+    }
+    let mut seen_ids: Vec<(String, Range<usize>)> = Vec::new();
+    let mut rules = Vec::new();
+    for raw_rule in raw_rules {
+        let id = raw_rule.id.get_ref();
+        if let Some((_, first)) = seen_ids.iter().find(|(seen, _)| seen == id) {
+            problems.at(
+                raw_rule.id.span(),
+                format!(
+                    "rule id {id:?} is already used on line {}; rule ids must be unique",
+                    locate(source, first.start, String::new()).line
+                ),
+            );
+        }
+        seen_ids.push((id.clone(), raw_rule.id.span()));
+        if let Some(rule) = compile_rule(raw_rule, core_symptoms.as_ref(), problems) {
+            rules.push(rule);
+        }
+    }
+    // Comparing rules needs what `core` means; without it the comparison would mislead.
+    if let Some(core) = &core_symptoms {
+        compare_rules(&rules, core, problems);
+    }
+
+    Some(Policy {
+        version: PolicyVersion {
+            name: name.ok()?,
+            version: version?,
+        },
+        title,
+        utc_offset: utc_offset?,
+        core_symptoms: core_symptoms?,
+        pharmacy_prompt: pharmacy_prompt?,
+        rules: rules.into_iter().map(|checked| checked.rule).collect(),
+    })
+}
+
+fn utc_offset(text: &Spanned<String>, problems: &mut Problems) -> Option<Offset> {
+    let parsed = parse_utc_offset(text.get_ref());
+    if parsed.is_none() {
+        problems.at(
+            text.span(),
+            format!(
+                "utc_offset should be an offset from UTC between -12:00 and +14:00 such as \
+                 +08:00 or -05:30, found {:?}",
+                text.get_ref()
+            ),
+        );
+    }
+    parsed
+}
+
+fn parse_utc_offset(text: &str) -> Option<Offset> {
+    let bytes = text.as_bytes();
+    let sign = match bytes.first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let digits = [1, 2, 4, 5].map(|index| bytes.get(index).filter(|byte| byte.is_ascii_digit()));
+    if bytes.len() != 6 || bytes[3] != b':' || digits.iter().any(Option::is_none) {
+        return None;
+    }
+    let digit = |index: usize| i32::from(bytes[index] - b'0');
+    let hours = digit(1) * 10 + digit(2);
+    let minutes = digit(4) * 10 + digit(5);
+    let seconds = sign * (hours * 3600 + minutes * 60);
+    if minutes > 59 || !(-12 * 3600..=14 * 3600).contains(&seconds) {
+        return None;
+    }
+    Offset::from_seconds(seconds).ok()
+}
+
+fn core_symptoms(
+    listed: &Spanned<Vec<Spanned<String>>>,
+    problems: &mut Problems,
+) -> Option<BTreeSet<Symptom>> {
+    if listed.get_ref().is_empty() {
+        problems.at(
+            listed.span(),
+            "core_symptoms should list at least one symptom: it is what `of = \"core\"` counts",
+        );
+        return None;
+    }
+    symptoms("", "core_symptoms", listed.get_ref(), problems)
+}
+
+/// A list of symptom codes; `None` if any is unknown or repeated.
+fn symptoms(
+    context: &str,
+    key: &str,
+    listed: &[Spanned<String>],
+    problems: &mut Problems,
+) -> Option<BTreeSet<Symptom>> {
+    let before = problems.count();
+    let mut symptoms = BTreeSet::new();
+    for code in listed {
+        match Symptom::parse(code.get_ref()) {
+            Ok(symptom) => {
+                if !symptoms.insert(symptom) {
+                    problems.at(
+                        code.span(),
+                        format!("{context}{key} lists {:?} twice", code.get_ref()),
+                    );
+                }
+            }
+            Err(error) => problems.at(
+                code.span(),
+                format!(
+                    "{context}{key}: unknown symptom {:?}, {error}",
+                    code.get_ref()
+                ),
+            ),
+        }
+    }
+    (problems.count() == before).then_some(symptoms)
+}
+
+/// Whether a duration of zero makes sense for a key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Zero {
+    Allowed,
+    Refused,
+}
+
+/// `<n>d`, `<n>h` or `<n>m`, at most a year.
+fn duration(
+    context: &str,
+    key: &str,
+    text: &Spanned<String>,
+    zero: Zero,
+    problems: &mut Problems,
+) -> Option<SignedDuration> {
+    let written = text.get_ref();
+    let parsed = parse_duration(written);
+    let problem = match parsed {
+        None => format!(
+            "{context}{key} should be a duration such as 14d, 36h or 90m, found {written:?}"
+        ),
+        Some(duration) if duration > LONGEST => {
+            format!("{context}{key} should be at most 365d, found {written:?}")
+        }
+        Some(duration) if duration.is_zero() && zero == Zero::Refused => {
+            format!("{context}{key} should be longer than 0, found {written:?}")
+        }
+        Some(duration) => return Some(duration),
+    };
+    problems.at(text.span(), problem);
+    None
+}
+
+fn parse_duration(text: &str) -> Option<SignedDuration> {
+    let unit_at = text.len().checked_sub(1)?;
+    let (number, unit) = (text.get(..unit_at)?, text.get(unit_at..)?);
+    if number.is_empty() || !number.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    let seconds_per_unit: i64 = match unit {
+        "d" => 24 * 3600,
+        "h" => 3600,
+        "m" => 60,
+        _ => return None,
+    };
+    // A number too large for the arithmetic is certainly longer than a year.
+    let count: i64 = number.parse().unwrap_or(i64::MAX / seconds_per_unit);
+    let seconds = count.saturating_mul(seconds_per_unit);
+    Some(SignedDuration::from_secs(seconds))
+}
+
+/// How a duration is written back in messages: the largest whole unit.
+fn written_duration(duration: SignedDuration) -> String {
+    let seconds = duration.as_secs();
+    if seconds == 0 {
+        "0m".to_owned()
+    } else if seconds % (24 * 3600) == 0 {
+        format!("{}d", seconds / (24 * 3600))
+    } else if seconds % 3600 == 0 {
+        format!("{}h", seconds / 3600)
+    } else {
+        format!("{}m", seconds / 60)
+    }
+}
+
+/// A colour code; `allowed` says which colours make sense where it is written.
+fn colour(
+    context: &str,
+    key: &str,
+    text: &Spanned<String>,
+    allowed: &str,
+    problems: &mut Problems,
+) -> Option<Colour> {
+    let parsed = Colour::parse(text.get_ref()).ok();
+    if parsed.is_none() {
+        problems.at(
+            text.span(),
+            format!(
+                "{context}{key} should be {allowed}, found {:?}",
+                text.get_ref()
+            ),
+        );
+    }
+    parsed
+}
+
+fn compile_rule(
+    raw: RawRule,
+    core: Option<&BTreeSet<Symptom>>,
+    problems: &mut Problems,
+) -> Option<CheckedRule> {
+    let before = problems.count();
+    let context = format!("rule {:?}: ", raw.id.get_ref());
+    let context = context.as_str();
+
+    let id = match RuleId::parse(raw.id.get_ref()) {
+        Ok(id) => Some(id),
+        Err(RuleIdError::Malformed) => {
+            problems.at(
+                raw.id.span(),
+                format!("rule id {:?} {}", raw.id.get_ref(), RuleIdError::Malformed),
+            );
+            None
+        }
+        Err(RuleIdError::Reserved) => {
+            problems.at(
+                raw.id.span(),
+                format!(
+                    "rule id {:?}: {}; choose another",
+                    raw.id.get_ref(),
+                    RuleIdError::Reserved
+                ),
+            );
+            None
+        }
+    };
+
+    let kind = match TriggerKind::parse(raw.when.get_ref()) {
+        Ok(kind) => Some(kind),
+        Err(error) => {
+            problems.at(
+                raw.when.span(),
+                format!("{context}when {error}, found {:?}", raw.when.get_ref()),
+            );
+            None
+        }
+    };
+
+    let colour = match colour(context, "colour", &raw.colour, "yellow or red", problems) {
+        Some(Colour::Green) => {
+            problems.at(
+                raw.colour.span(),
+                format!(
+                    "{context}colour green is unreachable: every rating starts green, so a \
+                     green rule can never change one; use yellow or red"
+                ),
+            );
+            None
+        }
+        colour => colour,
+    };
+
+    let negative_test = raw
+        .negative_test
+        .as_ref()
+        .and_then(|effect| negative_test(context, effect, colour, problems));
+
+    let lasts = lasting(context, &raw, kind, negative_test, problems);
+    let trigger = kind.and_then(|kind| trigger(context, &raw, kind, core, problems));
+
+    if problems.count() > before {
+        return None;
+    }
+    Some(CheckedRule {
+        rule: Rule {
+            id: id?,
+            trigger: trigger?,
+            colour: colour?,
+            lasts: lasts?,
+            negative_test,
+        },
+        id_span: raw.id.span(),
+    })
+}
+
+fn negative_test(
+    context: &str,
+    raw: &RawNegativeTest,
+    rule_colour: Option<Colour>,
+    problems: &mut Problems,
+) -> Option<NegativeTestEffect> {
+    let downgrade_to = colour(
+        context,
+        "negative_test.downgrade_to",
+        &raw.downgrade_to,
+        "green or yellow",
+        problems,
+    );
+    if let (Some(downgrade_to), Some(rule_colour)) = (downgrade_to, rule_colour) {
+        if downgrade_to >= rule_colour {
+            problems.at(
+                raw.downgrade_to.span(),
+                format!(
+                    "{context}negative_test.downgrade_to {} contradicts the rule's colour {}: \
+                     a negative test can only lower it, so use a colour below {}",
+                    downgrade_to.code(),
+                    rule_colour.code(),
+                    rule_colour.code()
+                ),
+            );
+        }
+    }
+    let sampled_after = match &raw.sampled_after {
+        Some(text) => duration(
+            context,
+            "negative_test.sampled_after",
+            text,
+            Zero::Allowed,
+            problems,
+        ),
+        None => Some(SignedDuration::ZERO),
+    };
+    Some(NegativeTestEffect {
+        downgrade_to: downgrade_to?,
+        sampled_after: sampled_after?,
+    })
+}
+
+fn lasting(
+    context: &str,
+    raw: &RawRule,
+    kind: Option<TriggerKind>,
+    negative_test: Option<NegativeTestEffect>,
+    problems: &mut Problems,
+) -> Option<Lasting> {
+    match (&raw.lasts_for, &raw.until) {
+        (Some(_), Some(until)) => {
+            problems.at(
+                until.span(),
+                format!("{context}give either for or until, not both"),
+            );
+            None
+        }
+        (Some(lasts_for), None) => {
+            duration(context, "for", lasts_for, Zero::Refused, problems).map(Lasting::For)
+        }
+        (None, Some(until)) => {
+            if until.get_ref() != "released" {
+                problems.at(
+                    until.span(),
+                    format!(
+                        "{context}until should be \"released\", found {:?}; for a rule that a \
+                         negative test ends, leave out for and until and give \
+                         negative_test = {{ downgrade_to = \"green\" }}",
+                        until.get_ref()
+                    ),
+                );
+                return None;
+            }
+            match kind {
+                Some(kind) if !kind.is_case() => {
+                    problems.at(
+                        until.span(),
+                        format!(
+                            "{context}until = \"released\" applies only to confirmed_case and \
+                             suspected_case, not {}; give for instead",
+                            kind.code()
+                        ),
+                    );
+                    None
+                }
+                _ => Some(Lasting::UntilReleased),
+            }
+        }
+        (None, None) => match (&raw.negative_test, negative_test) {
+            (_, Some(effect)) if effect.downgrade_to == Colour::Green => {
+                Some(Lasting::UntilNegativeTest)
+            }
+            // The effect did not compile; its own problem is already reported.
+            (Some(_), None) => None,
+            _ => {
+                problems.at(
+                    raw.id.span(),
+                    format!(
+                        "{context}the rule never ends: give for, until = \"released\" (cases \
+                         only), or negative_test = {{ downgrade_to = \"green\" }} so that a \
+                         negative test ends it"
+                    ),
+                );
+                None
+            }
+        },
+    }
+}
+
+fn trigger(
+    context: &str,
+    raw: &RawRule,
+    kind: TriggerKind,
+    core: Option<&BTreeSet<Symptom>>,
+    problems: &mut Problems,
+) -> Option<Trigger> {
+    let before = problems.count();
+    let present: [(&str, Option<Range<usize>>); 6] = [
+        ("levels", raw.levels.as_ref().map(Spanned::span)),
+        ("within", raw.within.as_ref().map(Spanned::span)),
+        ("scope", raw.scope.as_ref().map(Spanned::span)),
+        (
+            "min_temperature",
+            raw.min_temperature.as_ref().map(Spanned::span),
+        ),
+        ("of", raw.of.as_ref().map(Spanned::span)),
+        ("min_count", raw.min_count.as_ref().map(Spanned::span)),
+    ];
+    let takes = kind.keys();
+    let taken_keys = if takes.is_empty() {
+        "no further keys".to_owned()
+    } else {
+        takes
+            .iter()
+            .map(|(key, _)| *key)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (key, span) in &present {
+        if let Some(span) = span {
+            if !takes.iter().any(|(taken, _)| taken == key) {
+                problems.at(
+                    span.clone(),
+                    format!(
+                        "{context}{key} does not apply to {}, which takes {taken_keys}",
+                        kind.code()
+                    ),
+                );
+            }
+        }
+    }
+    for (key, required) in takes {
+        let given = present
+            .iter()
+            .any(|(present_key, span)| present_key == key && span.is_some());
+        if *required == Required::Yes && !given {
+            problems.at(
+                raw.when.span(),
+                format!("{context}{} needs {key}", kind.code()),
+            );
+        }
+    }
+    if problems.count() > before {
+        return None;
+    }
+
+    match kind {
+        TriggerKind::ConfirmedCase => Some(Trigger::ConfirmedCase),
+        TriggerKind::SuspectedCase => Some(Trigger::SuspectedCase),
+        TriggerKind::CloseContact => Some(Trigger::CloseContact),
+        TriggerKind::SecondaryContact => Some(Trigger::SecondaryContact),
+        TriggerKind::PositiveTest => Some(Trigger::PositiveTest),
+        TriggerKind::RiskRegion => {
+            let levels = levels(context, raw.levels.as_ref()?, problems);
+            let within = duration(
+                context,
+                "within",
+                raw.within.as_ref()?,
+                Zero::Refused,
+                problems,
+            );
+            let scope = match raw
+                .scope
+                .as_ref()
+                .map(|scope| (scope, scope.get_ref().as_str()))
+            {
+                None | Some((_, "region")) => Some(RegionScope::Region),
+                Some((_, "province")) => Some(RegionScope::Province),
+                Some((scope, written)) => {
+                    problems.at(
+                        scope.span(),
+                        format!(
+                            "{context}scope should be \"region\" or \"province\", found {written:?}"
+                        ),
+                    );
+                    None
+                }
+            };
+            Some(Trigger::RiskRegion {
+                levels: levels?,
+                within: within?,
+                scope: scope?,
+            })
+        }
+        TriggerKind::Fever => {
+            let min_tenths = fever_threshold(context, raw.min_temperature.as_ref()?, problems)?;
+            Some(Trigger::Fever { min_tenths })
+        }
+        TriggerKind::Symptoms => {
+            let (of, min_count) = symptom_condition(context, raw, core, problems)?;
+            Some(Trigger::Symptoms { of, min_count })
+        }
+        TriggerKind::MedicineWithSymptoms => {
+            let condition = symptom_condition(context, raw, core, problems);
+            let within = duration(
+                context,
+                "within",
+                raw.within.as_ref()?,
+                Zero::Refused,
+                problems,
+            );
+            let (of, min_count) = condition?;
+            Some(Trigger::MedicineWithSymptoms {
+                of,
+                min_count,
+                within: within?,
+            })
+        }
+    }
+}
+
+fn levels(
+    context: &str,
+    listed: &Spanned<Vec<Spanned<String>>>,
+    problems: &mut Problems,
+) -> Option<BTreeSet<RiskLevel>> {
+    if listed.get_ref().is_empty() {
+        problems.at(
+            listed.span(),
+            format!("{context}levels should list at least one of low, medium, high"),
+        );
+        return None;
+    }
+    let before = problems.count();
+    let mut levels = BTreeSet::new();
+    for code in listed.get_ref() {
+        match RiskLevel::parse(code.get_ref()) {
+            Ok(level) => {
+                if !levels.insert(level) {
+                    problems.at(
+                        code.span(),
+                        format!("{context}levels lists {:?} twice", code.get_ref()),
+                    );
+                }
+            }
+            Err(error) => problems.at(
+                code.span(),
+                format!(
+                    "{context}levels: unknown level {:?}, {error}",
+                    code.get_ref()
+                ),
+            ),
+        }
+    }
+    (problems.count() == before).then_some(levels)
+}
+
+fn fever_threshold(context: &str, celsius: &Spanned<f64>, problems: &mut Problems) -> Option<i16> {
+    let written = *celsius.get_ref();
+    let tenths = (written * 10.0).round();
+    let problem = if !written.is_finite()
+        || tenths < f64::from(LOWEST_FEVER_TENTHS)
+        || tenths > f64::from(HIGHEST_FEVER_TENTHS)
+    {
+        format!("{context}min_temperature should be between 35.0 and 42.0 °C, found {written}")
+    } else if (written * 10.0 - tenths).abs() > 1e-6 {
+        format!("{context}min_temperature should have one decimal, such as 37.3, found {written}")
+    } else {
+        // In range, so the conversion is exact.
+        return Some(tenths as i16);
+    };
+    problems.at(celsius.span(), problem);
+    None
+}
+
+/// `of` and `min_count`, checked against each other.
+fn symptom_condition(
+    context: &str,
+    raw: &RawRule,
+    core: Option<&BTreeSet<Symptom>>,
+    problems: &mut Problems,
+) -> Option<(SymptomSet, u8)> {
+    let of = raw.of.as_ref()?;
+    let min_count = raw.min_count.as_ref()?;
+    let set = match of.get_ref() {
+        RawSymptomSet::Named(name) if name == "core" => Some(SymptomSet::Core),
+        RawSymptomSet::Named(name) if name == "any" => Some(SymptomSet::Any),
+        RawSymptomSet::Named(name) => {
+            problems.at(
+                of.span(),
+                format!(
+                    "{context}of should be \"core\", \"any\" or a list of symptoms, found {name:?}"
+                ),
+            );
+            None
+        }
+        RawSymptomSet::Listed(listed) if listed.is_empty() => {
+            problems.at(
+                of.span(),
+                format!("{context}of should list at least one symptom"),
+            );
+            None
+        }
+        RawSymptomSet::Listed(listed) => {
+            symptoms(context, "of", listed, problems).map(SymptomSet::Listed)
+        }
+    };
+    let written = *min_count.get_ref();
+    if written < 1 {
+        problems.at(
+            min_count.span(),
+            format!("{context}min_count should be at least 1, found {written}"),
+        );
+        return None;
+    }
+    let set = set?;
+    // Without a valid core list the number of core symptoms is unknown; its problem is reported.
+    let available = resolve(&set, core?).len();
+    if written > available as i64 {
+        problems.at(
+            min_count.span(),
+            format!(
+                "{context}min_count should be at most {available}, the number of symptoms in \
+                 of, found {written}"
+            ),
+        );
+        return None;
+    }
+    Some((set, u8::try_from(written).ok()?))
+}
+
+fn resolve(set: &SymptomSet, core: &BTreeSet<Symptom>) -> BTreeSet<Symptom> {
+    match set {
+        SymptomSet::Core => core.clone(),
+        SymptomSet::Any => Symptom::ALL.into_iter().collect(),
+        SymptomSet::Listed(listed) => listed.clone(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules against each other.
+
+/// Reports rules that contradict or repeat another with the same conditions, and rules that
+/// another always covers. Each rule is reported at most once, at its id.
+fn compare_rules(rules: &[CheckedRule], core: &BTreeSet<Symptom>, problems: &mut Problems) {
+    for (later_index, later) in rules.iter().enumerate() {
+        let twin = rules[..later_index]
+            .iter()
+            .find(|earlier| same_conditions(&earlier.rule.trigger, &later.rule.trigger, core));
+        if let Some(earlier) = twin {
+            let (a, b) = (&earlier.rule, &later.rule);
+            let message = if same_effect(a, b) {
+                format!(
+                    "rules {:?} and {:?} are duplicates: both apply to {} with the same \
+                     conditions and ask for {}; remove one",
+                    a.id.as_str(),
+                    b.id.as_str(),
+                    trigger_code(&a.trigger),
+                    effect(a)
+                )
+            } else {
+                format!(
+                    "rules {:?} and {:?} both apply to {} with the same conditions but ask for \
+                     {} and {} (contradictory); keep one, or make their conditions differ",
+                    a.id.as_str(),
+                    b.id.as_str(),
+                    trigger_code(&a.trigger),
+                    effect(a),
+                    effect(b)
+                )
+            };
+            problems.at(later.id_span.clone(), message);
+            continue;
+        }
+        // A rule with the same conditions is reported with the later of the two, above.
+        let hider = rules.iter().find(|wider| {
+            !same_conditions(&wider.rule.trigger, &later.rule.trigger, core)
+                && hides(&wider.rule, &later.rule, core)
+        });
+        if let Some(wider) = hider {
+            problems.at(
+                later.id_span.clone(),
+                format!(
+                    "rule {:?} can never change a rating (unreachable): rule {:?} applies \
+                     whenever it does and asks for {}, at least as high for at least as long; \
+                     remove {:?}, or narrow {:?}",
+                    later.rule.id.as_str(),
+                    wider.rule.id.as_str(),
+                    effect(&wider.rule),
+                    later.rule.id.as_str(),
+                    wider.rule.id.as_str()
+                ),
+            );
+        }
+    }
+}
+
+fn trigger_code(trigger: &Trigger) -> &'static str {
+    let kind = match trigger {
+        Trigger::ConfirmedCase => TriggerKind::ConfirmedCase,
+        Trigger::SuspectedCase => TriggerKind::SuspectedCase,
+        Trigger::CloseContact => TriggerKind::CloseContact,
+        Trigger::SecondaryContact => TriggerKind::SecondaryContact,
+        Trigger::PositiveTest => TriggerKind::PositiveTest,
+        Trigger::RiskRegion { .. } => TriggerKind::RiskRegion,
+        Trigger::Fever { .. } => TriggerKind::Fever,
+        Trigger::Symptoms { .. } => TriggerKind::Symptoms,
+        Trigger::MedicineWithSymptoms { .. } => TriggerKind::MedicineWithSymptoms,
+    };
+    kind.code()
+}
+
+/// Whether two triggers apply to exactly the same facts; `core` and a list of the same symptoms
+/// are the same.
+fn same_conditions(a: &Trigger, b: &Trigger, core: &BTreeSet<Symptom>) -> bool {
+    narrower_or_same(a, b, core) && narrower_or_same(b, a, core)
+}
+
+/// Whether `narrow` applies only where `wide` applies too.
+fn narrower_or_same(narrow: &Trigger, wide: &Trigger, core: &BTreeSet<Symptom>) -> bool {
+    match (narrow, wide) {
+        (Trigger::ConfirmedCase, Trigger::ConfirmedCase)
+        | (Trigger::SuspectedCase, Trigger::SuspectedCase)
+        | (Trigger::CloseContact, Trigger::CloseContact)
+        | (Trigger::SecondaryContact, Trigger::SecondaryContact)
+        | (Trigger::PositiveTest, Trigger::PositiveTest) => true,
+        (
+            Trigger::RiskRegion {
+                levels: narrow_levels,
+                within: narrow_within,
+                scope: narrow_scope,
+            },
+            Trigger::RiskRegion {
+                levels: wide_levels,
+                within: wide_within,
+                scope: wide_scope,
+            },
+        ) => {
+            narrow_levels.is_subset(wide_levels)
+                && narrow_scope == wide_scope
+                && narrow_within <= wide_within
+        }
+        (
+            Trigger::Fever {
+                min_tenths: narrow_min,
+            },
+            Trigger::Fever {
+                min_tenths: wide_min,
+            },
+        ) => narrow_min >= wide_min,
+        (
+            Trigger::Symptoms {
+                of: narrow_of,
+                min_count: narrow_count,
+            },
+            Trigger::Symptoms {
+                of: wide_of,
+                min_count: wide_count,
+            },
+        ) => {
+            // Enough of a subset of the wide rule's symptoms are enough of the wide rule's.
+            resolve(narrow_of, core).is_subset(&resolve(wide_of, core))
+                && narrow_count >= wide_count
+        }
+        (
+            Trigger::MedicineWithSymptoms {
+                of: narrow_of,
+                min_count: narrow_count,
+                within: narrow_within,
+            },
+            Trigger::MedicineWithSymptoms {
+                of: wide_of,
+                min_count: wide_count,
+                within: wide_within,
+            },
+        ) => {
+            resolve(narrow_of, core).is_subset(&resolve(wide_of, core))
+                && narrow_count >= wide_count
+                && narrow_within <= wide_within
+        }
+        _ => false,
+    }
+}
+
+fn same_effect(a: &Rule, b: &Rule) -> bool {
+    a.colour == b.colour && a.lasts == b.lasts && a.negative_test == b.negative_test
+}
+
+/// Whether `wide` makes `narrow` useless: wherever `narrow` applies, `wide` applies too and asks
+/// for at least the same colour, at every moment for as long as `narrow` holds — including after
+/// any negative test.
+fn hides(wide: &Rule, narrow: &Rule, core: &BTreeSet<Symptom>) -> bool {
+    narrower_or_same(&narrow.trigger, &wide.trigger, core)
+        && wide.colour >= narrow.colour
+        && lasts_at_least_as_long(wide.lasts, narrow.lasts)
+        && stays_at_least_as_high_after_a_negative_test(wide, narrow)
+}
+
+fn lasts_at_least_as_long(wide: Lasting, narrow: Lasting) -> bool {
+    match (wide, narrow) {
+        (Lasting::For(wide), Lasting::For(narrow)) => wide >= narrow,
+        (Lasting::For(_), Lasting::UntilReleased | Lasting::UntilNegativeTest) => false,
+        // Open-ended rules are the longest; what a negative test does is compared apart.
+        (Lasting::UntilReleased | Lasting::UntilNegativeTest, _) => true,
+    }
+}
+
+fn stays_at_least_as_high_after_a_negative_test(wide: &Rule, narrow: &Rule) -> bool {
+    let Some(wide_effect) = wide.negative_test else {
+        return true;
+    };
+    match narrow.negative_test {
+        // A test that lowers the wide rule leaves the narrow one at its colour.
+        None => wide_effect.downgrade_to >= narrow.colour,
+        Some(narrow_effect) => {
+            // Between the two `sampled_after`s only the wide rule is lowered.
+            let lowered_first_is_still_enough = wide_effect.sampled_after
+                >= narrow_effect.sampled_after
+                || wide_effect.downgrade_to >= narrow.colour;
+            lowered_first_is_still_enough && wide_effect.downgrade_to >= narrow_effect.downgrade_to
+        }
+    }
+}
+
+/// What a rule asks for, as messages write it: `red for 14d`, `yellow until a negative test`.
+fn effect(rule: &Rule) -> String {
+    let colour = rule.colour.code();
+    let lasting = match rule.lasts {
+        Lasting::For(duration) => format!("for {}", written_duration(duration)),
+        Lasting::UntilReleased => "until released".to_owned(),
+        Lasting::UntilNegativeTest => "until a negative test".to_owned(),
+    };
+    let sampled_after = |effect: NegativeTestEffect| {
+        if effect.sampled_after.is_zero() {
+            String::new()
+        } else {
+            format!(
+                " sampled {} after the trigger",
+                written_duration(effect.sampled_after)
+            )
+        }
+    };
+    match (rule.lasts, rule.negative_test) {
+        (_, None) => format!("{colour} {lasting}"),
+        (Lasting::UntilNegativeTest, Some(test)) => {
+            format!("{colour} {lasting}{}", sampled_after(test))
+        }
+        (_, Some(test)) => format!(
+            "{colour} {lasting} (lowered to {} by a negative test{})",
+            test.downgrade_to.code(),
+            sampled_after(test)
+        ),
+    }
+}

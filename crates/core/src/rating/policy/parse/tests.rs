@@ -1,0 +1,1195 @@
+//! Policy files as data: the shipped ones must read, and each broken one must be refused with
+//! every problem at its line and column.
+
+use std::collections::BTreeSet;
+
+use jiff::SignedDuration;
+use jiff::tz::Offset;
+
+use crate::declaration::Symptom;
+use crate::rating::Colour;
+use crate::rating::facts::RiskLevel;
+use crate::rating::policy::{
+    Lasting, NegativeTestEffect, Policy, PolicyVersion, RegionScope, SymptomSet, Trigger,
+};
+
+const DEFAULT: &str = include_str!("../../../../../../policies/default.toml");
+const STRICT_2020: &str = include_str!("../../../../../../policies/strict-2020.toml");
+
+/// A valid `[policy]` table, put before every snippet below that does not start with its own.
+/// Line numbers in the expectations count from the snippet's first line, not the file's.
+const HEADER: &str = r#"[policy]
+name = "test"
+version = 1
+utc_offset = "+08:00"
+core_symptoms = ["fever", "dry_cough", "sore_throat"]
+"#;
+
+fn days(days: i64) -> SignedDuration {
+    SignedDuration::from_hours(days * 24)
+}
+
+fn parse_ok(source: &str) -> Policy {
+    match Policy::parse(source) {
+        Ok(policy) => policy,
+        Err(errors) => panic!("the policy should read, but:\n{errors}\n---\n{source}"),
+    }
+}
+
+/// The snippet as a whole file, and how many lines come before the snippet.
+fn whole_file(snippet: &str) -> (String, usize) {
+    let snippet = snippet.strip_prefix('\n').unwrap_or(snippet);
+    if snippet.starts_with("[policy]") {
+        (snippet.to_owned(), 0)
+    } else {
+        (format!("{HEADER}{snippet}"), HEADER.lines().count())
+    }
+}
+
+/// Each expectation is `line:column: fragment`; the errors must be exactly these, in order.
+fn check_refused(snippet: &str, expected: &[&str]) {
+    let (source, lines_before) = whole_file(snippet);
+    let errors = match Policy::parse(&source) {
+        Ok(_) => panic!("the policy should be refused:\n{source}"),
+        Err(errors) => errors.0,
+    };
+    let found: Vec<String> = errors
+        .iter()
+        .map(|error| {
+            let line = error.line as i64 - lines_before as i64;
+            format!("{line}:{}: {}", error.column, error.message)
+        })
+        .collect();
+    let report = format!("found:\n{}\n---\n{source}", found.join("\n"));
+    assert_eq!(found.len(), expected.len(), "{report}");
+    for (found, expected) in found.iter().zip(expected) {
+        let (position, fragment) = expected.split_once(": ").unwrap();
+        assert!(
+            found.starts_with(&format!("{position}: ")) && found.contains(fragment),
+            "expected {expected:?}\n{report}"
+        );
+    }
+}
+
+#[test]
+fn the_default_policy_reads() {
+    let policy = parse_ok(DEFAULT);
+    assert_eq!(policy.version, PolicyVersion::parse("default@1").unwrap());
+    assert_eq!(policy.utc_offset, Offset::constant(8));
+    assert_eq!(policy.pharmacy_prompt, days(3));
+    let ids: Vec<&str> = policy.rules.iter().map(|rule| rule.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "confirmed_case",
+            "suspected_case",
+            "close_contact",
+            "secondary_contact",
+            "positive_test",
+            "high_risk_region",
+            "medium_risk_region",
+            "fever",
+            "two_core_symptoms",
+            "medicine_with_symptoms",
+        ]
+    );
+    let close_contact = &policy.rules[2];
+    assert_eq!(close_contact.trigger, Trigger::CloseContact);
+    assert_eq!(close_contact.colour, Colour::Red);
+    assert_eq!(close_contact.lasts, Lasting::For(days(14)));
+    assert_eq!(
+        close_contact.negative_test,
+        Some(NegativeTestEffect {
+            downgrade_to: Colour::Yellow,
+            sampled_after: days(7),
+        })
+    );
+    let medium = &policy.rules[6];
+    assert_eq!(
+        medium.trigger,
+        Trigger::RiskRegion {
+            levels: BTreeSet::from([RiskLevel::Medium]),
+            within: days(14),
+            scope: RegionScope::Region,
+        }
+    );
+    assert_eq!(medium.colour, Colour::Yellow);
+    let fever = &policy.rules[7];
+    assert_eq!(fever.trigger, Trigger::Fever { min_tenths: 373 });
+    assert_eq!(fever.lasts, Lasting::UntilNegativeTest);
+    assert_eq!(
+        fever.negative_test,
+        Some(NegativeTestEffect {
+            downgrade_to: Colour::Green,
+            sampled_after: SignedDuration::ZERO,
+        })
+    );
+    assert_eq!(
+        policy.rules[8].trigger,
+        Trigger::Symptoms {
+            of: SymptomSet::Core,
+            min_count: 2,
+        }
+    );
+}
+
+#[test]
+fn a_single_mild_symptom_is_not_a_core_symptom_of_the_default_policy() {
+    let policy = parse_ok(DEFAULT);
+    assert_eq!(
+        policy.core_symptoms,
+        BTreeSet::from([
+            Symptom::Fever,
+            Symptom::DryCough,
+            Symptom::ShortnessOfBreath,
+            Symptom::LossOfTasteOrSmell,
+            Symptom::SoreThroat,
+        ])
+    );
+    for mild in [Symptom::StuffyNose, Symptom::RunnyNose, Symptom::Fatigue] {
+        assert!(!policy.core_symptoms.contains(&mild), "{mild:?}");
+    }
+}
+
+#[test]
+fn the_strict_2020_policy_reads_and_turns_red_without_a_way_out() {
+    let policy = parse_ok(STRICT_2020);
+    assert_eq!(
+        policy.version,
+        PolicyVersion::parse("strict-2020@1").unwrap()
+    );
+    assert!(policy.rules.iter().all(|rule| rule.negative_test.is_none()));
+    let any_symptom = &policy.rules[0];
+    assert_eq!(
+        any_symptom.trigger,
+        Trigger::Symptoms {
+            of: SymptomSet::Any,
+            min_count: 1,
+        }
+    );
+    assert_eq!(any_symptom.colour, Colour::Red);
+    assert_eq!(any_symptom.lasts, Lasting::For(days(14)));
+    let province = policy
+        .rules
+        .iter()
+        .find(|rule| matches!(rule.trigger, Trigger::RiskRegion { .. }))
+        .unwrap();
+    assert_eq!(
+        province.trigger,
+        Trigger::RiskRegion {
+            levels: BTreeSet::from(RiskLevel::ALL),
+            within: days(14),
+            scope: RegionScope::Province,
+        }
+    );
+    assert!(
+        !policy
+            .rules
+            .iter()
+            .any(|rule| matches!(rule.trigger, Trigger::MedicineWithSymptoms { .. }))
+    );
+}
+
+/// Policies that must read: the edges of what the checks allow.
+const ACCEPTED: &[&str] = &[
+    // The smallest policy; `sampled_after` may be zero and a whole temperature has no decimal.
+    r#"
+[[rule]]
+id = "fever"
+when = "fever"
+min_temperature = 38
+colour = "yellow"
+negative_test = { downgrade_to = "green", sampled_after = "0m" }
+"#,
+    // The longest durations, in each unit.
+    r#"
+[[rule]]
+id = "in_days"
+when = "close_contact"
+colour = "red"
+for = "365d"
+
+[[rule]]
+id = "in_hours"
+when = "secondary_contact"
+colour = "yellow"
+for = "8760h"
+
+[[rule]]
+id = "in_minutes"
+when = "positive_test"
+colour = "red"
+for = "525600m"
+"#,
+    // A negative test ends the wide rule but not the narrow one, so the narrow one can matter.
+    r#"
+[[rule]]
+id = "fever"
+when = "fever"
+min_temperature = 37.3
+colour = "yellow"
+negative_test = { downgrade_to = "green" }
+
+[[rule]]
+id = "high_fever"
+when = "fever"
+min_temperature = 38.5
+colour = "yellow"
+for = "3d"
+"#,
+    // A province and a region are judged differently, so neither rule covers the other.
+    r#"
+[[rule]]
+id = "province"
+when = "risk_region"
+scope = "province"
+levels = ["low", "medium", "high"]
+within = "14d"
+colour = "red"
+for = "14d"
+
+[[rule]]
+id = "region"
+when = "risk_region"
+levels = ["high"]
+within = "14d"
+colour = "red"
+for = "14d"
+"#,
+    // A narrower rule that asks for more, or lasts longer, is not hidden.
+    r#"
+[[rule]]
+id = "one_symptom"
+when = "symptoms"
+of = "any"
+min_count = 1
+colour = "yellow"
+for = "7d"
+
+[[rule]]
+id = "two_core_symptoms"
+when = "symptoms"
+of = "core"
+min_count = 2
+colour = "red"
+for = "7d"
+
+[[rule]]
+id = "three_core_symptoms"
+when = "symptoms"
+of = "core"
+min_count = 3
+colour = "yellow"
+for = "14d"
+"#,
+    // Offsets at the ends of the range, and with minutes.
+    r#"
+[policy]
+name = "far-east"
+version = 2
+utc_offset = "+14:00"
+core_symptoms = ["fever"]
+
+[[rule]]
+id = "positive_test"
+when = "positive_test"
+colour = "red"
+for = "14d"
+"#,
+    r#"
+[policy]
+name = "far-west"
+version = 1
+utc_offset = "-12:00"
+core_symptoms = ["fever"]
+
+[[rule]]
+id = "positive_test"
+when = "positive_test"
+colour = "red"
+for = "14d"
+"#,
+    r#"
+[policy]
+name = "kathmandu"
+version = 1
+utc_offset = "+05:45"
+core_symptoms = ["fever"]
+
+[[rule]]
+id = "positive_test"
+when = "positive_test"
+colour = "red"
+for = "14d"
+"#,
+];
+
+#[test]
+fn policies_at_the_edges_of_the_checks_read() {
+    for snippet in ACCEPTED {
+        parse_ok(&whole_file(snippet).0);
+    }
+}
+
+/// Broken policies and every error each must give, as `line:column: part of the message`.
+const REFUSED: &[(&str, &[&str])] = &[
+    // What the reader refuses is reported alone.
+    (
+        r#"
+[[rule]]
+id = "a"
+when = "close_contact"
+colr = "red"
+for = "14d"
+"#,
+        &["4:1: rule: unknown key `colr`, expected one of `id`, `when`, `colour`"],
+    ),
+    (
+        r#"
+[[rule]]
+id = "a"
+when = "close_contact"
+colour = "red"
+for = 14
+"#,
+        &["5:7: rule.for: invalid type: integer `14`, expected a string"],
+    ),
+    (
+        r#"
+[[rule]]
+id = "a"
+when = "close_contact"
+for = "14d"
+"#,
+        &["1:1: rule: missing key `colour`"],
+    ),
+    (
+        r#"
+[[rule]]
+id = "a"
+when = "close_contact"
+colour = "red"
+for = "14d"
+negative_test = { downgrade_to = "yellow", after = "7d" }
+"#,
+        &["6:44: rule.negative_test: unknown key `after`"],
+    ),
+    (
+        r#"
+[[rule]]
+id = "a"
+when = "symptoms"
+of = 2
+min_count = 2
+colour = "yellow"
+for = "7d"
+"#,
+        &[r#"4:6: rule.of: invalid type: integer `2`, expected "core", "any" or a list"#],
+    ),
+    (
+        r#"
+[rule]
+id = "a"
+"#,
+        &["1:1: rule: invalid type: map, expected a sequence"],
+    ),
+    (
+        r#"
+[policy]
+name = "test"
+version = 1
+core_symptoms = ["fever"]
+"#,
+        &["1:1: policy: missing key `utc_offset`"],
+    ),
+    (
+        r#"
+[policy]
+name = "test"
+version = "1"
+"#,
+        &["3:11: policy.version: invalid type: string \"1\", expected i64"],
+    ),
+    (
+        r#"
+[policy]
+name = = "test"
+"#,
+        &["2:8: extra `=`"],
+    ),
+    // The [policy] table: every problem at once.
+    (
+        r#"
+[policy]
+name = "Default"
+version = 0
+title = """two
+lines"""
+utc_offset = "8:00"
+core_symptoms = ["fever", "sneezing", "fever"]
+pharmacy_prompt = "0m"
+
+[[rule]]
+id = "close_contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+"#,
+        &[
+            r#"2:8: name should be 1 to 40 characters from a–z, 0–9 and -, starting with a letter, found "Default""#,
+            "3:11: version should be a positive whole number, found 0",
+            "4:9: title should be one line",
+            r#"6:14: utc_offset should be an offset from UTC between -12:00 and +14:00 such as +08:00 or -05:30, found "8:00""#,
+            r#"7:27: core_symptoms: unknown symptom "sneezing", should be one of: fever, dry_cough, fatigue"#,
+            r#"7:39: core_symptoms lists "fever" twice"#,
+            r#"8:19: pharmacy_prompt should be longer than 0, found "0m""#,
+        ],
+    ),
+    (
+        r#"
+[policy]
+name = "test"
+version = 4294967296
+utc_offset = "+08:00"
+core_symptoms = []
+
+[[rule]]
+id = "close_contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+"#,
+        &[
+            "3:11: version should be a positive whole number, found 4294967296",
+            "5:17: core_symptoms should list at least one symptom",
+        ],
+    ),
+    (
+        r#"
+[policy]
+name = "test"
+version = 1
+utc_offset = "+08:00"
+core_symptoms = ["fever"]
+"#,
+        &["1:1: a policy needs at least one [[rule]]"],
+    ),
+    // Rule ids: malformed, reserved, repeated.
+    (
+        r#"
+[policy]
+name = "test"
+version = 1
+utc_offset = "+08:00"
+core_symptoms = ["fever"]
+
+[[rule]]
+id = "Close contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+
+[[rule]]
+id = "override"
+when = "secondary_contact"
+colour = "yellow"
+for = "7d"
+
+[[rule]]
+id = "positive_test"
+when = "positive_test"
+colour = "red"
+for = "14d"
+
+[[rule]]
+id = "positive_test"
+when = "confirmed_case"
+colour = "red"
+until = "released"
+"#,
+        &[
+            r#"8:6: rule id "Close contact" should be 1 to 60 characters from a–z, 0–9 and _"#,
+            r#"14:6: rule id "override": override is reserved for officials' overrides; choose another"#,
+            r#"26:6: rule id "positive_test" is already used on line 20; rule ids must be unique"#,
+        ],
+    ),
+    // Colours: green can never change a rating.
+    (
+        r#"
+[[rule]]
+id = "contact_green"
+when = "close_contact"
+colour = "green"
+for = "14d"
+
+[[rule]]
+id = "contact_blue"
+when = "secondary_contact"
+colour = "blue"
+for = "7d"
+"#,
+        &[
+            r#"4:10: rule "contact_green": colour green is unreachable"#,
+            r#"10:10: rule "contact_blue": colour should be yellow or red, found "blue""#,
+        ],
+    ),
+    // How long a rule lasts.
+    (
+        r#"
+[[rule]]
+id = "both"
+when = "confirmed_case"
+colour = "red"
+for = "14d"
+until = "released"
+
+[[rule]]
+id = "until_test"
+when = "suspected_case"
+colour = "yellow"
+until = "negative_test"
+
+[[rule]]
+id = "released_contact"
+when = "close_contact"
+colour = "red"
+until = "released"
+
+[[rule]]
+id = "endless"
+when = "positive_test"
+colour = "red"
+
+[[rule]]
+id = "endless_yellow"
+when = "fever"
+min_temperature = 37.3
+colour = "red"
+negative_test = { downgrade_to = "yellow" }
+"#,
+        &[
+            r#"6:9: rule "both": give either for or until, not both"#,
+            r#"12:9: rule "until_test": until should be "released", found "negative_test""#,
+            r#"18:9: rule "released_contact": until = "released" applies only to confirmed_case and suspected_case, not close_contact"#,
+            r#"21:6: rule "endless": the rule never ends"#,
+            r#"26:6: rule "endless_yellow": the rule never ends"#,
+        ],
+    ),
+    // Negative tests.
+    (
+        r#"
+[[rule]]
+id = "contact"
+when = "close_contact"
+colour = "yellow"
+for = "14d"
+negative_test = { downgrade_to = "yellow" }
+
+[[rule]]
+id = "positive"
+when = "positive_test"
+colour = "red"
+for = "14d"
+negative_test = { downgrade_to = "purple", sampled_after = "1w" }
+"#,
+        &[
+            r#"6:34: rule "contact": negative_test.downgrade_to yellow contradicts the rule's colour yellow"#,
+            r#"13:34: rule "positive": negative_test.downgrade_to should be green or yellow, found "purple""#,
+            r#"13:60: rule "positive": negative_test.sampled_after should be a duration such as 14d, 36h or 90m, found "1w""#,
+        ],
+    ),
+    // Durations, in each key that takes one.
+    (
+        r#"
+[[rule]]
+id = "fever"
+when = "fever"
+min_temperature = 37.3
+colour = "yellow"
+for = "14"
+
+[[rule]]
+id = "region"
+when = "risk_region"
+levels = ["high"]
+within = "0d"
+colour = "red"
+for = "14d"
+
+[[rule]]
+id = "medicine"
+when = "medicine_with_symptoms"
+of = "core"
+min_count = 1
+within = "366d"
+colour = "yellow"
+for = "7d"
+"#,
+        &[
+            r#"6:7: rule "fever": for should be a duration such as 14d, 36h or 90m, found "14""#,
+            r#"12:10: rule "region": within should be longer than 0, found "0d""#,
+            r#"21:10: rule "medicine": within should be at most 365d, found "366d""#,
+        ],
+    ),
+    // Keys a trigger does not take, keys it needs, triggers that do not exist.
+    (
+        r#"
+[[rule]]
+id = "fever"
+when = "fever"
+min_temperature = 37.3
+levels = ["high"]
+colour = "yellow"
+for = "7d"
+
+[[rule]]
+id = "symptoms"
+when = "symptoms"
+of = "core"
+min_count = 2
+min_temperature = 38.0
+colour = "yellow"
+for = "7d"
+
+[[rule]]
+id = "contact"
+when = "close_contact"
+within = "14d"
+colour = "red"
+for = "14d"
+
+[[rule]]
+id = "region"
+when = "risk_region"
+levels = ["high"]
+colour = "red"
+for = "14d"
+
+[[rule]]
+id = "typo"
+when = "close_contacts"
+colour = "red"
+for = "14d"
+"#,
+        &[
+            r#"5:10: rule "fever": levels does not apply to fever, which takes min_temperature"#,
+            r#"14:19: rule "symptoms": min_temperature does not apply to symptoms, which takes of, min_count"#,
+            r#"21:10: rule "contact": within does not apply to close_contact, which takes no further keys"#,
+            r#"27:8: rule "region": risk_region needs within"#,
+            r#"34:8: rule "typo": when should be one of: confirmed_case, suspected_case, close_contact"#,
+        ],
+    ),
+    // Temperatures, symptoms and counts.
+    (
+        r#"
+[[rule]]
+id = "low_fever"
+when = "fever"
+min_temperature = 34.9
+colour = "yellow"
+for = "7d"
+
+[[rule]]
+id = "high_fever"
+when = "fever"
+min_temperature = 42.1
+colour = "red"
+for = "7d"
+
+[[rule]]
+id = "precise_fever"
+when = "fever"
+min_temperature = 37.25
+colour = "yellow"
+for = "7d"
+
+[[rule]]
+id = "no_symptom"
+when = "symptoms"
+of = "core"
+min_count = 0
+colour = "yellow"
+for = "7d"
+
+[[rule]]
+id = "too_many_listed"
+when = "symptoms"
+of = ["fever", "dry_cough"]
+min_count = 3
+colour = "yellow"
+for = "7d"
+
+[[rule]]
+id = "too_many_core"
+when = "medicine_with_symptoms"
+of = "core"
+min_count = 4
+within = "3d"
+colour = "yellow"
+for = "7d"
+
+[[rule]]
+id = "unknown_symptom"
+when = "symptoms"
+of = ["fever", "sneezing", "fever"]
+min_count = 1
+colour = "yellow"
+for = "7d"
+
+[[rule]]
+id = "unknown_set"
+when = "symptoms"
+of = "all"
+min_count = 1
+colour = "yellow"
+for = "7d"
+
+[[rule]]
+id = "empty_set"
+when = "symptoms"
+of = []
+min_count = 1
+colour = "yellow"
+for = "7d"
+"#,
+        &[
+            r#"4:19: rule "low_fever": min_temperature should be between 35.0 and 42.0 °C, found 34.9"#,
+            r#"11:19: rule "high_fever": min_temperature should be between 35.0 and 42.0 °C, found 42.1"#,
+            r#"18:19: rule "precise_fever": min_temperature should have one decimal, such as 37.3, found 37.25"#,
+            r#"26:13: rule "no_symptom": min_count should be at least 1, found 0"#,
+            r#"34:13: rule "too_many_listed": min_count should be at most 2, the number of symptoms in of, found 3"#,
+            r#"42:13: rule "too_many_core": min_count should be at most 3, the number of symptoms in of, found 4"#,
+            r#"50:16: rule "unknown_symptom": of: unknown symptom "sneezing", should be one of: fever"#,
+            r#"50:28: rule "unknown_symptom": of lists "fever" twice"#,
+            r#"58:6: rule "unknown_set": of should be "core", "any" or a list of symptoms, found "all""#,
+            r#"66:6: rule "empty_set": of should list at least one symptom"#,
+        ],
+    ),
+    // Region levels and scope.
+    (
+        r#"
+[[rule]]
+id = "no_level"
+when = "risk_region"
+levels = []
+within = "14d"
+colour = "red"
+for = "14d"
+
+[[rule]]
+id = "bad_level"
+when = "risk_region"
+levels = ["severe", "high", "high"]
+within = "14d"
+scope = "country"
+colour = "red"
+for = "14d"
+"#,
+        &[
+            r#"4:10: rule "no_level": levels should list at least one of low, medium, high"#,
+            r#"12:11: rule "bad_level": levels: unknown level "severe", should be one of: low, medium, high"#,
+            r#"12:29: rule "bad_level": levels lists "high" twice"#,
+            r#"14:9: rule "bad_level": scope should be "region" or "province", found "country""#,
+        ],
+    ),
+    // Contradictory: the same conditions, different effects.
+    (
+        r#"
+[[rule]]
+id = "contact_red"
+when = "close_contact"
+colour = "red"
+for = "14d"
+
+[[rule]]
+id = "contact_yellow"
+when = "close_contact"
+colour = "yellow"
+for = "7d"
+"#,
+        &[
+            r#"8:6: rules "contact_red" and "contact_yellow" both apply to close_contact with the same conditions but ask for red for 14d and yellow for 7d"#,
+        ],
+    ),
+    (
+        r#"
+[[rule]]
+id = "contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+negative_test = { downgrade_to = "yellow", sampled_after = "7d" }
+
+[[rule]]
+id = "contact_strict"
+when = "close_contact"
+colour = "red"
+for = "14d"
+"#,
+        &[
+            r#"9:6: rules "contact" and "contact_strict" both apply to close_contact with the same conditions but ask for red for 14d (lowered to yellow by a negative test sampled 7d after the trigger) and red for 14d"#,
+        ],
+    ),
+    // `core` and a list of the core symptoms are the same conditions.
+    (
+        r#"
+[[rule]]
+id = "core_pair"
+when = "symptoms"
+of = "core"
+min_count = 2
+colour = "yellow"
+negative_test = { downgrade_to = "green" }
+
+[[rule]]
+id = "listed_pair"
+when = "symptoms"
+of = ["sore_throat", "dry_cough", "fever"]
+min_count = 2
+colour = "yellow"
+for = "7d"
+"#,
+        &[
+            r#"10:6: rules "core_pair" and "listed_pair" both apply to symptoms with the same conditions but ask for yellow until a negative test and yellow for 7d"#,
+        ],
+    ),
+    // Duplicates: everything the same, however written.
+    (
+        r#"
+[[rule]]
+id = "positive"
+when = "positive_test"
+colour = "red"
+for = "14d"
+
+[[rule]]
+id = "positive_again"
+when = "positive_test"
+colour = "red"
+for = "336h"
+"#,
+        &[
+            r#"8:6: rules "positive" and "positive_again" are duplicates: both apply to positive_test with the same conditions and ask for red for 14d; remove one"#,
+        ],
+    ),
+    // Unreachable: a wider rule asks for as much, for as long.
+    (
+        r#"
+[[rule]]
+id = "fever"
+when = "fever"
+min_temperature = 37.3
+colour = "red"
+for = "14d"
+
+[[rule]]
+id = "high_fever"
+when = "fever"
+min_temperature = 38.5
+colour = "yellow"
+for = "7d"
+"#,
+        &[
+            r#"9:6: rule "high_fever" can never change a rating (unreachable): rule "fever" applies whenever it does and asks for red for 14d"#,
+        ],
+    ),
+    // The wider rule may come later, and its set of symptoms may be larger.
+    (
+        r#"
+[[rule]]
+id = "two_listed"
+when = "symptoms"
+of = ["fever", "dry_cough"]
+min_count = 2
+colour = "yellow"
+for = "7d"
+
+[[rule]]
+id = "one_core"
+when = "symptoms"
+of = "core"
+min_count = 1
+colour = "yellow"
+for = "7d"
+"#,
+        &[
+            r#"2:6: rule "two_listed" can never change a rating (unreachable): rule "one_core" applies whenever it does"#,
+        ],
+    ),
+    (
+        r#"
+[[rule]]
+id = "medicine"
+when = "medicine_with_symptoms"
+of = "any"
+min_count = 1
+within = "3d"
+colour = "yellow"
+for = "7d"
+
+[[rule]]
+id = "medicine_soon"
+when = "medicine_with_symptoms"
+of = "core"
+min_count = 1
+within = "1d"
+colour = "yellow"
+for = "7d"
+
+[[rule]]
+id = "medium_or_high"
+when = "risk_region"
+levels = ["medium", "high"]
+within = "14d"
+colour = "red"
+for = "14d"
+
+[[rule]]
+id = "high"
+when = "risk_region"
+levels = ["high"]
+within = "7d"
+colour = "red"
+for = "14d"
+"#,
+        &[
+            r#"11:6: rule "medicine_soon" can never change a rating (unreachable): rule "medicine""#,
+            r#"28:6: rule "high" can never change a rating (unreachable): rule "medium_or_high""#,
+        ],
+    ),
+    // A negative test that lowers the wide rule only to the narrow rule's colour still hides it.
+    (
+        r#"
+[[rule]]
+id = "fever"
+when = "fever"
+min_temperature = 37.3
+colour = "red"
+for = "14d"
+negative_test = { downgrade_to = "yellow" }
+
+[[rule]]
+id = "high_fever"
+when = "fever"
+min_temperature = 38.5
+colour = "yellow"
+for = "14d"
+"#,
+        &[
+            r#"10:6: rule "high_fever" can never change a rating (unreachable): rule "fever" applies whenever it does and asks for red for 14d (lowered to yellow by a negative test)"#,
+        ],
+    ),
+];
+
+#[test]
+fn broken_policies_are_refused_with_each_problem_at_its_line_and_column() {
+    for (snippet, expected) in REFUSED {
+        check_refused(snippet, expected);
+    }
+}
+
+/// Duration texts and what `for` makes of them: `None` if accepted.
+const DURATIONS: &[(&str, Option<&str>)] = &[
+    ("14d", None),
+    ("36h", None),
+    ("90m", None),
+    ("365d", None),
+    ("8760h", None),
+    ("525600m", None),
+    ("14", Some("should be a duration such as 14d, 36h or 90m")),
+    ("d", Some("should be a duration such as 14d, 36h or 90m")),
+    ("", Some("should be a duration such as 14d, 36h or 90m")),
+    ("2w", Some("should be a duration such as 14d, 36h or 90m")),
+    ("-1d", Some("should be a duration such as 14d, 36h or 90m")),
+    ("+1d", Some("should be a duration such as 14d, 36h or 90m")),
+    ("1.5d", Some("should be a duration such as 14d, 36h or 90m")),
+    ("14 d", Some("should be a duration such as 14d, 36h or 90m")),
+    ("14D", Some("should be a duration such as 14d, 36h or 90m")),
+    (
+        "１４d",
+        Some("should be a duration such as 14d, 36h or 90m"),
+    ),
+    ("0d", Some("should be longer than 0")),
+    ("0m", Some("should be longer than 0")),
+    ("366d", Some("should be at most 365d")),
+    ("8761h", Some("should be at most 365d")),
+    ("525601m", Some("should be at most 365d")),
+    ("99999999999999999999d", Some("should be at most 365d")),
+];
+
+#[test]
+fn durations_are_a_positive_whole_number_of_days_hours_or_minutes_up_to_a_year() {
+    for (written, expected) in DURATIONS {
+        let snippet = format!(
+            "[[rule]]\nid = \"contact\"\nwhen = \"close_contact\"\ncolour = \"red\"\nfor = \"{written}\"\n"
+        );
+        match expected {
+            None => {
+                parse_ok(&whole_file(&snippet).0);
+            }
+            Some(fragment) => check_refused(
+                &snippet,
+                &[&format!(
+                    r#"5:7: rule "contact": for {fragment}, found "{written}""#
+                )],
+            ),
+        }
+    }
+}
+
+#[test]
+fn utc_offsets_are_a_sign_hours_and_minutes_within_the_earths_range() {
+    for written in [
+        "8",
+        "+8:00",
+        "08:00",
+        "+08",
+        "+0800",
+        "+08:00:00",
+        "+15:00",
+        "-13:00",
+        "+08:60",
+        "UTC",
+        "+０８:00",
+    ] {
+        let snippet = format!(
+            "[policy]\nname = \"test\"\nversion = 1\nutc_offset = \"{written}\"\ncore_symptoms = [\"fever\"]\n\n[[rule]]\nid = \"positive_test\"\nwhen = \"positive_test\"\ncolour = \"red\"\nfor = \"14d\"\n"
+        );
+        check_refused(
+            &snippet,
+            &[&format!(
+                r#"4:14: utc_offset should be an offset from UTC between -12:00 and +14:00 such as +08:00 or -05:30, found "{written}""#
+            )],
+        );
+    }
+}
+
+#[test]
+fn every_problem_is_reported_at_once_in_the_order_of_the_file() {
+    let snippet = r#"
+[policy]
+name = "test"
+version = 1
+utc_offset = "+08:00"
+core_symptoms = ["fever", "dry_cough"]
+pharmacy_prompt = "3 days"
+
+[[rule]]
+id = "fever"
+when = "fever"
+min_temperature = 37.3
+colour = "yellow"
+for = "14"
+
+[[rule]]
+id = "contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+
+[[rule]]
+id = "contact_again"
+when = "close_contact"
+colour = "yellow"
+for = "7d"
+
+[[rule]]
+id = "symptoms"
+when = "symptoms"
+of = ["fever", "cough"]
+min_count = 1
+colour = "green"
+for = "7d"
+"#;
+    check_refused(
+        snippet,
+        &[
+            r#"6:19: pharmacy_prompt should be a duration such as 14d, 36h or 90m, found "3 days""#,
+            r#"13:7: rule "fever": for should be a duration"#,
+            r#"22:6: rules "contact" and "contact_again" both apply to close_contact"#,
+            r#"30:16: rule "symptoms": of: unknown symptom "cough""#,
+            r#"32:10: rule "symptoms": colour green is unreachable"#,
+        ],
+    );
+}
+
+#[test]
+fn lines_and_columns_count_characters_not_bytes() {
+    // Comments and values in Chinese before the problems: columns count characters, so "咳嗽"
+    // is two columns wide although it is six bytes long.
+    let snippet = r#"
+# 规则：两种核心症状 — two core symptoms
+[[rule]]
+id = "symptoms"
+when = "symptoms"
+of = [
+  "fever", # 发热
+  "咳嗽", "乏力", # 咳嗽 is a cough, 乏力 fatigue
+]
+min_count = 2
+colour = "yellow"
+for = "7d"
+"#;
+    check_refused(
+        snippet,
+        &[
+            r#"7:3: rule "symptoms": of: unknown symptom "咳嗽""#,
+            r#"7:9: rule "symptoms": of: unknown symptom "乏力""#,
+        ],
+    );
+}
+
+#[test]
+fn a_problem_after_a_wide_character_on_its_line_is_at_the_right_column() {
+    let source = "[policy]\nname = \"test\"\nversion = 1\ntitle = \"健康码\" \nutc_offset = \"+08:00\"\ncore_symptoms = [\"fever\"]\n\n[[rule]]\nid = \"体温\"\nwhen = \"positive_test\"\ncolour = \"red\"\nfor = \"14d\"\n";
+    let errors = Policy::parse(source).unwrap_err().0;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!((errors[0].line, errors[0].column), (9, 6));
+
+    // `core_symptoms = [` is 17 characters and `"发热", "fever", ` 15 more.
+    let source = "[policy]\nname = \"test\"\nversion = 1\nutc_offset = \"+08:00\"\ncore_symptoms = [\"发热\", \"fever\", \"咳嗽\"]\n\n[[rule]]\nid = \"contact\"\nwhen = \"close_contact\"\ncolour = \"red\"\nfor = \"14d\"\n";
+    let errors = Policy::parse(source).unwrap_err().0;
+    let positions: Vec<(usize, usize)> = errors
+        .iter()
+        .map(|error| (error.line, error.column))
+        .collect();
+    assert_eq!(positions, [(5, 18), (5, 33)], "{errors:?}");
+}
+
+#[test]
+fn every_cut_of_the_default_policy_is_read_or_refused_with_a_located_error() {
+    let lines: Vec<&str> = DEFAULT.lines().collect();
+    let mut sources: Vec<String> = DEFAULT
+        .char_indices()
+        .map(|(offset, _)| DEFAULT[..offset].to_owned())
+        .collect();
+    sources.extend((0..lines.len()).map(|skipped| {
+        let kept: Vec<&str> = (lines.iter().enumerate())
+            .filter(|(index, _)| *index != skipped)
+            .map(|(_, line)| *line)
+            .collect();
+        kept.join("\n")
+    }));
+    for source in sources {
+        if let Err(errors) = Policy::parse(&source) {
+            assert!(!errors.0.is_empty(), "no error for:\n{source}");
+            let line_count = source.lines().count().max(1);
+            for error in &errors.0 {
+                assert!(
+                    (1..=line_count + 1).contains(&error.line) && error.column >= 1,
+                    "{error} is outside:\n{source}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn windows_line_endings_read_and_locate_the_same() {
+    let policy = parse_ok(&DEFAULT.replace('\n', "\r\n"));
+    assert_eq!(policy, parse_ok(DEFAULT));
+    let source = format!("{HEADER}[[rule]]\nid = \"contact\"\nwhen = \"close_contact\"\ncolour = \"red\"\nfor = \"2w\"\n")
+        .replace('\n', "\r\n");
+    let errors = Policy::parse(&source).unwrap_err().0;
+    assert_eq!((errors[0].line, errors[0].column), (10, 7), "{errors:?}");
+}
