@@ -1,4 +1,5 @@
-//! `healthcode bench ingest`: how fast bulk check-ins go into the embedded store.
+//! `healthcode bench ingest`: how fast bulk check-ins go into the embedded store;
+//! `healthcode bench rerate` ([`rerate`]): how fast a population is re-rated.
 //!
 //! Three paths are measured in one run, on the same rows and the same schema, so that the
 //! figures are ratios against a peer rather than absolute numbers on a shared, noisy machine:
@@ -6,6 +7,8 @@
 //! same rows with a plain prepared statement, and the HTTP batch endpoint of a server running
 //! in this process. Each store measurement starts from a fresh data directory with the same
 //! residents and venues, and the two store paths alternate so that drift hits both alike.
+
+pub mod rerate;
 
 use std::net::SocketAddr;
 use std::path::Path;

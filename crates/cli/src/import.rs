@@ -1,9 +1,15 @@
-//! Bulk import of check-ins from files, for venues and feeds that deliver them offline.
+//! Bulk import from files, for venues and feeds that deliver records offline: check-ins here,
+//! and the rating engine's data feeds (laboratory results, pharmacy purchases, daily health
+//! reports) in [`feeds`].
 //!
 //! A file is read and checked whole before anything is stored: every invalid line is reported
 //! with its line number, field and what to fix, and then nothing is imported. A valid file is
 //! stored in one transaction, so a failure part-way leaves the store as it was. Rows use the
-//! HTTP API's check-in shape and go through the same conversion as the batch endpoint.
+//! HTTP API's shapes and go through the same conversion and the same library functions as the
+//! batch endpoints. Messages about a line never quote its content: a row may hold a resident's
+//! ID number.
+
+pub mod feeds;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -12,11 +18,13 @@ use std::path::Path;
 use anyhow::Context;
 use clap::ValueEnum;
 use healthcode_core::{Access, Actor, Purpose};
-use healthcode_server::api::{CheckInRequest, check_ins_from_requests};
+use healthcode_server::ApiError;
+use healthcode_server::api::{CheckInRequest, RowError, check_ins_from_requests};
 use healthcode_server::clock::{Clock, SystemClock};
 use healthcode_server::service::{IngestError, ingest_check_in_rows};
 use healthcode_store::{IngestReport, Store, StoreError};
 use indicatif::{ProgressBar, ProgressStyle};
+use serde::de::DeserializeOwned;
 
 use crate::config::Config;
 
@@ -38,6 +46,16 @@ impl ImportFormat {
             "jsonl" | "ndjson" => Some(ImportFormat::Jsonl),
             _ => None,
         }
+    }
+
+    /// The format given on the command line, or else the one the file's extension names.
+    fn of(path: &Path, given: Option<ImportFormat>) -> anyhow::Result<ImportFormat> {
+        given.or_else(|| ImportFormat::from_extension(path)).with_context(|| {
+            format!(
+                "cannot tell the format of {} from its extension; pass --format csv or --format jsonl",
+                path.display()
+            )
+        })
     }
 }
 
@@ -61,6 +79,9 @@ pub enum ImportError {
     Read(String),
     #[error(transparent)]
     Store(StoreError),
+    /// Refused or failed for another reason than its lines, e.g. the store failed.
+    #[error(transparent)]
+    Feed(ApiError),
 }
 
 /// Reads, checks and stores the check-ins of a file. `progress` follows the bytes read.
@@ -71,10 +92,11 @@ pub fn import_check_ins(
     format: ImportFormat,
     progress: &ProgressBar,
 ) -> Result<(u64, IngestReport), ImportError> {
-    let (requests, line_numbers, mut errors) = match format {
-        ImportFormat::Csv => read_csv(path, progress)?,
-        ImportFormat::Jsonl => read_json_lines(path, progress)?,
-    };
+    let Rows {
+        rows: requests,
+        lines: line_numbers,
+        mut errors,
+    } = read_rows::<CheckInRequest>(path, format, progress, "check-in")?;
     if !errors.is_empty() {
         // Lines that could not even be read as rows are already known to be bad; check the rest
         // too, so that one run reports every line that needs fixing.
@@ -122,34 +144,88 @@ fn invalid_lines(errors: &[LineError]) -> usize {
     lines.len()
 }
 
-/// Rows read, the line number of each, and the lines that could not be read as rows.
-type Rows = (Vec<CheckInRequest>, Vec<u64>, Vec<LineError>);
+/// The rows of a file that could be read, the line each is on, and the lines that could not be
+/// read as rows.
+#[derive(Debug)]
+pub(crate) struct Rows<T> {
+    pub(crate) rows: Vec<T>,
+    pub(crate) lines: Vec<u64>,
+    pub(crate) errors: Vec<LineError>,
+}
 
-fn read_csv(path: &Path, progress: &ProgressBar) -> Result<Rows, ImportError> {
+impl<T> Rows<T> {
+    /// How many lines held a row, readable or not.
+    pub(crate) fn line_count(&self) -> u64 {
+        (self.rows.len() + self.errors.len()) as u64
+    }
+
+    /// Places an error about `rows[index]` on the row's line in the file.
+    pub(crate) fn line_error(&self, error: RowError) -> LineError {
+        LineError {
+            line: error
+                .line
+                .or_else(|| self.lines.get(error.index).copied())
+                .unwrap_or(0),
+            field: Some(error.field),
+            message: error.message,
+        }
+    }
+}
+
+/// Reads every row of a file; `what` names a row in messages ("check-in").
+pub(crate) fn read_rows<T: DeserializeOwned>(
+    path: &Path,
+    format: ImportFormat,
+    progress: &ProgressBar,
+    what: &str,
+) -> Result<Rows<T>, ImportError> {
+    match format {
+        ImportFormat::Csv => read_csv(path, progress),
+        ImportFormat::Jsonl => read_json_lines(path, progress, what),
+    }
+}
+
+fn read_csv<T: DeserializeOwned>(
+    path: &Path,
+    progress: &ProgressBar,
+) -> Result<Rows<T>, ImportError> {
     let file = File::open(path).map_err(|error| ImportError::Read(error.to_string()))?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(file);
-    let mut requests = Vec::new();
-    let mut line_numbers = Vec::new();
-    let mut errors = Vec::new();
-    let mut record = csv::StringRecord::new();
+    let mut rows = Rows {
+        rows: Vec::new(),
+        lines: Vec::new(),
+        errors: Vec::new(),
+    };
     let headers = reader
         .headers()
         .map_err(|error| ImportError::Read(error.to_string()))?
         .clone();
+    // The rows imported from CSV are flat and all text, so the header itself reads as a row
+    // exactly when it names the row's fields. A wrong header is then one error on line 1
+    // rather than the same error on every line.
+    if let Err(error) = headers.deserialize::<T>(Some(&headers)) {
+        rows.errors.push(LineError {
+            line: 1,
+            field: Some("header".to_owned()),
+            message: csv_message(&error),
+        });
+        return Ok(rows);
+    }
+    let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
                 let line = record.position().map_or(0, csv::Position::line);
                 progress.set_position(record.position().map_or(0, csv::Position::byte));
-                match record.deserialize::<CheckInRequest>(Some(&headers)) {
-                    Ok(request) => {
-                        requests.push(request);
-                        line_numbers.push(line);
+                match record.deserialize::<T>(Some(&headers)) {
+                    Ok(row) => {
+                        rows.rows.push(row);
+                        rows.lines.push(line);
                     }
-                    Err(error) => errors.push(LineError {
+                    Err(error) => rows.errors.push(LineError {
                         line,
                         field: None,
                         message: csv_message(&error),
@@ -158,7 +234,7 @@ fn read_csv(path: &Path, progress: &ProgressBar) -> Result<Rows, ImportError> {
             }
             Err(error) => {
                 let line = error.position().map_or(0, csv::Position::line);
-                errors.push(LineError {
+                rows.errors.push(LineError {
                     line,
                     field: None,
                     message: csv_message(&error),
@@ -169,7 +245,7 @@ fn read_csv(path: &Path, progress: &ProgressBar) -> Result<Rows, ImportError> {
             }
         }
     }
-    Ok((requests, line_numbers, errors))
+    Ok(rows)
 }
 
 fn csv_message(error: &csv::Error) -> String {
@@ -187,11 +263,17 @@ fn csv_message(error: &csv::Error) -> String {
     }
 }
 
-fn read_json_lines(path: &Path, progress: &ProgressBar) -> Result<Rows, ImportError> {
+fn read_json_lines<T: DeserializeOwned>(
+    path: &Path,
+    progress: &ProgressBar,
+    what: &str,
+) -> Result<Rows<T>, ImportError> {
     let file = File::open(path).map_err(|error| ImportError::Read(error.to_string()))?;
-    let mut requests = Vec::new();
-    let mut line_numbers = Vec::new();
-    let mut errors = Vec::new();
+    let mut rows = Rows {
+        rows: Vec::new(),
+        lines: Vec::new(),
+        errors: Vec::new(),
+    };
     let mut bytes_read = 0;
     for (index, line) in BufReader::new(file).lines().enumerate() {
         let line_number = index as u64 + 1;
@@ -202,35 +284,58 @@ fn read_json_lines(path: &Path, progress: &ProgressBar) -> Result<Rows, ImportEr
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<CheckInRequest>(&line) {
-            Ok(request) => {
-                requests.push(request);
-                line_numbers.push(line_number);
+        let mut deserializer = serde_json::Deserializer::from_str(&line);
+        let parsed = serde_path_to_error::deserialize::<_, T>(&mut deserializer)
+            .map_err(|error| {
+                // `.` is the row itself, `?` a place the JSON broke off before a field.
+                let path = error.path().to_string();
+                let field = (path != "." && path != "?").then_some(path);
+                (field, error.into_inner())
+            })
+            .and_then(|row| {
+                deserializer
+                    .end()
+                    .map(|()| row)
+                    .map_err(|error| (None, error))
+            });
+        match parsed {
+            Ok(row) => {
+                rows.rows.push(row);
+                rows.lines.push(line_number);
             }
-            Err(error) => errors.push(LineError {
+            Err((field, error)) => rows.errors.push(LineError {
                 line: line_number,
-                field: None,
-                message: format!("not a check-in object: {error}"),
+                field,
+                message: format!("not a {what} object: {}", json_message(&error)),
             }),
         }
     }
-    Ok((requests, line_numbers, errors))
+    Ok(rows)
 }
 
-/// `healthcode import checkins`: imports a file and prints the outcome.
-pub fn run(
-    config: &Config,
-    path: &Path,
-    format: Option<ImportFormat>,
-    json: bool,
-) -> anyhow::Result<()> {
-    let format = format.or_else(|| ImportFormat::from_extension(path)).with_context(|| {
-        format!("cannot tell the format of {} from its extension; pass --format csv or --format jsonl", path.display())
-    })?;
+/// A JSON error in words that do not quote the line: serde names the offending value in
+/// "invalid type" and "invalid value" errors, and that value may be an ID number.
+fn json_message(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let text = text
+        .rsplit_once(" at line ")
+        .map_or(text.as_str(), |(message, _)| message);
+    let text = match text.split_once(", expected ") {
+        Some((found, expected))
+            if found.starts_with("invalid type") || found.starts_with("invalid value") =>
+        {
+            format!("expected {expected}")
+        }
+        _ => text.to_owned(),
+    };
+    format!("{text} (column {})", error.column())
+}
+
+/// A progress bar over the bytes of a file, hidden when the output is JSON.
+pub(crate) fn progress_bar(path: &Path, json: bool) -> anyhow::Result<ProgressBar> {
     let size = std::fs::metadata(path)
         .with_context(|| format!("reading {}", path.display()))?
         .len();
-    let store = crate::open_store(&config.data_dir)?;
     let progress = if json {
         ProgressBar::hidden()
     } else {
@@ -242,6 +347,48 @@ pub fn run(
             .progress_chars("=> "),
     );
     progress.set_message("checking");
+    Ok(progress)
+}
+
+/// Prints the invalid lines of a refused file (to standard error, or as JSON to standard
+/// output) and answers the error the command ends with.
+pub(crate) fn refused(lines: u64, errors: &[LineError], json: bool) -> anyhow::Error {
+    if json {
+        let errors: Vec<_> = errors
+            .iter()
+            .map(|error| serde_json::json!({"line": error.line, "field": error.field, "message": error.message}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"lines": lines, "stored": 0, "errors": errors})
+        );
+    } else {
+        for error in errors.iter().take(ERRORS_SHOWN) {
+            match &error.field {
+                Some(field) => eprintln!("line {}: {field}: {}", error.line, error.message),
+                None => eprintln!("line {}: {}", error.line, error.message),
+            }
+        }
+        if errors.len() > ERRORS_SHOWN {
+            eprintln!("… and {} more invalid lines", errors.len() - ERRORS_SHOWN);
+        }
+    }
+    anyhow::anyhow!(
+        "{} of {lines} lines are invalid; nothing was imported",
+        invalid_lines(errors)
+    )
+}
+
+/// `healthcode import checkins`: imports a file and prints the outcome.
+pub fn run(
+    config: &Config,
+    path: &Path,
+    format: Option<ImportFormat>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let format = ImportFormat::of(path, format)?;
+    let progress = progress_bar(path, json)?;
+    let store = crate::open_store(&config.data_dir)?;
     let outcome = import_check_ins(&store, &SystemClock, path, format, &progress);
     progress.finish_and_clear();
     match outcome {
@@ -260,32 +407,7 @@ pub fn run(
             }
             Ok(())
         }
-        Err(ImportError::InvalidLines { lines, errors }) => {
-            if json {
-                let errors: Vec<_> = errors
-                    .iter()
-                    .map(|error| serde_json::json!({"line": error.line, "field": error.field, "message": error.message}))
-                    .collect();
-                println!(
-                    "{}",
-                    serde_json::json!({"lines": lines, "stored": 0, "errors": errors})
-                );
-            } else {
-                for error in errors.iter().take(ERRORS_SHOWN) {
-                    match &error.field {
-                        Some(field) => eprintln!("line {}: {field}: {}", error.line, error.message),
-                        None => eprintln!("line {}: {}", error.line, error.message),
-                    }
-                }
-                if errors.len() > ERRORS_SHOWN {
-                    eprintln!("… and {} more invalid lines", errors.len() - ERRORS_SHOWN);
-                }
-            }
-            anyhow::bail!(
-                "{} of {lines} lines are invalid; nothing was imported",
-                invalid_lines(&errors)
-            )
-        }
+        Err(ImportError::InvalidLines { lines, errors }) => Err(refused(lines, &errors, json)),
         Err(other) => Err(other).with_context(|| format!("importing {}", path.display())),
     }
 }

@@ -1,5 +1,6 @@
 //! The `healthcode` command line: the operator's entry point to serve the API, prepare a data
-//! directory, manage staff accounts, import records in bulk and measure ingest speed.
+//! directory, manage staff accounts, import records and data feeds in bulk, check, compare,
+//! activate and roll back rating policies, keep ratings current, and measure performance.
 //!
 //! Every command calls the same library functions as the HTTP server; the command line only
 //! parses arguments, loads configuration and prints results.
@@ -7,6 +8,8 @@
 pub mod bench;
 pub mod config;
 pub mod import;
+pub mod policy;
+pub mod ratings;
 
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
@@ -16,6 +19,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use healthcode_core::Role;
+use healthcode_core::rating::Reporter;
 use healthcode_server::clock::{Clock, SystemClock};
 use healthcode_store::{SqliteStore, Store};
 use rand::Rng;
@@ -23,12 +27,19 @@ use rand::distr::Alphanumeric;
 
 use crate::config::{Config, LogFormat};
 use crate::import::ImportFormat;
+use crate::import::feeds::Feed;
+use crate::policy::PolicyCommand;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "healthcode",
     version,
-    about = "An epidemic health-code platform: explained colours, audited data."
+    about = "An epidemic health-code platform: explained colours, audited data.",
+    long_about = "An epidemic health-code platform: explained colours, audited data.\n\n\
+        Serve the HTTP API, prepare a data directory, manage staff accounts, import check-ins \
+        and the data feeds (laboratory results, pharmacy purchases, health reports), manage \
+        rating policies (check, upload, compare, activate, roll back) and keep ratings current. \
+        Every command calls the same library functions as the server."
 )]
 struct Cli {
     /// Configuration file (TOML). `healthcode config print-default` shows every key.
@@ -57,6 +68,13 @@ enum Command {
     /// Import records in bulk. Nothing is imported unless every line is valid.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Rating policies: check a file, upload, list, compare on the current data, activate,
+    /// roll back.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Keep residents' ratings current.
+    #[command(subcommand)]
+    Ratings(RatingsCommand),
     /// Show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -79,7 +97,8 @@ enum AdminCommand {
     CreateUser {
         #[arg(long)]
         username: String,
-        /// venue_operator, checkpoint_worker, health_official, employer, auditor or admin.
+        /// venue_operator, checkpoint_worker, health_official, employer, auditor, admin,
+        /// laboratory, pharmacy or community_worker.
         #[arg(long, value_parser = |code: &str| Role::parse(code))]
         role: Role,
         /// Read the password from the first line of standard input.
@@ -102,6 +121,49 @@ enum ImportCommand {
         #[command(flatten)]
         output: JsonFlag,
     },
+    /// Import laboratory test results and rate their residents again.
+    ///
+    /// Rows in the shape of POST /v1/lab/results: event_id, resident_id, kind (pcr or
+    /// antigen), outcome (positive, negative or inconclusive), sampled_at, reported_at.
+    TestResults(FeedFile),
+    /// Import pharmacy reports of medicine purchases and rate their residents again.
+    ///
+    /// Rows in the shape of POST /v1/pharmacy/purchases: event_id, resident_id, medicine
+    /// (fever_reducer, cough_medicine or antiviral), purchased_at.
+    PharmacyPurchases(FeedFile),
+    /// Import a daily health report of an employer or a community and rate its residents
+    /// again.
+    ///
+    /// Rows in the shape of POST /v1/health-reports: event_id, resident_id, day, temperature
+    /// (°C, may be empty), symptoms (codes, in CSV separated by `;`).
+    HealthReports {
+        #[command(flatten)]
+        file: FeedFile,
+        /// Who files the report: employer or community.
+        #[arg(long, value_parser = |code: &str| Reporter::parse(code))]
+        reporter: Reporter,
+    },
+}
+
+/// A data feed file to import.
+#[derive(Debug, Args)]
+struct FeedFile {
+    /// A CSV file with a header row naming the fields, or a JSON-lines file.
+    file: PathBuf,
+    /// The file's format; by default taken from its extension (.csv, .jsonl or .ndjson).
+    #[arg(long, value_enum)]
+    format: Option<ImportFormat>,
+    #[command(flatten)]
+    output: JsonFlag,
+}
+
+#[derive(Debug, Subcommand)]
+enum RatingsCommand {
+    /// Re-rate, once, every resident whose rating has run out.
+    ///
+    /// A red whose fourteen days are over turns green. The server does this every
+    /// `rerate_interval_secs`; run this from cron when it is not running.
+    RerateDue(JsonFlag),
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,6 +177,9 @@ enum BenchCommand {
     /// Bulk check-in ingest: the store's batch path against raw rusqlite inserts of the same
     /// rows into the same schema, and the HTTP batch endpoint, in one run.
     Ingest(bench::IngestOptions),
+    /// Re-rating a synthetic population under a changed policy, on all cores, and the engine
+    /// against a hand-written peer of the default policy on one core.
+    Rerate(bench::rerate::RerateOptions),
 }
 
 /// Parses the command line and runs the command.
@@ -144,12 +209,43 @@ pub fn run() -> anyhow::Result<()> {
             format,
             output,
         }) => import::run(&config, &file, format, output.json),
+        Command::Import(ImportCommand::TestResults(file)) => {
+            import_feed(&config, file, Feed::TestResults)
+        }
+        Command::Import(ImportCommand::PharmacyPurchases(file)) => {
+            import_feed(&config, file, Feed::PharmacyPurchases)
+        }
+        Command::Import(ImportCommand::HealthReports { file, reporter }) => {
+            import_feed(&config, file, Feed::HealthReports(reporter))
+        }
+        Command::Policy(command) => policy::run(&config, command),
+        Command::Ratings(RatingsCommand::RerateDue(output)) => {
+            ratings::run_rerate_due(&config, output.json)
+        }
         Command::Config(ConfigCommand::PrintDefault) => {
             print!("{}", Config::default_toml());
             Ok(())
         }
         Command::Bench(BenchCommand::Ingest(options)) => bench::run_ingest(&options),
+        Command::Bench(BenchCommand::Rerate(options)) => bench::rerate::run(&options),
     }
+}
+
+fn import_feed(config: &Config, file: FeedFile, feed: Feed) -> anyhow::Result<()> {
+    import::feeds::run(config, &file.file, file.format, feed, file.output.json)
+}
+
+/// A count with thousands separated by commas, as `1,204`.
+pub fn thousands(count: u64) -> String {
+    let digits = count.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 fn init_logging(config: &Config) -> anyhow::Result<()> {
@@ -277,4 +373,21 @@ pub fn generate_password() -> String {
         .take(20)
         .map(char::from)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_printed_with_a_comma_between_thousands() {
+        let printed: Vec<String> = [0, 7, 999, 1_000, 1_204, 65_536, 1_000_000]
+            .into_iter()
+            .map(thousands)
+            .collect();
+        assert_eq!(
+            printed,
+            ["0", "7", "999", "1,000", "1,204", "65,536", "1,000,000"]
+        );
+    }
 }

@@ -11,6 +11,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use healthcode_core::rating::PolicyError;
 use healthcode_core::{
     Actor, AuditAction, AuditRecord, CheckIn, CheckInSource, Date, Declaration, DeclarationError,
     EventId, GeoPoint, OpeningHours, Person, PersonId, PersonName, PhoneNumber, Purpose,
@@ -21,6 +22,12 @@ use healthcode_store::{AuditChainReport, AuditQuery, IngestReport};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+
+mod feeds;
+mod rating;
+
+pub use feeds::*;
+pub use rating::*;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -55,13 +62,50 @@ impl fmt::Display for FieldError {
 pub struct RowError {
     /// The row's position, counted from 0 (in a CSV file, the first row after the header).
     pub index: usize,
+    /// In an uploaded CSV file: the line the row is on, the header being line 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
     pub field: String,
     pub message: String,
 }
 
+impl RowError {
+    pub fn new(index: usize, field: impl Into<String>, message: impl fmt::Display) -> RowError {
+        RowError {
+            index,
+            line: None,
+            field: field.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "row {}: {}: {}", self.index, self.field, self.message)
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}: {}", self.field, self.message),
+            None => write!(f, "row {}: {}: {}", self.index, self.field, self.message),
+        }
+    }
+}
+
+/// One problem in an uploaded policy file, where it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PolicyErrorView {
+    /// Counted from 1.
+    pub line: usize,
+    /// Counted from 1, in characters.
+    pub column: usize,
+    pub message: String,
+}
+
+impl From<&PolicyError> for PolicyErrorView {
+    fn from(error: &PolicyError) -> PolicyErrorView {
+        PolicyErrorView {
+            line: error.line,
+            column: error.column,
+            message: error.message.clone(),
+        }
     }
 }
 
@@ -84,6 +128,9 @@ pub struct ErrorDetail {
     /// For batches: every invalid row.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rows: Vec<RowError>,
+    /// For an invalid policy file: every problem, with its line and column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policy_errors: Vec<PolicyErrorView>,
 }
 
 /// The body of the probes' answers.
@@ -654,11 +701,11 @@ pub fn check_ins_from_requests(rows: Vec<CheckInRequest>) -> Result<Vec<CheckIn>
     for (index, row) in rows.iter().enumerate() {
         match CheckIn::try_from(row) {
             Ok(check_in) => check_ins.push(check_in),
-            Err(field_errors) => errors.extend(field_errors.into_iter().map(|e| RowError {
-                index,
-                field: e.field,
-                message: e.message,
-            })),
+            Err(field_errors) => errors.extend(
+                field_errors
+                    .into_iter()
+                    .map(|e| RowError::new(index, e.field, e.message)),
+            ),
         }
     }
     if errors.is_empty() {
@@ -897,7 +944,7 @@ impl From<&AuditChainReport> for AuditChainView {
 // Field parsers
 // ---------------------------------------------------------------------------------------------
 
-fn parse_event_id(field: &str, text: &str) -> Result<EventId, FieldError> {
+pub(crate) fn parse_event_id(field: &str, text: &str) -> Result<EventId, FieldError> {
     text.trim().parse().map_err(|e| FieldError::new(field, e))
 }
 
@@ -911,7 +958,7 @@ pub fn parse_uuid(field: &str, text: &str) -> Result<Uuid, FieldError> {
     })
 }
 
-fn parse_timestamp(field: &str, text: &str) -> Result<Timestamp, FieldError> {
+pub(crate) fn parse_timestamp(field: &str, text: &str) -> Result<Timestamp, FieldError> {
     text.trim().parse().map_err(|_| {
         FieldError::new(
             field,
@@ -920,7 +967,7 @@ fn parse_timestamp(field: &str, text: &str) -> Result<Timestamp, FieldError> {
     })
 }
 
-fn parse_date(field: &str, text: &str) -> Result<Date, FieldError> {
+pub(crate) fn parse_date(field: &str, text: &str) -> Result<Date, FieldError> {
     text.trim()
         .parse()
         .map_err(|_| FieldError::new(field, "should be a date such as 2026-02-10"))

@@ -12,14 +12,18 @@ use serde::{Deserialize, Serialize};
 pub struct ServerConfig {
     /// Seconds a request may take before it is answered 503 `timeout`.
     pub request_timeout_secs: u64,
-    /// Largest request body accepted by every endpoint except the batch check-in endpoint, in bytes.
+    /// Largest request body accepted by every endpoint except the batch endpoints, in bytes.
     pub body_limit_bytes: usize,
-    /// Largest request body accepted by `POST /v1/check-ins/batch`, in bytes.
+    /// Largest request body accepted by the batch endpoints (check-ins, laboratory results,
+    /// pharmacy purchases, health reports), in bytes.
     pub batch_body_limit_bytes: usize,
-    /// Most check-ins accepted in one batch.
+    /// Most rows accepted in one batch.
     pub batch_max_events: usize,
     /// Hours a staff sign-in token stays valid.
     pub staff_token_ttl_hours: u32,
+    /// Seconds between two passes of the background task that re-rates residents whose
+    /// rating has run out.
+    pub rerate_interval_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -32,6 +36,7 @@ impl Default for ServerConfig {
             batch_body_limit_bytes: 8 * 1024 * 1024,
             batch_max_events: 10_000,
             staff_token_ttl_hours: 12,
+            rerate_interval_secs: 60,
         }
     }
 }
@@ -45,16 +50,22 @@ pub const SERVER_CONFIG_DOCS: &[(&str, &str)] = &[
     ),
     (
         "body_limit_bytes",
-        "Largest request body accepted by every endpoint except the batch check-in endpoint, in bytes.",
+        "Largest request body accepted by every endpoint except the batch endpoints, in bytes.",
     ),
     (
         "batch_body_limit_bytes",
-        "Largest request body accepted by `POST /v1/check-ins/batch`, in bytes.",
+        "Largest request body accepted by the batch endpoints (check-ins, laboratory results, \
+         pharmacy purchases, health reports), in bytes.",
     ),
-    ("batch_max_events", "Most check-ins accepted in one batch."),
+    ("batch_max_events", "Most rows accepted in one batch."),
     (
         "staff_token_ttl_hours",
         "Hours a staff sign-in token stays valid.",
+    ),
+    (
+        "rerate_interval_secs",
+        "Seconds between two passes of the background task that re-rates residents whose \
+         rating has run out.",
     ),
 ];
 

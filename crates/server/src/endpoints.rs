@@ -29,6 +29,26 @@ pub enum Endpoint {
     ReadAuditLog,
     VerifyAuditChain,
     CreateStaffAccount,
+    ReadOwnStatus,
+    ListOwnRatings,
+    FileAppeal,
+    ListOwnAppeals,
+    ReadPersonStatus,
+    SetOverride,
+    ReadAppealQueue,
+    DecideAppeal,
+    ReadRegionRiskList,
+    ReadRegionRiskListVersion,
+    PublishRegionRiskList,
+    UploadPolicy,
+    ListPolicies,
+    ReadPolicy,
+    DiffPolicies,
+    ActivatePolicy,
+    RollbackPolicy,
+    IngestLabResults,
+    IngestPharmacyPurchases,
+    IngestHealthReports,
 }
 
 /// Who may call an endpoint.
@@ -62,7 +82,7 @@ const fn personal(action: AuditAction, purpose: Purpose) -> Option<PersonalData>
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 18] = [
+    pub const ALL: [Endpoint; 38] = [
         Endpoint::Health,
         Endpoint::Ready,
         Endpoint::Metrics,
@@ -81,6 +101,26 @@ impl Endpoint {
         Endpoint::ReadAuditLog,
         Endpoint::VerifyAuditChain,
         Endpoint::CreateStaffAccount,
+        Endpoint::ReadOwnStatus,
+        Endpoint::ListOwnRatings,
+        Endpoint::FileAppeal,
+        Endpoint::ListOwnAppeals,
+        Endpoint::ReadPersonStatus,
+        Endpoint::SetOverride,
+        Endpoint::ReadAppealQueue,
+        Endpoint::DecideAppeal,
+        Endpoint::ReadRegionRiskList,
+        Endpoint::ReadRegionRiskListVersion,
+        Endpoint::PublishRegionRiskList,
+        Endpoint::UploadPolicy,
+        Endpoint::ListPolicies,
+        Endpoint::ReadPolicy,
+        Endpoint::DiffPolicies,
+        Endpoint::ActivatePolicy,
+        Endpoint::RollbackPolicy,
+        Endpoint::IngestLabResults,
+        Endpoint::IngestPharmacyPurchases,
+        Endpoint::IngestHealthReports,
     ];
 
     pub fn method(self) -> Method {
@@ -91,7 +131,19 @@ impl Endpoint {
             | Endpoint::RegisterVenue
             | Endpoint::RecordCheckIn
             | Endpoint::IngestCheckIns
-            | Endpoint::CreateStaffAccount => Method::POST,
+            | Endpoint::CreateStaffAccount
+            | Endpoint::FileAppeal
+            | Endpoint::SetOverride
+            | Endpoint::DecideAppeal
+            | Endpoint::UploadPolicy
+            | Endpoint::DiffPolicies
+            | Endpoint::ActivatePolicy
+            | Endpoint::RollbackPolicy
+            | Endpoint::IngestLabResults
+            | Endpoint::IngestPharmacyPurchases
+            | Endpoint::IngestHealthReports => Method::POST,
+            // A new version of the one list in force replaces it.
+            Endpoint::PublishRegionRiskList => Method::PUT,
             Endpoint::Health
             | Endpoint::Ready
             | Endpoint::Metrics
@@ -102,7 +154,16 @@ impl Endpoint {
             | Endpoint::ReadVenue
             | Endpoint::ReadResident
             | Endpoint::ReadAuditLog
-            | Endpoint::VerifyAuditChain => Method::GET,
+            | Endpoint::VerifyAuditChain
+            | Endpoint::ReadOwnStatus
+            | Endpoint::ListOwnRatings
+            | Endpoint::ListOwnAppeals
+            | Endpoint::ReadPersonStatus
+            | Endpoint::ReadAppealQueue
+            | Endpoint::ReadRegionRiskList
+            | Endpoint::ReadRegionRiskListVersion
+            | Endpoint::ListPolicies
+            | Endpoint::ReadPolicy => Method::GET,
         }
     }
 
@@ -126,6 +187,23 @@ impl Endpoint {
             Endpoint::ReadAuditLog => "/v1/audit",
             Endpoint::VerifyAuditChain => "/v1/audit/verify",
             Endpoint::CreateStaffAccount => "/v1/staff",
+            Endpoint::ReadOwnStatus => "/v1/me/status",
+            Endpoint::ListOwnRatings => "/v1/me/ratings",
+            Endpoint::FileAppeal | Endpoint::ListOwnAppeals => "/v1/me/appeals",
+            Endpoint::ReadPersonStatus => "/v1/people/{person_id}/status",
+            Endpoint::SetOverride => "/v1/people/{person_id}/overrides",
+            Endpoint::ReadAppealQueue => "/v1/appeals/queue",
+            Endpoint::DecideAppeal => "/v1/appeals/{appeal_id}/decision",
+            Endpoint::ReadRegionRiskList | Endpoint::PublishRegionRiskList => "/v1/region-risk",
+            Endpoint::ReadRegionRiskListVersion => "/v1/region-risk/{version}",
+            Endpoint::UploadPolicy | Endpoint::ListPolicies => "/v1/policies",
+            Endpoint::ReadPolicy => "/v1/policies/{version}",
+            Endpoint::DiffPolicies => "/v1/policies/diff",
+            Endpoint::ActivatePolicy => "/v1/policies/{version}/activate",
+            Endpoint::RollbackPolicy => "/v1/policies/rollback",
+            Endpoint::IngestLabResults => "/v1/lab/results",
+            Endpoint::IngestPharmacyPurchases => "/v1/pharmacy/purchases",
+            Endpoint::IngestHealthReports => "/v1/health-reports",
         }
     }
 
@@ -140,15 +218,38 @@ impl Endpoint {
             | Endpoint::OpenApi
             | Endpoint::CreateSession
             | Endpoint::EnrolResident
-            | Endpoint::ReadVenue => Allowed::Public,
+            | Endpoint::ReadVenue
+            // The region-risk list is published for everyone, as risk areas were announced.
+            | Endpoint::ReadRegionRiskList
+            | Endpoint::ReadRegionRiskListVersion => Allowed::Public,
             Endpoint::ReadOwnProfile
             | Endpoint::RecordDeclaration
             | Endpoint::ListOwnDeclarations
-            | Endpoint::ListOwnCheckIns => Allowed::Roles(&[Resident]),
+            | Endpoint::ListOwnCheckIns
+            | Endpoint::ReadOwnStatus
+            | Endpoint::ListOwnRatings
+            | Endpoint::FileAppeal
+            | Endpoint::ListOwnAppeals => Allowed::Roles(&[Resident]),
             Endpoint::RegisterVenue => Allowed::Roles(&[VenueOperator, Admin]),
             Endpoint::RecordCheckIn => Allowed::Roles(&[Resident, VenueOperator, CheckpointWorker]),
             Endpoint::IngestCheckIns => Allowed::Roles(&[VenueOperator, CheckpointWorker]),
-            Endpoint::ReadResident => Allowed::Roles(&[HealthOfficial]),
+            Endpoint::ReadResident
+            | Endpoint::ReadPersonStatus
+            | Endpoint::SetOverride
+            | Endpoint::ReadAppealQueue
+            | Endpoint::DecideAppeal
+            | Endpoint::PublishRegionRiskList
+            | Endpoint::UploadPolicy
+            | Endpoint::DiffPolicies
+            | Endpoint::ActivatePolicy
+            | Endpoint::RollbackPolicy => Allowed::Roles(&[HealthOfficial]),
+            // Rules are reviewable: auditors read them as officials do.
+            Endpoint::ListPolicies | Endpoint::ReadPolicy => {
+                Allowed::Roles(&[HealthOfficial, Auditor])
+            }
+            Endpoint::IngestLabResults => Allowed::Roles(&[Laboratory]),
+            Endpoint::IngestPharmacyPurchases => Allowed::Roles(&[Pharmacy]),
+            Endpoint::IngestHealthReports => Allowed::Roles(&[Employer, CommunityWorker]),
             Endpoint::ReadAuditLog | Endpoint::VerifyAuditChain => Allowed::Roles(&[Auditor]),
             Endpoint::CreateStaffAccount => Allowed::Roles(&[Admin]),
         }
@@ -173,6 +274,33 @@ impl Endpoint {
             // the endpoint accepts.
             Endpoint::ReadResident => personal(AuditAction::ReadPerson, Purpose::CaseInvestigation),
             Endpoint::ReadAuditLog => personal(AuditAction::ReadAuditLog, Purpose::AuditReview),
+            // Asking for a status works the colour out from the facts, and records it.
+            Endpoint::ReadOwnStatus | Endpoint::ReadPersonStatus => {
+                personal(AuditAction::ReadFacts, Purpose::Rating)
+            }
+            Endpoint::ListOwnRatings => personal(AuditAction::ReadRatings, Purpose::SelfService),
+            Endpoint::FileAppeal => personal(AuditAction::FileAppeal, Purpose::AppealReview),
+            Endpoint::ListOwnAppeals => personal(AuditAction::ReadAppeals, Purpose::SelfService),
+            Endpoint::SetOverride => personal(AuditAction::SetOverride, Purpose::AppealReview),
+            Endpoint::ReadAppealQueue => personal(AuditAction::ReadAppeals, Purpose::AppealReview),
+            Endpoint::DecideAppeal => personal(AuditAction::DecideAppeal, Purpose::AppealReview),
+            // Publishing a list or activating a policy re-rates every resident.
+            Endpoint::PublishRegionRiskList => {
+                personal(AuditAction::PublishRegionRiskList, Purpose::Rating)
+            }
+            Endpoint::ActivatePolicy | Endpoint::RollbackPolicy => {
+                personal(AuditAction::ActivatePolicy, Purpose::Rating)
+            }
+            Endpoint::DiffPolicies => personal(AuditAction::ReadFacts, Purpose::PolicyEvaluation),
+            Endpoint::IngestLabResults => {
+                personal(AuditAction::RecordTestResults, Purpose::LaboratoryReport)
+            }
+            Endpoint::IngestPharmacyPurchases => {
+                personal(AuditAction::RecordPharmacyPurchases, Purpose::PharmacyReport)
+            }
+            Endpoint::IngestHealthReports => {
+                personal(AuditAction::RecordHealthReports, Purpose::HealthReport)
+            }
             Endpoint::Health
             | Endpoint::Ready
             | Endpoint::Metrics
@@ -181,6 +309,12 @@ impl Endpoint {
             | Endpoint::RegisterVenue
             | Endpoint::ReadVenue
             | Endpoint::CreateStaffAccount
+            | Endpoint::ReadRegionRiskList
+            | Endpoint::ReadRegionRiskListVersion
+            // Policy files hold rules, not personal data.
+            | Endpoint::UploadPolicy
+            | Endpoint::ListPolicies
+            | Endpoint::ReadPolicy
             // Verifying recomputes hashes and answers with counts: no record is shown.
             | Endpoint::VerifyAuditChain => None,
         }
@@ -199,7 +333,13 @@ impl Endpoint {
 
     /// Whether the endpoint takes large bodies (and so gets the batch body limit).
     pub fn takes_batches(self) -> bool {
-        self == Endpoint::IngestCheckIns
+        matches!(
+            self,
+            Endpoint::IngestCheckIns
+                | Endpoint::IngestLabResults
+                | Endpoint::IngestPharmacyPurchases
+                | Endpoint::IngestHealthReports
+        )
     }
 }
 

@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Response};
 use healthcode_store::{Reference, StoreError};
 
 use crate::accounts::AccountError;
-use crate::api::{ErrorBody, ErrorDetail, FieldError, RowError};
+use healthcode_core::rating::PolicyErrors;
+
+use crate::api::{ErrorBody, ErrorDetail, FieldError, PolicyErrorView, RowError};
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -26,10 +28,18 @@ pub enum ApiError {
     },
     #[error("{0}")]
     InvalidField(FieldError),
-    #[error("{} invalid rows; nothing was stored", .0.len())]
-    InvalidRows(Vec<RowError>),
-    #[error("a batch holds at most {max} events, found {found}; split it")]
-    BatchTooLarge { max: usize, found: usize },
+    /// Invalid rows of a batch; `field` names the batch's list (`events`, `results`, …).
+    #[error("{} invalid rows; nothing was stored", .rows.len())]
+    InvalidRows {
+        field: &'static str,
+        rows: Vec<RowError>,
+    },
+    #[error("a batch holds at most {max} {field}, found {found}; split it")]
+    BatchTooLarge {
+        field: &'static str,
+        max: usize,
+        found: usize,
+    },
     #[error("send a valid token as Authorization: Bearer <token>; sign in again if it expired")]
     Unauthenticated,
     #[error("the username or password is wrong")]
@@ -49,6 +59,11 @@ pub enum ApiError {
     AlreadyEnrolled,
     #[error("{0}")]
     UsernameTaken(String),
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// The errors name lines and columns of the uploaded file, never personal data.
+    #[error("the policy is not valid: {0}")]
+    InvalidPolicy(PolicyErrors),
     #[error("{field}: no {what} with this id is registered")]
     UnknownReference { field: String, what: &'static str },
     #[error("the body is larger than this endpoint accepts; send less, or split a batch")]
@@ -73,13 +88,16 @@ impl ApiError {
             ApiError::MalformedJson(_)
             | ApiError::InvalidBody { .. }
             | ApiError::InvalidField(_)
-            | ApiError::InvalidRows(_)
-            | ApiError::BatchTooLarge { .. } => StatusCode::BAD_REQUEST,
+            | ApiError::InvalidRows { .. }
+            | ApiError::BatchTooLarge { .. }
+            | ApiError::InvalidPolicy(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthenticated | ApiError::WrongCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::AlreadyEnrolled | ApiError::UsernameTaken(_) => StatusCode::CONFLICT,
+            ApiError::AlreadyEnrolled | ApiError::UsernameTaken(_) | ApiError::Conflict(_) => {
+                StatusCode::CONFLICT
+            }
             ApiError::UnknownReference { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Timeout | ApiError::NotReady => StatusCode::SERVICE_UNAVAILABLE,
@@ -94,7 +112,7 @@ impl ApiError {
             ApiError::MalformedJson(_) => "malformed_json",
             ApiError::InvalidBody { .. } => "invalid_body",
             ApiError::InvalidField(_) => "invalid_field",
-            ApiError::InvalidRows(_) => "invalid_rows",
+            ApiError::InvalidRows { .. } => "invalid_rows",
             ApiError::BatchTooLarge { .. } => "batch_too_large",
             ApiError::Unauthenticated => "unauthenticated",
             ApiError::WrongCredentials => "wrong_credentials",
@@ -104,6 +122,8 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::AlreadyEnrolled => "already_enrolled",
             ApiError::UsernameTaken(_) => "username_taken",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::InvalidPolicy(_) => "invalid_policy",
             ApiError::UnknownReference { .. } => "unknown_reference",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::Timeout => "timeout",
@@ -126,7 +146,9 @@ impl ApiError {
             ApiError::InvalidField(error) => Some(error.field.clone()),
             ApiError::InvalidBody { field, .. } | ApiError::NotFound { field, .. } => field.clone(),
             ApiError::UnknownReference { field, .. } => Some(field.clone()),
-            ApiError::InvalidRows(_) | ApiError::BatchTooLarge { .. } => Some("events".to_owned()),
+            ApiError::InvalidRows { field, .. } | ApiError::BatchTooLarge { field, .. } => {
+                Some((*field).to_owned())
+            }
             ApiError::UsernameTaken(_) => Some("username".to_owned()),
             _ => None,
         }
@@ -149,6 +171,7 @@ pub(crate) fn reference_field(reference: Reference) -> (&'static str, &'static s
     match reference {
         Reference::Person => ("person_id", "person"),
         Reference::Venue => ("venue_id", "venue"),
+        Reference::Case => ("case_id", "case"),
     }
 }
 
@@ -160,6 +183,8 @@ impl From<StoreError> for ApiError {
             StoreError::UsernameTaken => {
                 ApiError::UsernameTaken("this username is already taken".to_owned())
             }
+            StoreError::Conflict(what) => ApiError::Conflict(what),
+            StoreError::InvalidPolicy(errors) => ApiError::InvalidPolicy(errors),
             StoreError::UnknownReference { reference, .. } => {
                 let (field, what) = reference_field(reference);
                 ApiError::UnknownReference {
@@ -214,7 +239,7 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %source, "internal error");
         }
         let message = match &self {
-            ApiError::InvalidRows(rows) => {
+            ApiError::InvalidRows { rows, .. } => {
                 let shown: Vec<String> = rows.iter().take(5).map(RowError::to_string).collect();
                 let more = if rows.len() > 5 {
                     format!("; and {} more", rows.len() - 5)
@@ -227,10 +252,23 @@ impl IntoResponse for ApiError {
                     shown.join("; ")
                 )
             }
+            ApiError::InvalidPolicy(errors) => {
+                let each: Vec<String> = errors.0.iter().map(ToString::to_string).collect();
+                format!(
+                    "the policy is not valid; nothing was stored: {}",
+                    each.join("; ")
+                )
+            }
             other => other.to_string(),
         };
         let rows = match self {
-            ApiError::InvalidRows(ref rows) => rows.clone(),
+            ApiError::InvalidRows { ref rows, .. } => rows.clone(),
+            _ => Vec::new(),
+        };
+        let policy_errors = match self {
+            ApiError::InvalidPolicy(ref errors) => {
+                errors.0.iter().map(PolicyErrorView::from).collect()
+            }
             _ => Vec::new(),
         };
         let body = ErrorBody {
@@ -239,6 +277,7 @@ impl IntoResponse for ApiError {
                 message,
                 field: self.field(),
                 rows,
+                policy_errors,
             },
         };
         let mut response = (status, axum::Json(body)).into_response();

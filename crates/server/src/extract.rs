@@ -34,19 +34,105 @@ where
                 field: None,
             });
         }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge
-                } else {
-                    ApiError::InvalidBody {
-                        message: "the body could not be read".to_owned(),
-                        field: None,
-                    }
-                }
-            })?;
+        let bytes = body_bytes(request, state).await?;
         parse_json(&bytes).map(Json)
+    }
+}
+
+/// The whole body, within the endpoint's limit.
+async fn body_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::InvalidBody {
+                    message: "the body could not be read".to_owned(),
+                    field: None,
+                }
+            }
+        })
+}
+
+/// The media type of the body, lowercase, without parameters.
+fn content_type_essence(headers: &HeaderMap) -> Option<String> {
+    let content_type = headers.get(CONTENT_TYPE)?.to_str().ok()?;
+    Some(
+        content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase(),
+    )
+}
+
+fn utf8(bytes: Bytes) -> Result<String, ApiError> {
+    String::from_utf8(bytes.to_vec()).map_err(|_| ApiError::InvalidBody {
+        message: "the body is not valid UTF-8".to_owned(),
+        field: None,
+    })
+}
+
+/// A policy file: the body itself as `text/plain` (or `application/toml`), or JSON
+/// `{"source": "…"}`.
+#[derive(Debug, Clone)]
+pub struct PolicyText(pub String);
+
+impl<S: Send + Sync> FromRequest<S> for PolicyText {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<PolicyText, ApiError> {
+        let essence = content_type_essence(request.headers()).unwrap_or_default();
+        if has_json_content_type(request.headers()) {
+            let Json(upload) =
+                Json::<crate::api::PolicyUpload>::from_request(request, state).await?;
+            return Ok(PolicyText(upload.source));
+        }
+        if essence == "text/plain" || essence == "application/toml" {
+            return utf8(body_bytes(request, state).await?).map(PolicyText);
+        }
+        Err(ApiError::InvalidBody {
+            message: "send the policy file as text/plain, or as JSON {\"source\": \"…\"}"
+                .to_owned(),
+            field: None,
+        })
+    }
+}
+
+/// A daily health report: JSON `{"reports": […]}`, or a CSV file (`text/csv`) with the header
+/// `event_id,resident_id,day,temperature,symptoms`. A CSV file's rows that cannot be read come
+/// with it, placed by line, to be reported with the rest.
+#[derive(Debug, Clone)]
+pub struct HealthReportBody(
+    pub crate::api::HealthReportUpload,
+    pub Vec<crate::api::RowError>,
+);
+
+impl<S: Send + Sync> FromRequest<S> for HealthReportBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<HealthReportBody, ApiError> {
+        let essence = content_type_essence(request.headers()).unwrap_or_default();
+        if has_json_content_type(request.headers()) {
+            let Json(batch) =
+                Json::<crate::api::HealthReportBatch>::from_request(request, state).await?;
+            let upload = crate::api::HealthReportUpload {
+                rows: batch.reports,
+                positions: Vec::new(),
+            };
+            return Ok(HealthReportBody(upload, Vec::new()));
+        }
+        if essence == "text/csv" {
+            let bytes = body_bytes(request, state).await?;
+            let (upload, errors) = crate::api::HealthReportUpload::from_csv(&bytes);
+            return Ok(HealthReportBody(upload, errors));
+        }
+        Err(ApiError::InvalidBody {
+            message: "send the report as JSON {\"reports\": […]} or as text/csv".to_owned(),
+            field: None,
+        })
     }
 }
 
@@ -62,12 +148,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 ApiError::MalformedJson(inner.to_string())
             }
             serde_json::error::Category::Data | serde_json::error::Category::Io => {
-                let field = (path != ".").then_some(path);
-                let message = match &field {
-                    Some(field) => format!("{field}: {inner}"),
-                    None => inner.to_string(),
-                };
-                ApiError::InvalidBody { message, field }
+                shape_error(&path, &inner)
             }
         }
     })?;
@@ -75,6 +156,29 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         .end()
         .map_err(|error| ApiError::MalformedJson(error.to_string()))?;
     Ok(value)
+}
+
+/// A document of the wrong shape, at `path` (`.` for the whole document): the field it is
+/// about, which for a missing field is the missing one.
+pub(crate) fn shape_error(path: &str, error: &serde_json::Error) -> ApiError {
+    let parent = (path != ".").then_some(path);
+    let text = error.to_string();
+    // serde_json says "missing field `name` at line …"; the field to fix is the missing one.
+    let missing = text
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name);
+    let field = match (parent, missing) {
+        (Some(parent), Some(name)) => Some(format!("{parent}.{name}")),
+        (None, Some(name)) => Some(name.to_owned()),
+        (parent, None) => parent.map(str::to_owned),
+    };
+    let message = match (&field, missing) {
+        (Some(field), Some(_)) => format!("{field}: is required"),
+        (Some(field), None) => format!("{field}: {error}"),
+        (None, _) => text,
+    };
+    ApiError::InvalidBody { message, field }
 }
 
 fn has_json_content_type(headers: &HeaderMap) -> bool {
@@ -163,6 +267,11 @@ mod tests {
             parse_json::<Sample>(br#"{"items": [{"count": 1}, {"count": "two"}]}"#).unwrap_err();
         assert_eq!(shape.code(), "invalid_body");
         assert_eq!(shape.field().as_deref(), Some("items[1].count"));
+        let missing = parse_json::<Sample>(br#"{"items": [{}]}"#).unwrap_err();
+        assert_eq!(missing.field().as_deref(), Some("items[0].count"));
+        assert_eq!(missing.to_string(), "items[0].count: is required");
+        let missing = parse_json::<Sample>(br#"{}"#).unwrap_err();
+        assert_eq!(missing.field().as_deref(), Some("items"));
         let trailing = parse_json::<Sample>(br#"{"items": []} x"#).unwrap_err();
         assert_eq!(trailing.code(), "malformed_json");
     }

@@ -4,6 +4,9 @@
 //! Handlers hold no business logic and never check roles: the endpoint table and the
 //! authorization middleware do that. Each carries the `#[utoipa::path]` that documents it.
 
+pub(crate) mod feeds;
+pub(crate) mod rating;
+
 use std::sync::OnceLock;
 
 use axum::extract::{Path, State};
@@ -184,15 +187,20 @@ pub(crate) async fn read_own_profile(
     responses(
         (status = 201, description = "Stored.", body = WriteResponse),
         (status = 200, description = "Already stored under this event id; nothing changed.", body = WriteResponse),
-        (status = 400, description = "A field is invalid.", body = ErrorBody)))]
+        (status = 400, description = "A field is invalid.", body = ErrorBody)),
+    description = "Stores the declaration and rates the resident again under the active policy.")]
 pub(crate) async fn record_declaration(
     State(app): State<App>,
     caller: Caller,
     Json(request): Json<DeclarationRequest>,
 ) -> Answer<WriteResponse> {
     let access = app.access(caller, Endpoint::RecordDeclaration);
+    let policies = app.policies.clone();
     let written = app
-        .run(move |store| service::record_declaration(store, &access, request))
+        .run(move |store| {
+            let policy = policies.active(store, access.at)?;
+            service::record_declaration(store, &access, &policy, request)
+        })
         .await?;
     Ok((created_unless(written.duplicate), Json(written)))
 }

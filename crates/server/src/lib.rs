@@ -7,6 +7,8 @@
 //! - [`auth`] (private): the one middleware that enforces that table;
 //! - [`api`]: request and response shapes and their conversion into domain types;
 //! - [`service`]: what each endpoint does, as functions over a `Store`, shared with the CLI;
+//! - [`rating_service`], [`policies`], [`feeds`]: the same for ratings, appeals, overrides, the
+//!   region-risk list, the policy lifecycle and the data feeds;
 //! - [`accounts`]: staff accounts, passwords and tokens;
 //! - [`error`]: the one error type and its status codes;
 //! - [`clock`], [`config`], [`metrics`], [`openapi`].
@@ -23,14 +25,17 @@ pub mod config;
 pub mod endpoints;
 pub mod error;
 pub mod extract;
+pub mod feeds;
 mod handlers;
 pub mod metrics;
 pub mod openapi;
+pub mod policies;
+pub mod rating_service;
 pub mod service;
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -40,6 +45,7 @@ use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use healthcode_store::Store;
+use tokio::task::AbortHandle;
 use tower_http::timeout::TimeoutLayer;
 use tracing::Instrument as _;
 
@@ -48,15 +54,34 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{SERVER_CONFIG_DOCS, ServerConfig};
 pub use endpoints::{Allowed, Endpoint};
 pub use error::ApiError;
+pub use policies::Policies;
 
 use crate::auth::Guard;
 
-/// Everything a request needs: the store, the clock and the settings. Cheap to clone.
+/// Everything a request needs: the store, the clock, the settings and the parsed policies.
+/// Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct App {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     config: Arc<ServerConfig>,
+    policies: Arc<Policies>,
+    background: Arc<Background>,
+}
+
+/// The background task that re-rates residents whose rating ran out. It starts once per app,
+/// and stops when the last clone of the app (the router) is dropped.
+#[derive(Debug, Default)]
+struct Background {
+    task: OnceLock<AbortHandle>,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.get() {
+            task.abort();
+        }
+    }
 }
 
 impl App {
@@ -65,15 +90,25 @@ impl App {
             store,
             clock,
             config: Arc::new(config),
+            policies: Arc::new(Policies::new()),
+            background: Arc::new(Background::default()),
         }
     }
 
     /// The router of every endpoint in [`Endpoint::ALL`], each behind the authorization
     /// middleware and its body limit, all behind the timeout, JSON error bodies and request
     /// logging and metrics.
+    ///
+    /// Built inside a Tokio runtime, the router starts its background task at once: it first
+    /// makes sure a policy is active (the shipped default on a new installation), then
+    /// re-rates residents whose rating ran out every `rerate_interval_secs`. Built outside one,
+    /// the task starts with the first request.
     pub fn router(self) -> Router {
         // Install the metrics recorder before the first request is counted.
         metrics::handle();
+        if tokio::runtime::Handle::try_current().is_ok() {
+            self.start_background();
+        }
         let mut router = Router::new();
         for endpoint in Endpoint::ALL {
             let body_limit = if endpoint.takes_batches() {
@@ -94,7 +129,11 @@ impl App {
         router
             .fallback(handlers::no_such_endpoint)
             .method_not_allowed_fallback(handlers::method_not_allowed)
-            .with_state(self)
+            .with_state(self.clone())
+            .layer(from_fn_with_state(
+                self,
+                start_background_with_first_request,
+            ))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::SERVICE_UNAVAILABLE,
                 timeout,
@@ -114,6 +153,62 @@ impl App {
         tokio::task::spawn_blocking(move || span.in_scope(|| work(&*store)))
             .await
             .map_err(ApiError::internal)?
+    }
+}
+
+impl App {
+    /// Starts the background task, once.
+    fn start_background(&self) {
+        self.background.task.get_or_init(|| {
+            tokio::spawn(rerate_when_due(
+                Arc::clone(&self.store),
+                Arc::clone(&self.clock),
+                Arc::clone(&self.policies),
+                Duration::from_secs(self.config.rerate_interval_secs.max(1)),
+            ))
+            .abort_handle()
+        });
+    }
+}
+
+/// Starts the background task if the router was built outside a runtime.
+async fn start_background_with_first_request(
+    axum::extract::State(app): axum::extract::State<App>,
+    request: Request,
+    next: Next,
+) -> Response {
+    app.start_background();
+    next.run(request).await
+}
+
+/// Makes sure a policy is active, then re-rates the residents whose rating ran out, every
+/// `interval`, at the injected clock's time. Failures are logged and retried at the next turn.
+/// It holds the store but not the app, so dropping the router ends it.
+async fn rerate_when_due(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    policies: Arc<Policies>,
+    interval: Duration,
+) {
+    loop {
+        let (store, clock, policies) = (
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            Arc::clone(&policies),
+        );
+        let pass = tokio::task::spawn_blocking(move || {
+            let now = clock.now();
+            let policy = policies.active(&*store, now)?;
+            rating_service::rerate_due(&*store, &policy, now)
+        })
+        .await;
+        match pass {
+            Ok(Ok(_)) => {}
+            // Store errors name no person: they come from the database or the key files.
+            Ok(Err(error)) => tracing::warn!(error = %error, "re-rating due residents failed"),
+            Err(error) => tracing::warn!(error = %error, "the re-rating task failed"),
+        }
+        tokio::time::sleep(interval).await;
     }
 }
 
@@ -157,6 +252,28 @@ fn handler_of(endpoint: Endpoint) -> MethodRouter<App> {
         Endpoint::ReadAuditLog => on(method, handlers::read_audit_log),
         Endpoint::VerifyAuditChain => on(method, handlers::verify_audit_chain),
         Endpoint::CreateStaffAccount => on(method, handlers::create_staff_account),
+        Endpoint::ReadOwnStatus => on(method, handlers::rating::read_own_status),
+        Endpoint::ListOwnRatings => on(method, handlers::rating::list_own_ratings),
+        Endpoint::FileAppeal => on(method, handlers::rating::file_appeal),
+        Endpoint::ListOwnAppeals => on(method, handlers::rating::list_own_appeals),
+        Endpoint::ReadPersonStatus => on(method, handlers::rating::read_person_status),
+        Endpoint::SetOverride => on(method, handlers::rating::set_override),
+        Endpoint::ReadAppealQueue => on(method, handlers::rating::read_appeal_queue),
+        Endpoint::DecideAppeal => on(method, handlers::rating::decide_appeal),
+        Endpoint::ReadRegionRiskList => on(method, handlers::rating::read_region_risk_list),
+        Endpoint::ReadRegionRiskListVersion => {
+            on(method, handlers::rating::read_region_risk_list_version)
+        }
+        Endpoint::PublishRegionRiskList => on(method, handlers::rating::publish_region_risk_list),
+        Endpoint::UploadPolicy => on(method, handlers::rating::upload_policy),
+        Endpoint::ListPolicies => on(method, handlers::rating::list_policies),
+        Endpoint::ReadPolicy => on(method, handlers::rating::read_policy),
+        Endpoint::DiffPolicies => on(method, handlers::rating::diff_policies),
+        Endpoint::ActivatePolicy => on(method, handlers::rating::activate_policy),
+        Endpoint::RollbackPolicy => on(method, handlers::rating::rollback_policy),
+        Endpoint::IngestLabResults => on(method, handlers::feeds::ingest_lab_results),
+        Endpoint::IngestPharmacyPurchases => on(method, handlers::feeds::ingest_pharmacy_purchases),
+        Endpoint::IngestHealthReports => on(method, handlers::feeds::ingest_health_reports),
     }
 }
 

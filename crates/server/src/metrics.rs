@@ -1,5 +1,5 @@
-//! Prometheus metrics: request counts and latencies by endpoint and status, and check-ins
-//! ingested and duplicated.
+//! Prometheus metrics: request counts and latencies by endpoint and status, check-ins
+//! ingested and duplicated, and how long appeals wait for a decision.
 //!
 //! The recorder is process-global (the `metrics` facade allows one), so it is installed once, on
 //! first use, and shared by every app in the process; tests start many apps in one process.
@@ -9,6 +9,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use healthcode_core::Timestamp;
 use healthcode_store::IngestReport;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -16,10 +17,27 @@ const REQUESTS: &str = "healthcode_http_requests_total";
 const REQUEST_DURATION: &str = "healthcode_http_request_duration_seconds";
 const CHECK_INS_STORED: &str = "healthcode_check_ins_ingested_total";
 const CHECK_INS_DUPLICATE: &str = "healthcode_check_in_duplicates_total";
+const APPEAL_DECISION: &str = "healthcode_appeal_decision_seconds";
 
 /// Latency buckets in seconds, from a fast read to the request timeout.
 const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// Time from an appeal's filing to its decision, in seconds: from minutes to a month.
+const APPEAL_DECISION_BUCKETS: &[f64] = &[
+    60.0,
+    300.0,
+    900.0,
+    3_600.0,
+    4.0 * 3_600.0,
+    12.0 * 3_600.0,
+    86_400.0,
+    2.0 * 86_400.0,
+    3.0 * 86_400.0,
+    7.0 * 86_400.0,
+    14.0 * 86_400.0,
+    30.0 * 86_400.0,
 ];
 
 /// The process's Prometheus handle, installing the recorder on first call.
@@ -31,7 +49,12 @@ pub fn handle() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full(REQUEST_DURATION.to_owned()), LATENCY_BUCKETS)
-            .expect("the latency buckets are not empty");
+            .expect("the latency buckets are not empty")
+            .set_buckets_for_metric(
+                Matcher::Full(APPEAL_DECISION.to_owned()),
+                APPEAL_DECISION_BUCKETS,
+            )
+            .expect("the appeal decision buckets are not empty");
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
         if metrics::set_global_recorder(recorder).is_err() {
@@ -66,6 +89,11 @@ fn describe() {
         CHECK_INS_DUPLICATE,
         "Check-ins received again and not stored twice."
     );
+    metrics::describe_histogram!(
+        APPEAL_DECISION,
+        metrics::Unit::Seconds,
+        "Time from a resident's appeal to an official's decision."
+    );
 }
 
 /// Counts one answered request. `endpoint` is a path template such as `/v1/venues/{venue_id}`.
@@ -83,4 +111,11 @@ pub(crate) fn record_request(endpoint: &str, method: &str, status: u16, latency:
 pub fn record_check_ins(report: &IngestReport) {
     metrics::counter!(CHECK_INS_STORED).increment(report.stored);
     metrics::counter!(CHECK_INS_DUPLICATE).increment(report.duplicates);
+}
+
+/// Records how long an appeal filed at `filed_at` waited for its decision at `decided_at`.
+pub fn record_appeal_decision(filed_at: Timestamp, decided_at: Timestamp) {
+    // A decision timed before its filing (a clock set back) counts as immediate.
+    let waited = decided_at.duration_since(filed_at).as_secs_f64().max(0.0);
+    metrics::histogram!(APPEAL_DECISION).record(waited);
 }

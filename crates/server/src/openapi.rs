@@ -11,8 +11,9 @@ use crate::handlers;
 #[openapi(
     info(
         title = "healthcode",
-        description = "Health codes for an epidemic: enrolment, declarations, venues, check-ins \
-                       and an audit log of every access to personal data."
+        description = "Health codes for an epidemic: enrolment, declarations, venues, check-ins, \
+                       colours that explain themselves, appeals, overrides, policies as data, \
+                       data feeds, and an audit log of every access to personal data."
     ),
     paths(
         handlers::health,
@@ -33,6 +34,26 @@ use crate::handlers;
         handlers::read_audit_log,
         handlers::verify_audit_chain,
         handlers::create_staff_account,
+        handlers::rating::read_own_status,
+        handlers::rating::list_own_ratings,
+        handlers::rating::file_appeal,
+        handlers::rating::list_own_appeals,
+        handlers::rating::read_person_status,
+        handlers::rating::set_override,
+        handlers::rating::read_appeal_queue,
+        handlers::rating::decide_appeal,
+        handlers::rating::read_region_risk_list,
+        handlers::rating::read_region_risk_list_version,
+        handlers::rating::publish_region_risk_list,
+        handlers::rating::upload_policy,
+        handlers::rating::list_policies,
+        handlers::rating::read_policy,
+        handlers::rating::diff_policies,
+        handlers::rating::activate_policy,
+        handlers::rating::rollback_policy,
+        handlers::feeds::ingest_lab_results,
+        handlers::feeds::ingest_pharmacy_purchases,
+        handlers::feeds::ingest_health_reports,
     ),
     modifiers(&BearerTokens),
     tags(
@@ -42,6 +63,11 @@ use crate::handlers;
         (name = "check-ins", description = "Visits, one at a time or in batches."),
         (name = "audit", description = "The tamper-evident log of every access to personal data."),
         (name = "staff", description = "Staff sign-in and accounts."),
+        (name = "ratings", description = "Colours with their reasons, evidence, next steps and history."),
+        (name = "appeals", description = "Residents' appeals, officials' decisions and overrides."),
+        (name = "region-risk", description = "The versioned list of risky regions."),
+        (name = "policies", description = "Rule files: upload, compare on current data, activate, roll back."),
+        (name = "feeds", description = "Laboratory results, pharmacy purchases and daily health reports."),
     )
 )]
 pub struct ApiDoc;

@@ -6,6 +6,7 @@
 //!
 //! Nothing here knows HTTP, and nothing here logs request content.
 
+use healthcode_core::rating::{Policy, RatingCause};
 use healthcode_core::{
     Access, Actor, AuditAction, CheckIn, CheckInSource, Person, PersonId, Purpose, Timestamp,
     VenueId,
@@ -22,6 +23,7 @@ use crate::api::{
 };
 use crate::error::{ApiError, reference_field};
 use crate::metrics;
+use crate::rating_service::rerate;
 
 /// What an enrolment answers, and whether it was a resend of a stored enrolment.
 #[derive(Debug)]
@@ -90,14 +92,24 @@ pub fn resident_profile(
     }
 }
 
-/// Records the signed-in resident's declaration, made now.
+/// Records the signed-in resident's declaration, made now, and rates them again under `policy`.
 pub fn record_declaration(
     store: &dyn Store,
     access: &Access,
+    policy: &Policy,
     request: DeclarationRequest,
 ) -> Result<WriteResponse, ApiError> {
-    let declaration = request.into_declaration(resident_of(access)?, access.at)?;
+    let person = resident_of(access)?;
+    let declaration = request.into_declaration(person, access.at)?;
     let write = store.record_declaration(access, &declaration)?;
+    // A resend re-rates too: if the first answer was lost, so may the first rating have been.
+    rerate(
+        store,
+        policy,
+        person,
+        &RatingCause::Event(declaration.event_id()),
+        access.at,
+    )?;
     Ok(WriteResponse {
         event_id: declaration.event_id().as_uuid(),
         duplicate: write == Write::Duplicate,
@@ -230,13 +242,17 @@ pub fn ingest_batch(
     let received = rows.len();
     if received > max_events {
         return Err(ApiError::BatchTooLarge {
+            field: "events",
             max: max_events,
             found: received,
         });
     }
     match ingest_check_in_rows(store, access, rows) {
         Ok(report) => Ok(BatchResponse::new(received, report)),
-        Err(IngestError::InvalidRows(rows)) => Err(ApiError::InvalidRows(rows)),
+        Err(IngestError::InvalidRows(rows)) => Err(ApiError::InvalidRows {
+            field: "events",
+            rows,
+        }),
         Err(IngestError::UnknownReference { index, field, what }) => {
             Err(ApiError::UnknownReference {
                 field: format!("events[{index}].{field}"),
@@ -263,7 +279,7 @@ pub fn verify_audit_chain(store: &dyn Store) -> Result<AuditChainView, ApiError>
 }
 
 /// The person a resident-only action is about: the signed-in resident.
-fn resident_of(access: &Access) -> Result<PersonId, ApiError> {
+pub fn resident_of(access: &Access) -> Result<PersonId, ApiError> {
     match access.actor {
         Actor::Resident(person) => Ok(person),
         // The endpoint table lets only residents reach the callers of this function.

@@ -23,7 +23,16 @@
 //! it was asked to write (1, or the batch length), a read counts the records it returned, and a
 //! refusal of a read counts 0.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+use healthcode_core::rating::{
+    Appeal, AppealDecision, AppealId, AppealOutcome, AppealRecord, CaseId, CaseRecord, CaseStatus,
+    Colour, Contact, ContactDegree, ContactId, ContactSetting, Evidence, Finding, HealthReport,
+    Medicine, Override, OverrideId, PharmacyPurchase, PolicyVersion, Rating, RatingCause,
+    RatingRecord, Reason, RegionRiskList, Reporter, RiskLevel, RuleId, TestKind, TestOutcome,
+    TestResult, Until,
+};
+use jiff::SignedDuration;
 
 use healthcode_core::{
     Access, Actor, AuditAction, AuditOutcome, AuditRecord, CheckIn, CheckInSource, Date,
@@ -34,8 +43,8 @@ use healthcode_core::{
 
 use crate::audit_chain::{GENESIS_HASH, chain_hash};
 use crate::{
-    AuditChainReport, AuditQuery, Enrolled, Enrolment, IngestReport, Reference, Store, StoreError,
-    TokenGrant, TokenHash, Write,
+    AuditChainReport, AuditQuery, Enrolled, Enrolment, IngestReport, PolicyActivation, Reference,
+    Store, StoreError, StoredPolicy, TokenGrant, TokenHash, Write,
 };
 
 /// Expands to one `#[test]` per behaviour of the suite. The argument is an expression that
@@ -84,6 +93,37 @@ macro_rules! conformance_suite {
             unknown_tokens_name_no_holder,
             only_residents_and_staff_that_exist_can_hold_tokens,
             the_store_serves_many_threads_at_once_without_losing_audit_records,
+            many_people_are_found_by_resident_id_number_at_once_with_one_audit_record,
+            test_results_purchases_and_health_reports_are_stored_and_read_back_as_facts,
+            a_fact_batch_counts_resends_and_repeats_within_it_as_duplicates,
+            a_fact_batch_naming_an_unknown_person_stores_nothing_and_is_audited,
+            a_case_is_recorded_once_and_released_once_at_the_time_of_the_release,
+            contacts_of_every_setting_read_back_exactly_and_are_stored_once,
+            a_contact_or_case_naming_an_unknown_case_or_person_is_rejected_and_audited,
+            the_facts_of_a_person_are_everything_known_about_them_with_the_region_list_in_force,
+            the_facts_of_an_unknown_person_are_not_found_and_the_attempt_is_audited,
+            every_residents_facts_are_visited_in_person_id_order_with_one_audit_record,
+            visiting_every_residents_facts_in_an_empty_store_visits_nobody,
+            the_region_risk_list_is_empty_at_version_zero_until_one_is_published,
+            every_published_version_of_the_region_risk_list_is_kept,
+            a_valid_policy_is_stored_once_and_its_source_reads_back,
+            policies_are_listed_oldest_upload_first,
+            an_invalid_policy_is_refused_with_its_errors_and_the_refusal_is_audited,
+            a_policy_uploaded_under_another_version_than_its_own_is_refused_at_its_version_line,
+            another_policy_file_under_a_stored_version_is_a_conflict_and_is_audited,
+            only_stored_policies_are_activated_and_every_activation_is_listed_in_order,
+            a_rating_is_appended_to_the_history_only_when_it_changes,
+            causes_of_every_kind_and_the_override_rule_id_read_back_exactly,
+            a_batch_of_ratings_is_recorded_in_one_transaction_with_one_audit_record,
+            a_batch_of_ratings_naming_an_unknown_person_stores_nothing_and_is_audited,
+            ratings_due_are_latest_ratings_expired_by_now_longest_overdue_first,
+            an_appeal_reads_back_exactly_and_a_resend_stores_nothing,
+            an_appeal_against_a_rating_that_is_not_the_residents_is_not_found_and_is_audited,
+            the_appeal_queue_lists_undecided_appeals_oldest_first_up_to_the_limit,
+            deciding_an_appeal_twice_is_a_conflict_and_is_audited,
+            an_amended_appeal_stores_its_override_naming_the_appeal_in_the_same_decision,
+            an_override_is_stored_once_and_an_override_for_an_unknown_person_is_rejected,
+            the_store_can_be_written_while_every_residents_facts_are_visited,
         }
     };
 }
@@ -1788,4 +1828,1857 @@ pub fn the_store_serves_many_threads_at_once_without_losing_audit_records(store:
             first_break: None
         }
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures of the rating engine's data. All synthetic.
+
+fn laboratory_report() -> Access {
+    Access::new(
+        Actor::Staff {
+            id: StaffId::from_bytes([0x1a; 16]),
+            role: Role::Laboratory,
+        },
+        Purpose::LaboratoryReport,
+        at("2026-02-12T18:00:00Z"),
+    )
+}
+
+fn rating_access() -> Access {
+    Access::new(
+        Actor::LocalOperator,
+        Purpose::Rating,
+        at("2026-02-13T00:00:00Z"),
+    )
+}
+
+fn appeal_review() -> Access {
+    Access::new(
+        official(),
+        Purpose::AppealReview,
+        at("2026-02-14T09:00:00Z"),
+    )
+}
+
+fn official_id() -> StaffId {
+    StaffId::from_bytes([0x0f; 16])
+}
+
+fn test_result(outcome: TestOutcome, sampled_at: &str) -> TestResult {
+    let sampled_at = at(sampled_at);
+    TestResult {
+        event_id: new_event_id(),
+        kind: TestKind::Pcr,
+        outcome,
+        sampled_at,
+        reported_at: sampled_at + SignedDuration::from_hours(6),
+    }
+}
+
+fn pharmacy_purchase(purchased_at: &str) -> PharmacyPurchase {
+    PharmacyPurchase {
+        event_id: new_event_id(),
+        medicine: Medicine::FeverReducer,
+        purchased_at: at(purchased_at),
+    }
+}
+
+fn health_report(reported_at: &str) -> HealthReport {
+    HealthReport {
+        event_id: new_event_id(),
+        reporter: Reporter::Employer,
+        day: Date::new(2026, 2, 11).expect("a valid date"),
+        reported_at: at(reported_at),
+        temperature: Some(Temperature::from_celsius(37.5).expect("a valid temperature")),
+        symptoms: BTreeSet::from([Symptom::DryCough, Symptom::Fatigue]),
+    }
+}
+
+fn case(status: CaseStatus, since: &str) -> CaseRecord {
+    CaseRecord {
+        case: CaseId::from_uuid(random_uuid()),
+        status,
+        since: at(since),
+        released_at: None,
+    }
+}
+
+fn contact(case: &CaseRecord, setting: ContactSetting, last_exposure: &str) -> Contact {
+    let last_exposure = at(last_exposure);
+    Contact {
+        contact: ContactId::from_uuid(random_uuid()),
+        case: case.case,
+        degree: ContactDegree::Close,
+        setting,
+        first_exposure: last_exposure - SignedDuration::from_hours(2),
+        last_exposure,
+        found_at: last_exposure + SignedDuration::from_hours(30),
+        dismissed_at: None,
+    }
+}
+
+fn override_of(colour: Colour, reason: &str, set_at: &str) -> Override {
+    let set_at = at(set_at);
+    Override {
+        id: OverrideId::from_uuid(random_uuid()),
+        colour,
+        reason: reason.to_owned(),
+        set_by: official_id(),
+        set_at,
+        expires_at: set_at + SignedDuration::from_hours(7 * 24),
+        appeal: None,
+    }
+}
+
+fn policy_version(version: u32) -> PolicyVersion {
+    PolicyVersion::parse(&format!("conformance@{version}")).expect("a valid policy version")
+}
+
+/// A small valid policy file named `conformance@{version}`.
+fn policy_file(version: u32, close_contact_days: u32) -> String {
+    format!(
+        "[policy]\n\
+         name = \"conformance\"\n\
+         version = {version}\n\
+         utc_offset = \"+08:00\"\n\
+         core_symptoms = [\"fever\", \"dry_cough\"]\n\
+         \n\
+         [[rule]]\n\
+         id = \"close_contact\"\n\
+         when = \"close_contact\"\n\
+         colour = \"red\"\n\
+         for = \"{close_contact_days}d\"\n"
+    )
+}
+
+/// A rating under `conformance@1` whose reasons carry `rule_ids`.
+fn rating(colour: Colour, valid_until: Option<&str>, rule_ids: &[&str], rated_at: &str) -> Rating {
+    let rated_at = at(rated_at);
+    let policy_version = policy_version(1);
+    let reasons = rule_ids
+        .iter()
+        .map(|rule_id| Reason {
+            rule_id: RuleId::parse(rule_id).expect("a valid rule id"),
+            policy_version: policy_version.clone(),
+            colour,
+            since: rated_at,
+            until: Until::Released,
+            finding: Finding::ConfirmedCase,
+            evidence: vec![Evidence::Case {
+                case: CaseId::from_uuid(random_uuid()),
+                status: CaseStatus::Confirmed,
+                since: rated_at,
+            }],
+        })
+        .collect();
+    Rating {
+        colour,
+        valid_until: valid_until.map(at),
+        policy_version,
+        rated_at,
+        reasons,
+        next_steps: Vec::new(),
+        offset: jiff::tz::offset(8),
+    }
+}
+
+/// The history entry `rating` becomes.
+fn rating_record(
+    sequence: u64,
+    person: &Person,
+    rating: &Rating,
+    cause: RatingCause,
+) -> RatingRecord {
+    RatingRecord {
+        sequence,
+        person: person.id,
+        colour: rating.colour,
+        valid_until: rating.valid_until,
+        policy_version: rating.policy_version.clone(),
+        rule_ids: rating
+            .reasons
+            .iter()
+            .map(|reason| reason.rule_id.clone())
+            .collect(),
+        rated_at: rating.rated_at,
+        cause,
+    }
+}
+
+/// Rates a person red and answers the sequence of that rating in their history.
+fn rated(store: &dyn Store, person: &Person) -> u64 {
+    store
+        .record_rating(
+            &rating_access(),
+            person.id,
+            &rating(
+                Colour::Red,
+                None,
+                &["confirmed_case"],
+                "2026-02-13T00:00:00Z",
+            ),
+            &RatingCause::Request,
+        )
+        .expect("the rating is recorded");
+    store
+        .rating_history(&rating_access(), person.id)
+        .expect("the history reads")
+        .last()
+        .expect("a rating")
+        .sequence
+}
+
+fn appeal_against(person: &Person, rating: u64, statement: &str, filed_at: &str) -> Appeal {
+    Appeal {
+        id: AppealId::from_uuid(random_uuid()),
+        person: person.id,
+        rating,
+        statement: statement.to_owned(),
+        filed_at: at(filed_at),
+    }
+}
+
+fn filed(store: &dyn Store, appeal: Appeal) -> Appeal {
+    let access = Access::new(
+        Actor::Resident(appeal.person),
+        Purpose::AppealReview,
+        appeal.filed_at,
+    );
+    assert_eq!(
+        store
+            .file_appeal(&access, &appeal)
+            .expect("the appeal is filed"),
+        Write::Stored
+    );
+    appeal
+}
+
+fn decision(appeal: &Appeal, outcome: AppealOutcome, decided_at: &str) -> AppealDecision {
+    AppealDecision {
+        appeal: appeal.id,
+        outcome,
+        reason: "没有密切接触的证据 / no evidence of the contact".to_owned(),
+        decided_by: official_id(),
+        decided_at: at(decided_at),
+    }
+}
+
+/// The summaries of the audit records written since `before` records, without the auditor's
+/// read that `audit_trail` adds.
+fn audit_since(store: &dyn Store, before: usize) -> Vec<AuditSummary> {
+    let trail = audit_trail(store);
+    trail[before..].iter().map(summary).collect()
+}
+
+/// How many audit records there are, counting the read that counts them.
+fn audit_length(store: &dyn Store) -> usize {
+    audit_trail(store).len() + 1
+}
+
+// ---------------------------------------------------------------------------------------------
+// Behaviours of the rating engine's data.
+
+pub fn many_people_are_found_by_resident_id_number_at_once_with_one_audit_record(
+    store: &dyn Store,
+) {
+    let zhang = enrolled(store, zhang());
+    let li = enrolled(store, li());
+    let nobody = ResidentId::parse("330106199001011272").expect("a valid resident ID");
+    let before = audit_length(store);
+    let found = store
+        .find_people(
+            &investigation(),
+            &[
+                li.resident_id.clone(),
+                nobody,
+                zhang.resident_id.clone(),
+                li.resident_id.clone(),
+            ],
+        )
+        .unwrap();
+    assert_eq!(found, vec![Some(li.id), None, Some(zhang.id), Some(li.id)]);
+    assert_eq!(
+        audit_since(store, before),
+        vec![(
+            official(),
+            Purpose::CaseInvestigation,
+            AuditAction::FindPersonByResidentId,
+            None,
+            4,
+            AuditOutcome::Success
+        )]
+    );
+    assert_eq!(
+        store.find_people(&investigation(), &[]).unwrap(),
+        Vec::new()
+    );
+}
+
+pub fn test_results_purchases_and_health_reports_are_stored_and_read_back_as_facts(
+    store: &dyn Store,
+) {
+    let zhang = enrolled(store, zhang());
+    let li = enrolled(store, li());
+    let later = test_result(TestOutcome::Negative, "2026-02-12T08:00:00Z");
+    let earlier = test_result(TestOutcome::Positive, "2026-02-10T08:00:00Z");
+    let of_li = test_result(TestOutcome::Inconclusive, "2026-02-11T08:00:00Z");
+    assert_eq!(
+        store
+            .ingest_test_results(
+                &laboratory_report(),
+                &[(zhang.id, later), (li.id, of_li), (zhang.id, earlier)],
+            )
+            .unwrap(),
+        IngestReport {
+            stored: 3,
+            duplicates: 0
+        }
+    );
+    let purchase = pharmacy_purchase("2026-02-11T19:30:00.250Z");
+    store
+        .ingest_pharmacy_purchases(&bulk_import(), &[(zhang.id, purchase)])
+        .unwrap();
+    let report = health_report("2026-02-11T10:00:00Z");
+    store
+        .ingest_health_reports(&bulk_import(), &[(zhang.id, report.clone())])
+        .unwrap();
+
+    let facts = store.facts_of(&rating_access(), zhang.id).unwrap();
+    assert_eq!(facts.test_results, vec![earlier, later]);
+    assert_eq!(facts.pharmacy_purchases, vec![purchase]);
+    assert_eq!(facts.health_reports, vec![report]);
+    let facts_of_li = store.facts_of(&rating_access(), li.id).unwrap();
+    assert_eq!(facts_of_li.test_results, vec![of_li]);
+    assert!(facts_of_li.pharmacy_purchases.is_empty());
+    assert!(facts_of_li.health_reports.is_empty());
+}
+
+pub fn a_fact_batch_counts_resends_and_repeats_within_it_as_duplicates(store: &dyn Store) {
+    let zhang = enrolled(store, zhang());
+    let first = test_result(TestOutcome::Negative, "2026-02-10T08:00:00Z");
+    let second = test_result(TestOutcome::Negative, "2026-02-11T08:00:00Z");
+    // Another result under the second's event id, later in the same batch: the first wins.
+    let second_again = TestResult {
+        outcome: TestOutcome::Positive,
+        ..second
+    };
+    store
+        .ingest_test_results(&laboratory_report(), &[(zhang.id, first)])
+        .unwrap();
+    let batch = [
+        (zhang.id, first),
+        (zhang.id, second),
+        (zhang.id, second_again),
+    ];
+    let before = audit_length(store);
+    assert_eq!(
+        store
+            .ingest_test_results(&laboratory_report(), &batch)
+            .unwrap(),
+        IngestReport {
+            stored: 1,
+            duplicates: 2
+        }
+    );
+    assert_eq!(
+        store
+            .ingest_test_results(&laboratory_report(), &batch)
+            .unwrap(),
+        IngestReport {
+            stored: 0,
+            duplicates: 3
+        }
+    );
+    let batch_record = (
+        laboratory_report().actor,
+        Purpose::LaboratoryReport,
+        AuditAction::RecordTestResults,
+        Some(zhang.id),
+        3,
+        AuditOutcome::Success,
+    );
+    assert_eq!(audit_since(store, before), vec![batch_record, batch_record]);
+    assert_eq!(
+        store
+            .facts_of(&rating_access(), zhang.id)
+            .unwrap()
+            .test_results,
+        vec![first, second]
+    );
+
+    let purchase = pharmacy_purchase("2026-02-11T19:30:00Z");
+    let purchases = [(zhang.id, purchase), (zhang.id, purchase)];
+    assert_eq!(
+        store
+            .ingest_pharmacy_purchases(&bulk_import(), &purchases)
+            .unwrap(),
+        IngestReport {
+            stored: 1,
+            duplicates: 1
+        }
+    );
+    let report = health_report("2026-02-11T10:00:00Z");
+    let reports = [(zhang.id, report.clone())];
+    store
+        .ingest_health_reports(&bulk_import(), &reports)
+        .unwrap();
+    assert_eq!(
+        store
+            .ingest_health_reports(&bulk_import(), &reports)
+            .unwrap(),
+        IngestReport {
+            stored: 0,
+            duplicates: 1
+        }
+    );
+}
+
+pub fn a_fact_batch_naming_an_unknown_person_stores_nothing_and_is_audited(store: &dyn Store) {
+    let zhang = enrolled(store, zhang());
+    let stranger = PersonId::from_uuid(random_uuid());
+    let other_stranger = PersonId::from_uuid(random_uuid());
+    let kept_out = test_result(TestOutcome::Positive, "2026-02-10T08:00:00Z");
+    let batch = [
+        (zhang.id, kept_out),
+        (
+            other_stranger,
+            test_result(TestOutcome::Negative, "2026-02-10T09:00:00Z"),
+        ),
+        (
+            stranger,
+            test_result(TestOutcome::Negative, "2026-02-10T07:00:00Z"),
+        ),
+    ];
+    let before = audit_length(store);
+    let error = store
+        .ingest_test_results(&laboratory_report(), &batch)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::UnknownReference {
+                index: 1,
+                reference: Reference::Person
+            }
+        ),
+        "{error:?}"
+    );
+    let error = store
+        .ingest_pharmacy_purchases(
+            &bulk_import(),
+            &[(stranger, pharmacy_purchase("2026-02-11T19:30:00Z"))],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::UnknownReference { index: 0, .. }),
+        "{error:?}"
+    );
+    let error = store
+        .ingest_health_reports(
+            &bulk_import(),
+            &[
+                (zhang.id, health_report("2026-02-11T10:00:00Z")),
+                (stranger, health_report("2026-02-11T10:00:00Z")),
+            ],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::UnknownReference { index: 1, .. }),
+        "{error:?}"
+    );
+    use AuditOutcome::Rejected;
+    assert_eq!(
+        audit_since(store, before),
+        vec![
+            (
+                laboratory_report().actor,
+                Purpose::LaboratoryReport,
+                AuditAction::RecordTestResults,
+                None,
+                3,
+                Rejected
+            ),
+            (
+                Actor::LocalOperator,
+                Purpose::BulkImport,
+                AuditAction::RecordPharmacyPurchases,
+                Some(stranger),
+                1,
+                Rejected
+            ),
+            (
+                Actor::LocalOperator,
+                Purpose::BulkImport,
+                AuditAction::RecordHealthReports,
+                None,
+                2,
+                Rejected
+            ),
+        ]
+    );
+    let facts = store.facts_of(&rating_access(), zhang.id).unwrap();
+    assert!(facts.test_results.is_empty());
+    assert!(facts.health_reports.is_empty());
+    // The refused event id was not used up: sent again for a known person, it is stored.
+    assert_eq!(
+        store
+            .ingest_test_results(&laboratory_report(), &[(zhang.id, kept_out)])
+            .unwrap(),
+        IngestReport {
+            stored: 1,
+            duplicates: 0
+        }
+    );
+}
+
+pub fn a_case_is_recorded_once_and_released_once_at_the_time_of_the_release(store: &dyn Store) {
+    let zhang = enrolled(store, zhang());
+    let confirmed = case(CaseStatus::Confirmed, "2026-02-09T12:00:00Z");
+    assert_eq!(
+        store
+            .record_case(&investigation(), zhang.id, &confirmed)
+            .unwrap(),
+        Write::Stored
+    );
+    let resent = CaseRecord {
+        status: CaseStatus::Suspected,
+        ..confirmed
+    };
+    assert_eq!(
+        store
+            .record_case(&investigation(), zhang.id, &resent)
+            .unwrap(),
+        Write::Duplicate
+    );
+    assert_eq!(
+        store.facts_of(&rating_access(), zhang.id).unwrap().cases,
+        vec![confirmed]
+    );
+
+    let release = Access::new(
+        official(),
+        Purpose::CaseInvestigation,
+        at("2026-02-20T16:00:00Z"),
+    );
+    let before = audit_length(store);
+    assert_eq!(
+        store.release_case(&release, confirmed.case).unwrap(),
+        zhang.id
+    );
+    let error = store.release_case(&release, confirmed.case).unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
+    let error = store
+        .release_case(&release, CaseId::from_uuid(random_uuid()))
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::NotFound { what: "case" }),
+        "{error:?}"
+    );
+    let of = |subject, outcome| {
+        (
+            official(),
+            Purpose::CaseInvestigation,
+            AuditAction::ReleaseCase,
+            subject,
+            1,
+            outcome,
+        )
+    };
+    assert_eq!(
+        audit_since(store, before),
+        vec![
+            of(Some(zhang.id), AuditOutcome::Success),
+            of(Some(zhang.id), AuditOutcome::Conflict),
+            of(None, AuditOutcome::NotFound),
+        ]
+    );
+    assert_eq!(
+        store.facts_of(&rating_access(), zhang.id).unwrap().cases,
+        vec![CaseRecord {
+            released_at: Some(release.at),
+            ..confirmed
+        }]
+    );
+}
+
+pub fn contacts_of_every_setting_read_back_exactly_and_are_stored_once(store: &dyn Store) {
+    let zhang = enrolled(store, zhang());
+    let li = enrolled(store, li());
+    let source = case(CaseStatus::Confirmed, "2026-02-09T12:00:00Z");
+    store.record_case(&investigation(), li.id, &source).unwrap();
+    let at_venue = contact(
+        &source,
+        ContactSetting::Venue(VenueId::from_uuid(random_uuid())),
+        "2026-02-08T19:00:00Z",
+    );
+    let on_trip = Contact {
+        degree: ContactDegree::Secondary,
+        dismissed_at: Some(at("2026-02-12T08:00:00Z")),
+        ..contact(&source, ContactSetting::Trip, "2026-02-07T07:00:00Z")
+    };
+    let at_home = contact(&source, ContactSetting::Household, "2026-02-09T07:00:00Z");
+    for contact in [&at_venue, &on_trip, &at_home] {
+        assert_eq!(
+            store
+                .record_contact(&investigation(), zhang.id, contact)
+                .unwrap(),
+            Write::Stored
+        );
+    }
+    assert_eq!(
+        store
+            .record_contact(&investigation(), zhang.id, &at_home)
+            .unwrap(),
+        Write::Duplicate
+    );
+    // Listed by when tracing found them.
+    assert_eq!(
+        store.facts_of(&rating_access(), zhang.id).unwrap().contacts,
+        vec![on_trip, at_venue, at_home]
+    );
+    assert!(
+        store
+            .facts_of(&rating_access(), li.id)
+            .unwrap()
+            .contacts
+            .is_empty()
+    );
+}
+
+pub fn a_contact_or_case_naming_an_unknown_case_or_person_is_rejected_and_audited(
+    store: &dyn Store,
+) {
+    let zhang = enrolled(store, zhang());
+    let stranger = PersonId::from_uuid(random_uuid());
+    let registered = case(CaseStatus::Suspected, "2026-02-09T12:00:00Z");
+    let unregistered = case(CaseStatus::Confirmed, "2026-02-09T12:00:00Z");
+    store
+        .record_case(&investigation(), zhang.id, &registered)
+        .unwrap();
+    let before = audit_length(store);
+    let error = store
+        .record_contact(
+            &investigation(),
+            zhang.id,
+            &contact(&unregistered, ContactSetting::Trip, "2026-02-08T19:00:00Z"),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::UnknownReference {
+                index: 0,
+                reference: Reference::Case
+            }
+        ),
+        "{error:?}"
+    );
+    let error = store
+        .record_contact(
+            &investigation(),
+            stranger,
+            &contact(&registered, ContactSetting::Trip, "2026-02-08T19:00:00Z"),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::UnknownReference {
+                index: 0,
+                reference: Reference::Person
+            }
+        ),
+        "{error:?}"
+    );
+    let error = store
+        .record_case(&investigation(), stranger, &unregistered)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::UnknownReference {
+                reference: Reference::Person,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let refused = |action, subject| {
+        (
+            official(),
+            Purpose::CaseInvestigation,
+            action,
+            subject,
+            1,
+            AuditOutcome::Rejected,
+        )
+    };
+    assert_eq!(
+        audit_since(store, before),
+        vec![
+            refused(AuditAction::RecordContact, Some(zhang.id)),
+            refused(AuditAction::RecordContact, Some(stranger)),
+            refused(AuditAction::RecordCase, Some(stranger)),
+        ]
+    );
+    assert!(
+        store
+            .facts_of(&rating_access(), zhang.id)
+            .unwrap()
+            .contacts
+            .is_empty()
+    );
+}
+
+pub fn the_facts_of_a_person_are_everything_known_about_them_with_the_region_list_in_force(
+    store: &dyn Store,
+) {
+    let zhang = enrolled(store, zhang());
+    let li = enrolled(store, li());
+    let declared = Declaration::new(
+        new_event_id(),
+        zhang.id,
+        at("2026-02-10T07:00:00Z"),
+        BTreeSet::from([Symptom::StuffyNose]),
+        None,
+        vec![TravelEntry {
+            region: RegionCode::parse("420100").unwrap(),
+            from: Date::new(2026, 2, 1).unwrap(),
+            to: Date::new(2026, 2, 3).unwrap(),
+        }],
+    )
+    .unwrap();
+    store
+        .record_declaration(&visit_logging(zhang.id), &declared)
+        .unwrap();
+    store
+        .record_declaration(
+            &visit_logging(li.id),
+            &declaration(&li, "2026-02-10T07:00:00Z"),
+        )
+        .unwrap();
+    let result = test_result(TestOutcome::Negative, "2026-02-11T08:00:00Z");
+    store
+        .ingest_test_results(&laboratory_report(), &[(zhang.id, result)])
+        .unwrap();
+    let source = case(CaseStatus::Confirmed, "2026-02-09T12:00:00Z");
+    store.record_case(&investigation(), li.id, &source).unwrap();
+    let close = contact(&source, ContactSetting::Household, "2026-02-09T07:00:00Z");
+    store
+        .record_contact(&investigation(), zhang.id, &close)
+        .unwrap();
+    let override_ = override_of(Colour::Yellow, "观察 watch", "2026-02-12T09:00:00Z");
+    store
+        .set_override(&appeal_review(), zhang.id, &override_)
+        .unwrap();
+    let entries = BTreeMap::from([(RegionCode::parse("420000").unwrap(), RiskLevel::High)]);
+    let list = store
+        .publish_region_risk_list(&investigation(), &entries)
+        .unwrap();
+
+    let before = audit_length(store);
+    let facts = store.facts_of(&rating_access(), zhang.id).unwrap();
+    assert_eq!(facts.declarations, vec![declared]);
+    assert_eq!(facts.test_results, vec![result]);
+    assert_eq!(facts.contacts, vec![close]);
+    assert!(facts.cases.is_empty());
+    assert_eq!(facts.overrides, vec![override_]);
+    assert!(facts.health_reports.is_empty());
+    assert!(facts.pharmacy_purchases.is_empty());
+    // Declared travel stays inside the declarations, where the engine reads it.
+    assert!(facts.stays.is_empty());
+    assert_eq!(*facts.region_risk, list);
+    assert_eq!(
+        store.facts_of(&rating_access(), li.id).unwrap().cases,
+        vec![source]
+    );
+    let read = |subject| {
+        (
+            Actor::LocalOperator,
+            Purpose::Rating,
+            AuditAction::ReadFacts,
+            subject,
+            1,
+            AuditOutcome::Success,
+        )
+    };
+    assert_eq!(
+        audit_since(store, before),
+        vec![read(Some(zhang.id)), read(Some(li.id))]
+    );
+}
+
+pub fn the_facts_of_an_unknown_person_are_not_found_and_the_attempt_is_audited(store: &dyn Store) {
+    let stranger = PersonId::from_uuid(random_uuid());
+    let error = store.facts_of(&rating_access(), stranger).unwrap_err();
+    assert!(
+        matches!(error, StoreError::NotFound { what: "person" }),
+        "{error:?}"
+    );
+    assert_eq!(
+        summary(&last_audit_record(store)),
+        (
+            Actor::LocalOperator,
+            Purpose::Rating,
+            AuditAction::ReadFacts,
+            Some(stranger),
+            0,
+            AuditOutcome::NotFound
+        )
+    );
+}
+
+pub fn every_residents_facts_are_visited_in_person_id_order_with_one_audit_record(
+    store: &dyn Store,
+) {
+    let mut people: Vec<Person> = [
+        ("330106199001011256", "张三明", "13800138000"),
+        ("11010519491231002X", "李四", "+85291234567"),
+        ("330106199001011272", "王五", "13900139000"),
+        ("33010619900101123X", "赵六", "13700137000"),
+    ]
+    .into_iter()
+    .map(|(resident_id, name, phone)| enrolled(store, resident(resident_id, name, phone)))
+    .collect();
+    // Facts for some people only, sent in no particular order, so that the merge must skip.
+    let results: Vec<(PersonId, TestResult)> = [3, 1, 3]
+        .into_iter()
+        .enumerate()
+        .map(|(hour, index)| {
+            let sampled_at = format!("2026-02-11T0{hour}:00:00Z");
+            (
+                people[index].id,
+                test_result(TestOutcome::Negative, &sampled_at),
+            )
+        })
+        .collect();
+    store
+        .ingest_test_results(&laboratory_report(), &results)
+        .unwrap();
+    store
+        .record_declaration(
+            &visit_logging(people[0].id),
+            &declaration(&people[0], "2026-02-10T07:00:00Z"),
+        )
+        .unwrap();
+    let source = case(CaseStatus::Confirmed, "2026-02-09T12:00:00Z");
+    store
+        .record_case(&investigation(), people[2].id, &source)
+        .unwrap();
+    store
+        .record_contact(
+            &investigation(),
+            people[3].id,
+            &contact(&source, ContactSetting::Trip, "2026-02-08T19:00:00Z"),
+        )
+        .unwrap();
+    store
+        .set_override(
+            &appeal_review(),
+            people[1].id,
+            &override_of(Colour::Green, "核实 checked", "2026-02-12T09:00:00Z"),
+        )
+        .unwrap();
+    store
+        .publish_region_risk_list(
+            &investigation(),
+            &BTreeMap::from([(RegionCode::parse("420100").unwrap(), RiskLevel::Medium)]),
+        )
+        .unwrap();
+
+    let before = audit_length(store);
+    let mut visited = Vec::new();
+    let count = store
+        .for_each_facts(&rating_access(), &mut |person, facts| {
+            visited.push((person, facts))
+        })
+        .unwrap();
+    assert_eq!(count, 4);
+    people.sort_by_key(|person| person.id);
+    assert_eq!(
+        visited
+            .iter()
+            .map(|(person, _)| *person)
+            .collect::<Vec<_>>(),
+        people.iter().map(|person| person.id).collect::<Vec<_>>()
+    );
+    // Each person's facts are the ones facts_of gives, and the region list is shared.
+    for (person, facts) in &visited {
+        let alone = store.facts_of(&rating_access(), *person).unwrap();
+        assert_eq!(facts.declarations, alone.declarations);
+        assert_eq!(facts.test_results, alone.test_results);
+        assert_eq!(facts.cases, alone.cases);
+        assert_eq!(facts.contacts, alone.contacts);
+        assert_eq!(facts.overrides, alone.overrides);
+        assert_eq!(facts.region_risk, alone.region_risk);
+        assert!(std::sync::Arc::ptr_eq(
+            &facts.region_risk,
+            &visited[0].1.region_risk
+        ));
+    }
+    let total_results: usize = visited
+        .iter()
+        .map(|(_, facts)| facts.test_results.len())
+        .sum();
+    assert_eq!(total_results, 3);
+    assert_eq!(visited[0].1.region_risk.version, 1);
+    assert_eq!(
+        audit_since(store, before)[0],
+        (
+            Actor::LocalOperator,
+            Purpose::Rating,
+            AuditAction::ReadFacts,
+            None,
+            4,
+            AuditOutcome::Success
+        )
+    );
+}
+
+pub fn visiting_every_residents_facts_in_an_empty_store_visits_nobody(store: &dyn Store) {
+    let mut visits = 0;
+    let count = store
+        .for_each_facts(&rating_access(), &mut |_, _| visits += 1)
+        .unwrap();
+    assert_eq!((count, visits), (0, 0));
+    assert_eq!(last_audit_record(store).action, AuditAction::ReadFacts);
+}
+
+pub fn the_region_risk_list_is_empty_at_version_zero_until_one_is_published(store: &dyn Store) {
+    let empty = RegionRiskList {
+        version: 0,
+        published_at: None,
+        entries: BTreeMap::new(),
+    };
+    assert_eq!(store.region_risk_list(None).unwrap(), Some(empty.clone()));
+    assert_eq!(store.region_risk_list(Some(0)).unwrap(), Some(empty));
+    assert_eq!(store.region_risk_list(Some(1)).unwrap(), None);
+}
+
+pub fn every_published_version_of_the_region_risk_list_is_kept(store: &dyn Store) {
+    let wuhan = RegionCode::parse("420100").unwrap();
+    let hubei = RegionCode::parse("420000").unwrap();
+    let first = BTreeMap::from([(wuhan, RiskLevel::High), (hubei, RiskLevel::Medium)]);
+    let second = BTreeMap::from([(wuhan, RiskLevel::Low)]);
+    let published_first = store
+        .publish_region_risk_list(&investigation(), &first)
+        .unwrap();
+    assert_eq!(
+        published_first,
+        RegionRiskList {
+            version: 1,
+            published_at: Some(investigation().at),
+            entries: first,
+        }
+    );
+    let later = Access::new(
+        official(),
+        Purpose::CaseInvestigation,
+        at("2026-02-15T10:00:00Z"),
+    );
+    let published_second = store.publish_region_risk_list(&later, &second).unwrap();
+    assert_eq!(published_second.version, 2);
+    let cleared = store
+        .publish_region_risk_list(&later, &BTreeMap::new())
+        .unwrap();
+    assert_eq!(cleared.version, 3);
+    assert!(cleared.entries.is_empty());
+
+    assert_eq!(store.region_risk_list(None).unwrap(), Some(cleared));
+    assert_eq!(
+        store.region_risk_list(Some(1)).unwrap(),
+        Some(published_first)
+    );
+    assert_eq!(
+        store.region_risk_list(Some(2)).unwrap(),
+        Some(published_second)
+    );
+    assert_eq!(store.region_risk_list(Some(4)).unwrap(), None);
+    // Publishing is audited, and the list names no resident.
+    assert_eq!(
+        summary(&last_audit_record(store)),
+        (
+            official(),
+            Purpose::CaseInvestigation,
+            AuditAction::PublishRegionRiskList,
+            None,
+            1,
+            AuditOutcome::Success
+        )
+    );
+}
+
+pub fn a_valid_policy_is_stored_once_and_its_source_reads_back(store: &dyn Store) {
+    let access = Access::new(
+        official(),
+        Purpose::PolicyEvaluation,
+        at("2026-02-01T09:00:00Z"),
+    );
+    let source = policy_file(1, 14);
+    assert_eq!(
+        store
+            .store_policy(&access, &policy_version(1), &source)
+            .unwrap(),
+        Write::Stored
+    );
+    assert_eq!(
+        store
+            .store_policy(&investigation(), &policy_version(1), &source)
+            .unwrap(),
+        Write::Duplicate
+    );
+    assert_eq!(
+        store.policy_source(&policy_version(1)).unwrap(),
+        Some(source)
+    );
+    assert_eq!(store.policy_source(&policy_version(2)).unwrap(), None);
+    assert_eq!(
+        store.policies().unwrap(),
+        vec![StoredPolicy {
+            version: policy_version(1),
+            uploaded_at: access.at,
+            uploaded_by: official(),
+        }]
+    );
+    let trail = audit_trail(store);
+    let last_two: Vec<AuditSummary> = trail[trail.len() - 2..].iter().map(summary).collect();
+    assert_eq!(
+        last_two,
+        vec![
+            (
+                official(),
+                Purpose::PolicyEvaluation,
+                AuditAction::StorePolicy,
+                None,
+                1,
+                AuditOutcome::Success
+            ),
+            (
+                official(),
+                Purpose::CaseInvestigation,
+                AuditAction::StorePolicy,
+                None,
+                1,
+                AuditOutcome::Duplicate
+            ),
+        ]
+    );
+}
+
+pub fn policies_are_listed_oldest_upload_first(store: &dyn Store) {
+    for (version, uploaded_at) in [
+        (3, "2026-02-01T09:00:00Z"),
+        (1, "2026-02-02T09:00:00Z"),
+        (2, "2026-02-03T09:00:00Z"),
+    ] {
+        let access = Access::new(
+            Actor::LocalOperator,
+            Purpose::PolicyEvaluation,
+            at(uploaded_at),
+        );
+        store
+            .store_policy(&access, &policy_version(version), &policy_file(version, 14))
+            .unwrap();
+    }
+    let versions: Vec<u32> = store
+        .policies()
+        .unwrap()
+        .into_iter()
+        .map(|policy| policy.version.version)
+        .collect();
+    assert_eq!(versions, vec![3, 1, 2]);
+}
+
+pub fn an_invalid_policy_is_refused_with_its_errors_and_the_refusal_is_audited(store: &dyn Store) {
+    let broken = policy_file(1, 14).replace("for = \"14d\"", "for = \"fourteen days\"");
+    let error = store
+        .store_policy(&investigation(), &policy_version(1), &broken)
+        .unwrap_err();
+    let StoreError::InvalidPolicy(errors) = error else {
+        panic!("expected InvalidPolicy, got {error:?}");
+    };
+    assert!(!errors.0.is_empty());
+    assert!(errors.0.iter().all(|error| error.line == 11), "{errors}");
+    assert_eq!(store.policy_source(&policy_version(1)).unwrap(), None);
+    assert!(store.policies().unwrap().is_empty());
+    assert_eq!(
+        summary(&last_audit_record(store)),
+        (
+            official(),
+            Purpose::CaseInvestigation,
+            AuditAction::StorePolicy,
+            None,
+            1,
+            AuditOutcome::Rejected
+        )
+    );
+    // Nothing was stored, so nothing can be activated.
+    assert!(matches!(
+        store.activate_policy(&investigation(), &policy_version(1)),
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+pub fn a_policy_uploaded_under_another_version_than_its_own_is_refused_at_its_version_line(
+    store: &dyn Store,
+) {
+    let error = store
+        .store_policy(&investigation(), &policy_version(2), &policy_file(1, 14))
+        .unwrap_err();
+    let StoreError::InvalidPolicy(errors) = error else {
+        panic!("expected InvalidPolicy, got {error:?}");
+    };
+    assert_eq!(errors.0.len(), 1, "{errors}");
+    assert_eq!((errors.0[0].line, errors.0[0].column), (3, 1), "{errors}");
+    assert!(errors.0[0].message.contains("conformance@2"), "{errors}");
+    assert!(store.policies().unwrap().is_empty());
+}
+
+pub fn another_policy_file_under_a_stored_version_is_a_conflict_and_is_audited(store: &dyn Store) {
+    store
+        .store_policy(&investigation(), &policy_version(1), &policy_file(1, 14))
+        .unwrap();
+    let error = store
+        .store_policy(&investigation(), &policy_version(1), &policy_file(1, 10))
+        .unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
+    assert_eq!(
+        store.policy_source(&policy_version(1)).unwrap(),
+        Some(policy_file(1, 14))
+    );
+    assert_eq!(last_audit_record(store).outcome, AuditOutcome::Conflict);
+}
+
+pub fn only_stored_policies_are_activated_and_every_activation_is_listed_in_order(
+    store: &dyn Store,
+) {
+    for version in [1, 2] {
+        store
+            .store_policy(
+                &investigation(),
+                &policy_version(version),
+                &policy_file(version, 14),
+            )
+            .unwrap();
+    }
+    assert!(store.policy_activations().unwrap().is_empty());
+    let activation = |day: u32| {
+        Access::new(
+            official(),
+            Purpose::PolicyEvaluation,
+            at(&format!("2026-02-{day:02}T09:00:00Z")),
+        )
+    };
+    store
+        .activate_policy(&activation(2), &policy_version(1))
+        .unwrap();
+    store
+        .activate_policy(&activation(3), &policy_version(2))
+        .unwrap();
+    // A roll-back is an activation of the older version.
+    store
+        .activate_policy(&activation(4), &policy_version(1))
+        .unwrap();
+    let before = audit_length(store);
+    let error = store
+        .activate_policy(&activation(5), &policy_version(3))
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::NotFound { what: "policy" }),
+        "{error:?}"
+    );
+    assert_eq!(
+        audit_since(store, before),
+        vec![(
+            official(),
+            Purpose::PolicyEvaluation,
+            AuditAction::ActivatePolicy,
+            None,
+            1,
+            AuditOutcome::NotFound
+        )]
+    );
+    let activations = store.policy_activations().unwrap();
+    assert_eq!(
+        activations,
+        [(1, 2), (2, 3), (1, 4)]
+            .into_iter()
+            .map(|(version, day)| PolicyActivation {
+                version: policy_version(version),
+                activated_at: activation(day).at,
+                activated_by: official(),
+            })
+            .collect::<Vec<_>>()
+    );
+}
+
+pub fn a_rating_is_appended_to_the_history_only_when_it_changes(store: &dyn Store) {
+    let zhang = enrolled(store, zhang());
+    let red = rating(
+        Colour::Red,
+        Some("2026-02-23T07:00:00Z"),
+        &["close_contact"],
+        "2026-02-12T10:00:00Z",
+    );
+    let contact_event = new_event_id();
+    let record = |rating: &Rating, cause: RatingCause| {
+        store.record_rating(&rating_access(), zhang.id, rating, &cause)
+    };
+    assert_eq!(
+        record(&red, RatingCause::Event(contact_event)).unwrap(),
+        Write::Stored
+    );
+    // The same rating worked out again later, for another reason, changes nothing.
+    let same_later = Rating {
+        rated_at: at("2026-02-13T10:00:00Z"),
+        ..red.clone()
+    };
+    assert_eq!(
+        record(&same_later, RatingCause::Request).unwrap(),
+        Write::Duplicate
+    );
+    // A change of validity, rule ids, colour or policy version each is a new entry.
+    let longer = Rating {
+        valid_until: Some(at("2026-02-24T07:00:00Z")),
+        ..same_later.clone()
+    };
+    let more_reasons = rating(
+        Colour::Red,
+        Some("2026-02-24T07:00:00Z"),
+        &["close_contact", "fever"],
+        "2026-02-14T10:00:00Z",
+    );
+    let green = rating(Colour::Green, None, &[], "2026-02-24T07:00:00Z");
+    let green_under_another_policy = Rating {
+        policy_version: policy_version(2),
+        ..green.clone()
+    };
+    assert_eq!(
+        record(&longer, RatingCause::Request).unwrap(),
+        Write::Stored
+    );
+    assert_eq!(
+        record(&more_reasons, RatingCause::Request).unwrap(),
+        Write::Stored
+    );
+    assert_eq!(record(&green, RatingCause::Expiry).unwrap(), Write::Stored);
+    assert_eq!(
+        record(
+            &green_under_another_policy,
+            RatingCause::PolicyActivated(policy_version(2))
+        )
+        .unwrap(),
+        Write::Stored
+    );
+    assert_eq!(
+        record(&green_under_another_policy, RatingCause::Request).unwrap(),
+        Write::Duplicate
+    );
+
+    let before = audit_length(store);
+    let history = store.rating_history(&rating_access(), zhang.id).unwrap();
+    assert_eq!(
+        history,
+        vec![
+            rating_record(1, &zhang, &red, RatingCause::Event(contact_event)),
+            rating_record(2, &zhang, &longer, RatingCause::Request),
+            rating_record(3, &zhang, &more_reasons, RatingCause::Request),
+            rating_record(4, &zhang, &green, RatingCause::Expiry),
+            rating_record(
+                5,
+                &zhang,
+                &green_under_another_policy,
+                RatingCause::PolicyActivated(policy_version(2))
+            ),
+        ]
+    );
+    assert_eq!(
+        audit_since(store, before),
+        vec![(
+            Actor::LocalOperator,
+            Purpose::Rating,
+            AuditAction::ReadRatings,
+            Some(zhang.id),
+            5,
+            AuditOutcome::Success
+        )]
+    );
+    let writes: Vec<AuditOutcome> = audit_trail(store)
+        .iter()
+        .filter(|record| record.action == AuditAction::RecordRating)
+        .map(|record| record.outcome)
+        .collect();
+    use AuditOutcome::{Duplicate, Success};
+    assert_eq!(
+        writes,
+        vec![
+            Success, Duplicate, Success, Success, Success, Success, Duplicate
+        ]
+    );
+}
+
+pub fn causes_of_every_kind_and_the_override_rule_id_read_back_exactly(store: &dyn Store) {
+    let zhang = enrolled(store, zhang());
+    let causes = [
+        RatingCause::Event(new_event_id()),
+        RatingCause::Expiry,
+        RatingCause::PolicyActivated(policy_version(7)),
+        RatingCause::RegionRiskListChanged(12),
+        RatingCause::Override(OverrideId::from_uuid(random_uuid())),
+        RatingCause::Request,
+    ];
+    let mut expected = Vec::new();
+    for (index, cause) in causes.into_iter().enumerate() {
+        let mut rated = rating(
+            Colour::Yellow,
+            Some("2026-02-20T00:00:00Z"),
+            &["fever"],
+            "2026-02-12T10:00:00Z",
+        );
+        // Each rating differs from the one before, so each is stored.
+        rated.valid_until =
+            Some(at("2026-02-20T00:00:00Z") + SignedDuration::from_secs(index as i64));
+        if index == 4 {
+            rated.reasons[0].rule_id = RuleId::override_id();
+        }
+        store
+            .record_rating(&rating_access(), zhang.id, &rated, &cause)
+            .unwrap();
+        expected.push(rating_record(index as u64 + 1, &zhang, &rated, cause));
+    }
+    assert_eq!(
+        store.rating_history(&rating_access(), zhang.id).unwrap(),
+        expected
+    );
+}
+
+pub fn a_batch_of_ratings_is_recorded_in_one_transaction_with_one_audit_record(store: &dyn Store) {
+    let zhang = enrolled(store, zhang());
+    let li = enrolled(store, li());
+    let yellow = rating(
+        Colour::Yellow,
+        Some("2026-02-20T00:00:00Z"),
+        &["fever"],
+        "2026-02-13T00:00:00Z",
+    );
+    let green = rating(Colour::Green, None, &[], "2026-02-13T00:00:00Z");
+    store
+        .record_rating(&rating_access(), li.id, &green, &RatingCause::Request)
+        .unwrap();
+    let before = audit_length(store);
+    let cause = RatingCause::RegionRiskListChanged(1);
+    let appended = store
+        .record_ratings(
+            &rating_access(),
+            &[
+                (zhang.id, green.clone()),
+                (li.id, green.clone()),
+                (zhang.id, yellow.clone()),
+                (zhang.id, yellow.clone()),
+            ],
+            &cause,
+        )
+        .unwrap();
+    assert_eq!(appended, 2);
+    assert_eq!(
+        audit_since(store, before),
+        vec![(
+            Actor::LocalOperator,
+            Purpose::Rating,
+            AuditAction::RecordRating,
+            None,
+            4,
+            AuditOutcome::Success
+        )]
+    );
+    assert_eq!(
+        store.rating_history(&rating_access(), zhang.id).unwrap(),
+        vec![
+            rating_record(2, &zhang, &green, cause.clone()),
+            rating_record(3, &zhang, &yellow, cause),
+        ]
+    );
+    assert_eq!(
+        store.rating_history(&rating_access(), li.id).unwrap().len(),
+        1
+    );
+}
+
+pub fn a_batch_of_ratings_naming_an_unknown_person_stores_nothing_and_is_audited(
+    store: &dyn Store,
+) {
+    let zhang = enrolled(store, zhang());
+    let stranger = PersonId::from_uuid(random_uuid());
+    let green = rating(Colour::Green, None, &[], "2026-02-13T00:00:00Z");
+    let error = store
+        .record_ratings(
+            &rating_access(),
+            &[(zhang.id, green.clone()), (stranger, green.clone())],
+            &RatingCause::Expiry,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::UnknownReference {
+                index: 1,
+                reference: Reference::Person
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        summary(&last_audit_record(store)),
+        (
+            Actor::LocalOperator,
+            Purpose::Rating,
+            AuditAction::RecordRating,
+            None,
+            2,
+            AuditOutcome::Rejected
+        )
+    );
+    assert!(
+        store
+            .rating_history(&rating_access(), zhang.id)
+            .unwrap()
+            .is_empty()
+    );
+    let error = store
+        .record_rating(&rating_access(), stranger, &green, &RatingCause::Request)
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::UnknownReference { index: 0, .. }),
+        "{error:?}"
+    );
+    assert!(
+        store
+            .ratings_due(at("2030-01-01T00:00:00Z"), 10)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub fn ratings_due_are_latest_ratings_expired_by_now_longest_overdue_first(store: &dyn Store) {
+    let people: Vec<Person> = [
+        ("330106199001011256", "张三明", "13800138000"),
+        ("11010519491231002X", "李四", "+85291234567"),
+        ("330106199001011272", "王五", "13900139000"),
+        ("33010619900101123X", "赵六", "13700137000"),
+    ]
+    .into_iter()
+    .map(|(resident_id, name, phone)| enrolled(store, resident(resident_id, name, phone)))
+    .collect();
+    let until = |valid_until: Option<&str>| {
+        rating(
+            Colour::Yellow,
+            valid_until,
+            &["fever"],
+            "2026-02-10T00:00:00Z",
+        )
+    };
+    let ratings = [
+        (people[0].id, until(Some("2026-02-15T00:00:00Z"))),
+        (people[1].id, until(Some("2026-02-12T00:00:00Z"))),
+        (people[2].id, until(None)),
+        (people[3].id, until(Some("2026-02-14T00:00:00Z"))),
+    ];
+    store
+        .record_ratings(&rating_access(), &ratings, &RatingCause::Request)
+        .unwrap();
+    let now = at("2026-02-14T00:00:00Z");
+    // At or before now, longest overdue first; never one without a validity.
+    assert_eq!(
+        store.ratings_due(now, 10).unwrap(),
+        vec![people[1].id, people[3].id]
+    );
+    assert_eq!(store.ratings_due(now, 1).unwrap(), vec![people[1].id]);
+    assert_eq!(store.ratings_due(now, 0).unwrap(), Vec::new());
+    // Only the latest rating counts: a renewed rating is no longer due.
+    store
+        .record_rating(
+            &rating_access(),
+            people[1].id,
+            &until(Some("2026-02-26T00:00:00Z")),
+            &RatingCause::Expiry,
+        )
+        .unwrap();
+    assert_eq!(store.ratings_due(now, 10).unwrap(), vec![people[3].id]);
+    assert_eq!(
+        store.ratings_due(at("2030-01-01T00:00:00Z"), 10).unwrap(),
+        vec![people[3].id, people[0].id, people[1].id]
+    );
+}
+
+pub fn an_appeal_reads_back_exactly_and_a_resend_stores_nothing(store: &dyn Store) {
+    let zhang = enrolled(store, zhang());
+    let rating = rated(store, &zhang);
+    let appeal = filed(
+        store,
+        appeal_against(
+            &zhang,
+            rating,
+            "我那天在家，没有去过那家餐厅。I was at home that day.",
+            "2026-02-13T08:00:00.125Z",
+        ),
+    );
+    let access = Access::new(
+        Actor::Resident(zhang.id),
+        Purpose::AppealReview,
+        appeal.filed_at,
+    );
+    assert_eq!(
+        store.file_appeal(&access, &appeal).unwrap(),
+        Write::Duplicate
+    );
+    let record = AppealRecord {
+        appeal: appeal.clone(),
+        decision: None,
+    };
+    let before = audit_length(store);
+    assert_eq!(store.appeal(&appeal_review(), appeal.id).unwrap(), record);
+    assert_eq!(
+        store.appeals_of(&appeal_review(), zhang.id).unwrap(),
+        vec![record]
+    );
+    let read = |records| {
+        (
+            official(),
+            Purpose::AppealReview,
+            AuditAction::ReadAppeals,
+            Some(zhang.id),
+            records,
+            AuditOutcome::Success,
+        )
+    };
+    assert_eq!(audit_since(store, before), vec![read(1), read(1)]);
+    let error = store
+        .appeal(&appeal_review(), AppealId::from_uuid(random_uuid()))
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::NotFound { what: "appeal" }),
+        "{error:?}"
+    );
+    assert_eq!(last_audit_record(store).outcome, AuditOutcome::NotFound);
+}
+
+pub fn an_appeal_against_a_rating_that_is_not_the_residents_is_not_found_and_is_audited(
+    store: &dyn Store,
+) {
+    let zhang = enrolled(store, zhang());
+    let li = enrolled(store, li());
+    let rating_of_li = rated(store, &li);
+    let access = Access::new(
+        Actor::Resident(zhang.id),
+        Purpose::AppealReview,
+        at("2026-02-13T08:00:00Z"),
+    );
+    for rating in [rating_of_li, rating_of_li + 100] {
+        let appeal = appeal_against(&zhang, rating, "不是我 not me", "2026-02-13T08:00:00Z");
+        let error = store.file_appeal(&access, &appeal).unwrap_err();
+        assert!(
+            matches!(error, StoreError::NotFound { what: "rating" }),
+            "{error:?}"
+        );
+        assert_eq!(
+            summary(&last_audit_record(store)),
+            (
+                Actor::Resident(zhang.id),
+                Purpose::AppealReview,
+                AuditAction::FileAppeal,
+                Some(zhang.id),
+                1,
+                AuditOutcome::NotFound
+            )
+        );
+    }
+    assert!(
+        store
+            .appeals_of(&appeal_review(), zhang.id)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub fn the_appeal_queue_lists_undecided_appeals_oldest_first_up_to_the_limit(store: &dyn Store) {
+    let zhang = enrolled(store, zhang());
+    let li = enrolled(store, li());
+    let rating_of_zhang = rated(store, &zhang);
+    let rating_of_li = rated(store, &li);
+    let second = filed(
+        store,
+        appeal_against(&zhang, rating_of_zhang, "二", "2026-02-13T09:00:00Z"),
+    );
+    let first = filed(
+        store,
+        appeal_against(&li, rating_of_li, "一", "2026-02-13T08:00:00Z"),
+    );
+    let third = filed(
+        store,
+        appeal_against(&li, rating_of_li, "三", "2026-02-13T10:00:00Z"),
+    );
+    let decided = filed(
+        store,
+        appeal_against(
+            &zhang,
+            rating_of_zhang,
+            "已决 decided",
+            "2026-02-13T07:00:00Z",
+        ),
+    );
+    store
+        .decide_appeal(
+            &appeal_review(),
+            &decision(&decided, AppealOutcome::Uphold, "2026-02-14T09:00:00Z"),
+        )
+        .unwrap();
+    assert_eq!(
+        store.appeal_queue(&appeal_review(), 10).unwrap(),
+        vec![first.clone(), second.clone(), third]
+    );
+    let before = audit_length(store);
+    assert_eq!(
+        store.appeal_queue(&appeal_review(), 2).unwrap(),
+        vec![first, second]
+    );
+    assert_eq!(
+        audit_since(store, before),
+        vec![(
+            official(),
+            Purpose::AppealReview,
+            AuditAction::ReadAppeals,
+            None,
+            2,
+            AuditOutcome::Success
+        )]
+    );
+}
+
+pub fn deciding_an_appeal_twice_is_a_conflict_and_is_audited(store: &dyn Store) {
+    let zhang = enrolled(store, zhang());
+    let rating = rated(store, &zhang);
+    let appeal = filed(
+        store,
+        appeal_against(
+            &zhang,
+            rating,
+            "请复核 please review",
+            "2026-02-13T08:00:00Z",
+        ),
+    );
+    let upheld = decision(&appeal, AppealOutcome::Uphold, "2026-02-14T09:00:00Z");
+    store.decide_appeal(&appeal_review(), &upheld).unwrap();
+    let before = audit_length(store);
+    let amended = decision(
+        &appeal,
+        AppealOutcome::Amend(override_of(
+            Colour::Green,
+            "错误 mistake",
+            "2026-02-14T10:00:00Z",
+        )),
+        "2026-02-14T10:00:00Z",
+    );
+    let error = store.decide_appeal(&appeal_review(), &amended).unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
+    let error = store
+        .decide_appeal(
+            &appeal_review(),
+            &AppealDecision {
+                appeal: AppealId::from_uuid(random_uuid()),
+                ..upheld.clone()
+            },
+        )
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::NotFound { what: "appeal" }),
+        "{error:?}"
+    );
+    let decide = |subject, outcome| {
+        (
+            official(),
+            Purpose::AppealReview,
+            AuditAction::DecideAppeal,
+            subject,
+            1,
+            outcome,
+        )
+    };
+    assert_eq!(
+        audit_since(store, before),
+        vec![
+            decide(Some(zhang.id), AuditOutcome::Conflict),
+            decide(None, AuditOutcome::NotFound),
+        ]
+    );
+    // The first decision stands, and the refused amendment left no override behind.
+    assert_eq!(
+        store.appeal(&appeal_review(), appeal.id).unwrap(),
+        AppealRecord {
+            appeal,
+            decision: Some(upheld),
+        }
+    );
+    assert!(
+        store
+            .facts_of(&rating_access(), zhang.id)
+            .unwrap()
+            .overrides
+            .is_empty()
+    );
+}
+
+pub fn an_amended_appeal_stores_its_override_naming_the_appeal_in_the_same_decision(
+    store: &dyn Store,
+) {
+    let zhang = enrolled(store, zhang());
+    let rating = rated(store, &zhang);
+    let appeal = filed(
+        store,
+        appeal_against(
+            &zhang,
+            rating,
+            "我没去过 I was never there",
+            "2026-02-13T08:00:00Z",
+        ),
+    );
+    let override_ = override_of(
+        Colour::Green,
+        "记录有误 the record was wrong",
+        "2026-02-14T09:30:00Z",
+    );
+    let amended = decision(
+        &appeal,
+        AppealOutcome::Amend(override_.clone()),
+        "2026-02-14T09:30:00Z",
+    );
+    store.decide_appeal(&appeal_review(), &amended).unwrap();
+    let stored_override = Override {
+        appeal: Some(appeal.id),
+        ..override_
+    };
+    let record = store.appeal(&appeal_review(), appeal.id).unwrap();
+    assert_eq!(
+        record,
+        AppealRecord {
+            appeal: appeal.clone(),
+            decision: Some(AppealDecision {
+                outcome: AppealOutcome::Amend(stored_override.clone()),
+                ..amended
+            }),
+        }
+    );
+    // The time to decision is what the metric reports.
+    let decided_at = record.decision.as_ref().unwrap().decided_at;
+    assert_eq!(
+        decided_at.duration_since(record.appeal.filed_at),
+        SignedDuration::from_mins(25 * 60 + 30)
+    );
+    assert_eq!(
+        store
+            .facts_of(&rating_access(), zhang.id)
+            .unwrap()
+            .overrides,
+        vec![stored_override]
+    );
+    assert!(store.appeal_queue(&appeal_review(), 10).unwrap().is_empty());
+    assert_eq!(
+        store.appeals_of(&appeal_review(), zhang.id).unwrap(),
+        vec![record]
+    );
+}
+
+pub fn an_override_is_stored_once_and_an_override_for_an_unknown_person_is_rejected(
+    store: &dyn Store,
+) {
+    let zhang = enrolled(store, zhang());
+    let override_ = override_of(Colour::Red, "隔离观察 isolation", "2026-02-12T09:00:00Z");
+    assert_eq!(
+        store
+            .set_override(&appeal_review(), zhang.id, &override_)
+            .unwrap(),
+        Write::Stored
+    );
+    let resent = Override {
+        colour: Colour::Green,
+        ..override_.clone()
+    };
+    assert_eq!(
+        store
+            .set_override(&appeal_review(), zhang.id, &resent)
+            .unwrap(),
+        Write::Duplicate
+    );
+    assert_eq!(
+        store
+            .facts_of(&rating_access(), zhang.id)
+            .unwrap()
+            .overrides,
+        vec![override_.clone()]
+    );
+    let stranger = PersonId::from_uuid(random_uuid());
+    let error = store
+        .set_override(
+            &appeal_review(),
+            stranger,
+            &override_of(Colour::Red, "x", "2026-02-12T09:00:00Z"),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::UnknownReference {
+                reference: Reference::Person,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let trail = audit_trail(store);
+    let overrides: Vec<AuditSummary> = trail
+        .iter()
+        .filter(|record| record.action == AuditAction::SetOverride)
+        .map(summary)
+        .collect();
+    let set = |subject, outcome| {
+        (
+            official(),
+            Purpose::AppealReview,
+            AuditAction::SetOverride,
+            subject,
+            1,
+            outcome,
+        )
+    };
+    assert_eq!(
+        overrides,
+        vec![
+            set(Some(zhang.id), AuditOutcome::Success),
+            set(Some(zhang.id), AuditOutcome::Duplicate),
+            set(Some(stranger), AuditOutcome::Rejected),
+        ]
+    );
+}
+
+pub fn the_store_can_be_written_while_every_residents_facts_are_visited(store: &dyn Store) {
+    let zhang = enrolled(store, zhang());
+    let li = enrolled(store, li());
+    let green = rating(Colour::Green, None, &[], "2026-02-13T00:00:00Z");
+    // Re-rating everyone stores ratings as it goes; the visit must not hold the store up.
+    let count = store
+        .for_each_facts(&rating_access(), &mut |person, _facts| {
+            store
+                .record_rating(&rating_access(), person, &green, &RatingCause::Request)
+                .expect("a rating is recorded during the visit");
+        })
+        .unwrap();
+    assert_eq!(count, 2);
+    for person in [&zhang, &li] {
+        assert_eq!(
+            store
+                .rating_history(&rating_access(), person.id)
+                .unwrap()
+                .len(),
+            1
+        );
+    }
 }

@@ -15,9 +15,16 @@ pub mod conformance;
 pub mod keys;
 pub mod sqlite;
 
+use std::collections::BTreeMap;
+
+use healthcode_core::rating::{
+    Appeal, AppealDecision, AppealId, AppealRecord, CaseId, CaseRecord, Contact, Facts,
+    HealthReport, Override, PharmacyPurchase, PolicyVersion, Rating, RatingCause, RatingRecord,
+    RegionRiskList, RiskLevel, TestResult,
+};
 use healthcode_core::{
     Access, Actor, AuditAction, AuditRecord, CheckIn, Declaration, EventId, Person, PersonId,
-    Purpose, ResidentId, StaffAccount, Timestamp, Username, Venue, VenueId,
+    Purpose, RegionCode, ResidentId, StaffAccount, Timestamp, Username, Venue, VenueId,
 };
 
 pub use keys::{KeyError, KeyRing};
@@ -124,6 +131,211 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Whom a token stands for, if it exists and has not expired at `now`.
     fn token_holder(&self, hash: &TokenHash, now: Timestamp) -> Result<Option<Actor>, StoreError>;
+
+    // --- Facts for the rating engine -------------------------------------------------------
+
+    /// Finds many people by resident ID number at once, with one audit record: the answer has
+    /// one entry per ID, in order, `None` where nobody is enrolled.
+    fn find_people(
+        &self,
+        access: &Access,
+        resident_ids: &[ResidentId],
+    ) -> Result<Vec<Option<PersonId>>, StoreError>;
+
+    /// Stores laboratory results in one transaction, one audit record for the batch; resends
+    /// of an event id count as duplicates. [`StoreError::UnknownReference`] (nothing stored)
+    /// if a person is not enrolled.
+    fn ingest_test_results(
+        &self,
+        access: &Access,
+        results: &[(PersonId, TestResult)],
+    ) -> Result<IngestReport, StoreError>;
+
+    /// Stores pharmacy reports, as [`Store::ingest_test_results`] does.
+    fn ingest_pharmacy_purchases(
+        &self,
+        access: &Access,
+        purchases: &[(PersonId, PharmacyPurchase)],
+    ) -> Result<IngestReport, StoreError>;
+
+    /// Stores daily health reports from employers and communities, as
+    /// [`Store::ingest_test_results`] does.
+    fn ingest_health_reports(
+        &self,
+        access: &Access,
+        reports: &[(PersonId, HealthReport)],
+    ) -> Result<IngestReport, StoreError>;
+
+    /// Stores a case registered by an official (tracing registers them); a resend of the same
+    /// case id stores nothing.
+    fn record_case(
+        &self,
+        access: &Access,
+        person: PersonId,
+        case: &CaseRecord,
+    ) -> Result<Write, StoreError>;
+
+    /// Releases a case at `access.at`. [`StoreError::NotFound`] if there is no such case,
+    /// [`StoreError::Conflict`] if it is already released. Answers the case's person.
+    fn release_case(&self, access: &Access, case: CaseId) -> Result<PersonId, StoreError>;
+
+    /// Stores a contact found by tracing; a resend of the same contact id stores nothing.
+    /// [`StoreError::UnknownReference`] if the person is not enrolled or the contact's case is
+    /// not recorded ([`Reference::Case`]); the venue of a contact is not checked, since tracing
+    /// may name a venue this store does not know.
+    fn record_contact(
+        &self,
+        access: &Access,
+        person: PersonId,
+        contact: &Contact,
+    ) -> Result<Write, StoreError>;
+
+    /// Everything the rating engine may use about one person, with the region-risk list in
+    /// force. [`StoreError::NotFound`] if the person is not enrolled. Declared travel stays in
+    /// the declarations; `stays` holds only stays known from other sources. The audit record
+    /// counts the one person read, as [`Store::for_each_facts`] counts people.
+    fn facts_of(&self, access: &Access, person: PersonId) -> Result<Facts, StoreError>;
+
+    /// Calls `visit` with every enrolled person's facts, in person id order, with one audit
+    /// record for the whole read (no subject, counting the people). Answers how many people
+    /// were visited.
+    ///
+    /// `visit` may call the store (e.g. to record ratings as it goes): the read sees the store
+    /// as it was when the call began, and the facts share one region-risk list.
+    fn for_each_facts(
+        &self,
+        access: &Access,
+        visit: &mut dyn FnMut(PersonId, Facts),
+    ) -> Result<u64, StoreError>;
+
+    // --- Region-risk list -----------------------------------------------------------------
+
+    /// Publishes a new version of the region-risk list (the previous version plus one) and
+    /// answers it. Audited; the list is not personal data.
+    fn publish_region_risk_list(
+        &self,
+        access: &Access,
+        entries: &BTreeMap<RegionCode, RiskLevel>,
+    ) -> Result<RegionRiskList, StoreError>;
+
+    /// A version of the list, or the one in force (the latest; version 0 and empty before
+    /// any is published) when `version` is `None`. Version 0, the empty list, always exists;
+    /// `None` for a version not published.
+    fn region_risk_list(&self, version: Option<u32>) -> Result<Option<RegionRiskList>, StoreError>;
+
+    // --- Policies ---------------------------------------------------------------------------
+
+    /// Stores an uploaded policy file. The source must parse as a policy whose version is
+    /// `version` ([`StoreError::InvalidPolicy`] otherwise; a file that parses but names another
+    /// policy gets a single error at its `[policy]` `version` line, or `name` line when the
+    /// names differ). A resend of the same version with the same source stores nothing; with
+    /// another source it is a [`StoreError::Conflict`]. Audited without a subject.
+    fn store_policy(
+        &self,
+        access: &Access,
+        version: &PolicyVersion,
+        source: &str,
+    ) -> Result<Write, StoreError>;
+
+    /// A stored policy's source.
+    fn policy_source(&self, version: &PolicyVersion) -> Result<Option<String>, StoreError>;
+
+    /// Every stored policy, oldest upload first.
+    fn policies(&self) -> Result<Vec<StoredPolicy>, StoreError>;
+
+    /// Makes a stored policy the active one, audited. [`StoreError::NotFound`] if it is not
+    /// stored; a stored policy is always valid, so an invalid one can never be active. Rolling
+    /// back is activating an older version again: every activation is appended.
+    fn activate_policy(&self, access: &Access, version: &PolicyVersion) -> Result<(), StoreError>;
+
+    /// Every activation, oldest first; the last is the active policy.
+    fn policy_activations(&self) -> Result<Vec<PolicyActivation>, StoreError>;
+
+    // --- Ratings ----------------------------------------------------------------------------
+
+    /// Appends a rating to a person's history if it differs from their latest one (colour,
+    /// validity, policy version or rule ids); otherwise stores nothing and answers
+    /// [`Write::Duplicate`].
+    fn record_rating(
+        &self,
+        access: &Access,
+        person: PersonId,
+        rating: &Rating,
+        cause: &RatingCause,
+    ) -> Result<Write, StoreError>;
+
+    /// [`Store::record_rating`] for many people in one transaction with one audit record.
+    /// Answers how many ratings were appended. A person rated twice in the batch keeps both
+    /// changes, in the batch's order. [`StoreError::UnknownReference`] (nothing stored) with the
+    /// position of the first person not enrolled.
+    fn record_ratings(
+        &self,
+        access: &Access,
+        ratings: &[(PersonId, Rating)],
+        cause: &RatingCause,
+    ) -> Result<u64, StoreError>;
+
+    /// A person's rating history, oldest first.
+    fn rating_history(
+        &self,
+        access: &Access,
+        person: PersonId,
+    ) -> Result<Vec<RatingRecord>, StoreError>;
+
+    /// People whose latest rating's `valid_until` is at or before `now`, at most `limit`, the
+    /// longest overdue first. Person ids only: no personal data.
+    fn ratings_due(&self, now: Timestamp, limit: u32) -> Result<Vec<PersonId>, StoreError>;
+
+    // --- Appeals and overrides ----------------------------------------------------------
+
+    /// Files an appeal; a resend of the same appeal id stores nothing.
+    /// [`StoreError::NotFound`] if the rating it names is not the person's.
+    fn file_appeal(&self, access: &Access, appeal: &Appeal) -> Result<Write, StoreError>;
+
+    /// Undecided appeals, oldest first (by `filed_at`, then by filing), at most `limit`.
+    fn appeal_queue(&self, access: &Access, limit: u32) -> Result<Vec<Appeal>, StoreError>;
+
+    /// One appeal with its decision.
+    fn appeal(&self, access: &Access, id: AppealId) -> Result<AppealRecord, StoreError>;
+
+    /// A person's appeals with their decisions, oldest first.
+    fn appeals_of(
+        &self,
+        access: &Access,
+        person: PersonId,
+    ) -> Result<Vec<AppealRecord>, StoreError>;
+
+    /// Decides an appeal; an "amend" stores its override in the same transaction, for the
+    /// appeal's person and with `appeal` set to this appeal whatever the override said.
+    /// [`StoreError::NotFound`] if there is no such appeal, [`StoreError::Conflict`] if it is
+    /// already decided (or if the amendment's override id is already used).
+    fn decide_appeal(&self, access: &Access, decision: &AppealDecision) -> Result<(), StoreError>;
+
+    /// Stores an official's override; a resend of the same override id stores nothing.
+    /// [`StoreError::UnknownReference`] if the person is not enrolled, [`StoreError::NotFound`]
+    /// if the override names an appeal that does not exist.
+    fn set_override(
+        &self,
+        access: &Access,
+        person: PersonId,
+        override_: &Override,
+    ) -> Result<Write, StoreError>;
+}
+
+/// A policy file as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredPolicy {
+    pub version: PolicyVersion,
+    pub uploaded_at: Timestamp,
+    pub uploaded_by: Actor,
+}
+
+/// One activation of a policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyActivation {
+    pub version: PolicyVersion,
+    pub activated_at: Timestamp,
+    pub activated_by: Actor,
 }
 
 /// A resident's enrolment: the person and the hash of the device token handed to them.
@@ -211,6 +423,7 @@ pub struct AuditChainReport {
 pub enum Reference {
     Person,
     Venue,
+    Case,
 }
 
 /// What went wrong in the store, in its callers' terms.
@@ -222,6 +435,10 @@ pub enum StoreError {
     AlreadyEnrolled,
     #[error("this username is already taken")]
     UsernameTaken,
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error("the policy is not valid:\n{0}")]
+    InvalidPolicy(healthcode_core::rating::PolicyErrors),
     #[error("record {index} names a {reference:?} that does not exist")]
     UnknownReference { index: usize, reference: Reference },
     #[error("stored data is corrupt: {0}")]

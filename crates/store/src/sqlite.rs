@@ -5,26 +5,36 @@
 //! refuses keys others can read). The database runs in WAL mode with
 //! `synchronous=NORMAL` and foreign keys on. One writer connection sits behind a mutex; a small
 //! pool of read-only connections serves reads that touch no personal data (venues, accounts,
-//! tokens, the chain check), which WAL lets run alongside the writer. Calls that take an
-//! [`Access`] run on the writer because their audit record is written in the same transaction.
+//! tokens, policies, the region-risk list, ratings due, the chain check), which WAL lets run
+//! alongside the writer. Calls that take an [`Access`] run on the writer because their audit
+//! record is written in the same transaction. The one exception is
+//! [`Store::for_each_facts`], which reads every resident in one reader snapshot after
+//! committing its audit record, so that a re-rating of everyone neither blocks writes nor
+//! deadlocks a caller that stores ratings as it goes.
 //!
-//! This module must never write a resident ID number, name or phone in plaintext (they are
-//! sealed with the key ring before they reach SQL), and never log personal data: tracing spans
-//! carry ids and counts only.
+//! This module must never write a resident ID number, name or phone, an appeal statement or an
+//! official's written reason in plaintext (they are sealed with the key ring before they reach
+//! SQL), and never log personal data: tracing spans carry ids and counts only.
 
 pub mod bench;
 mod checkpoint;
 mod encoding;
 mod migrations;
+mod rating;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::{DirBuilder, OpenOptions};
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use healthcode_core::rating::{
+    Appeal, AppealDecision, AppealId, AppealOutcome, AppealRecord, CaseId, CaseRecord, Contact,
+    Facts, HealthReport, Override, OverrideId, PharmacyPurchase, Policy, PolicyVersion, Rating,
+    RatingCause, RatingRecord, RegionRiskList, RiskLevel, TestResult,
+};
 use healthcode_core::{
     Access, Actor, AuditAction, AuditOutcome, AuditRecord, CheckIn, CheckInSource, Declaration,
     EventId, Person, PersonId, PersonName, PhoneNumber, ResidentId, Role, StaffAccount, StaffId,
@@ -34,18 +44,25 @@ use healthcode_core::{GeoPoint, OpeningHours, RegionCode};
 use rusqlite::types::Value;
 use rusqlite::{CachedStatement, Connection, OpenFlags, OptionalExtension, Row, Transaction};
 use rusqlite::{TransactionBehavior, params, params_from_iter};
+use sha2::{Digest, Sha256};
 
 use crate::audit_chain::{AuditEntry, ChainVerifier, actor_id_bytes, actor_kind_code};
 use crate::{
-    AuditChainReport, AuditQuery, Enrolled, Enrolment, IngestReport, KeyRing, Reference, Store,
-    StoreError, TokenGrant, TokenHash, Write,
+    AuditChainReport, AuditQuery, Enrolled, Enrolment, IngestReport, KeyRing, PolicyActivation,
+    Reference, Store, StoreError, StoredPolicy, TokenGrant, TokenHash, Write,
 };
 use checkpoint::{Checkpointer, WRITER_AUTOCHECKPOINT_PAGES};
 use encoding::{
-    AUDIT_COLUMNS, code, corrupt, decode_audit_record, decode_symptoms, decode_travel,
-    encode_symptoms, encode_travel, id_bytes, millis, text, timestamp,
+    AUDIT_COLUMNS, code, corrupt, decode_actor, decode_audit_record, decode_symptoms,
+    decode_travel, encode_symptoms, encode_travel, id_bytes, millis, text, timestamp,
 };
 pub use migrations::{SCHEMA_VERSION, SchemaError};
+use rating::{
+    APPEAL_COLUMNS, RATING_COLUMNS, RatingAppender, SEALED_APPEAL_STATEMENT,
+    SEALED_DECISION_REASON, SEALED_OVERRIDE_REASON, decode_appeal, decode_appeal_record,
+    decode_rating_record, encode_cause, encode_contact_setting, facts_of_person,
+    for_each_person_facts, read_region_risk_list, uploaded_as_another_version,
+};
 
 /// The name of the database file inside the data directory.
 pub const DATABASE_FILE_NAME: &str = "healthcode.sqlite3";
@@ -73,6 +90,10 @@ const SEALED_PHONE: &str = "persons.phone";
 
 const INSERT_CHECK_IN: &str = "INSERT OR IGNORE INTO check_ins \
      (event_id, venue_id, person_id, entered_at, left_at, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+/// The latest ratings whose validity ended by ?1, longest overdue first: one range of the
+/// `valid_until` index, which also holds the person ids.
+const DUE_RATINGS: &str = "SELECT person_id FROM current_ratings WHERE valid_until <= ?1 \
+     ORDER BY valid_until, person_id LIMIT ?2";
 const LAST_AUDIT_RECORD: &str =
     "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1";
 const INSERT_AUDIT_RECORD: &str = "INSERT INTO audit_log \
@@ -341,7 +362,9 @@ impl From<StoreError> for Refusal {
 fn refusal_outcome(error: &StoreError) -> AuditOutcome {
     match error {
         StoreError::NotFound { .. } => AuditOutcome::NotFound,
-        StoreError::AlreadyEnrolled | StoreError::UsernameTaken => AuditOutcome::Conflict,
+        StoreError::AlreadyEnrolled | StoreError::UsernameTaken | StoreError::Conflict(_) => {
+            AuditOutcome::Conflict
+        }
         _ => AuditOutcome::Rejected,
     }
 }
@@ -668,7 +691,7 @@ impl Store for SqliteStore {
         self.audited(access, AuditAction::ReadDeclarations, |transaction| {
             let mut statement = transaction.prepare_cached(
                 "SELECT event_id, declared_at, symptoms, temperature_tenths, travel \
-                 FROM declarations WHERE person_id = ?1 ORDER BY declared_at, rowid",
+                 FROM declarations WHERE person_id = ?1 ORDER BY declared_at, event_id",
             )?;
             let mut rows = statement.query([person.as_bytes()])?;
             let mut declarations = Vec::new();
@@ -934,6 +957,1007 @@ impl Store for SqliteStore {
             Ok(Some(holder))
         })
     }
+
+    // --- Facts for the rating engine -------------------------------------------------------
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ids = resident_ids.len()))]
+    fn find_people(
+        &self,
+        access: &Access,
+        resident_ids: &[ResidentId],
+    ) -> Result<Vec<Option<PersonId>>, StoreError> {
+        let hashes: Vec<[u8; 32]> = resident_ids
+            .iter()
+            .map(|resident_id| self.keys.resident_id_hash(resident_id))
+            .collect();
+        let records = resident_ids.len() as u64;
+        self.audited(access, AuditAction::FindPersonByResidentId, |transaction| {
+            let mut statement =
+                transaction.prepare_cached("SELECT id FROM persons WHERE resident_id_hash = ?1")?;
+            let mut found = Vec::with_capacity(hashes.len());
+            for hash in &hashes {
+                found.push(
+                    statement
+                        .query_row([hash], |row| row.get::<_, [u8; 16]>(0))
+                        .optional()?
+                        .map(PersonId::from_bytes),
+                );
+            }
+            let subject = single_subject(found.iter().flatten().copied());
+            Ok(Audited::success(found, subject, records))
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(results = results.len()))]
+    fn ingest_test_results(
+        &self,
+        access: &Access,
+        results: &[(PersonId, TestResult)],
+    ) -> Result<IngestReport, StoreError> {
+        self.ingest_facts(
+            access,
+            AuditAction::RecordTestResults,
+            results,
+            "INSERT OR IGNORE INTO test_results (person_id, sampled_at, event_id, kind, outcome, \
+             reported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            |result| (result.event_id, result.sampled_at),
+            |statement, person, result| {
+                statement.execute(params![
+                    person.as_bytes(),
+                    millis(result.sampled_at),
+                    result.event_id.as_bytes(),
+                    result.kind.code(),
+                    result.outcome.code(),
+                    millis(result.reported_at),
+                ])
+            },
+        )
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(purchases = purchases.len()))]
+    fn ingest_pharmacy_purchases(
+        &self,
+        access: &Access,
+        purchases: &[(PersonId, PharmacyPurchase)],
+    ) -> Result<IngestReport, StoreError> {
+        self.ingest_facts(
+            access,
+            AuditAction::RecordPharmacyPurchases,
+            purchases,
+            "INSERT OR IGNORE INTO pharmacy_purchases (person_id, purchased_at, event_id, \
+             medicine) VALUES (?1, ?2, ?3, ?4)",
+            |purchase| (purchase.event_id, purchase.purchased_at),
+            |statement, person, purchase| {
+                statement.execute(params![
+                    person.as_bytes(),
+                    millis(purchase.purchased_at),
+                    purchase.event_id.as_bytes(),
+                    purchase.medicine.code(),
+                ])
+            },
+        )
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(reports = reports.len()))]
+    fn ingest_health_reports(
+        &self,
+        access: &Access,
+        reports: &[(PersonId, HealthReport)],
+    ) -> Result<IngestReport, StoreError> {
+        self.ingest_facts(
+            access,
+            AuditAction::RecordHealthReports,
+            reports,
+            "INSERT OR IGNORE INTO health_reports (person_id, reported_at, event_id, reporter, \
+             day, temperature_tenths, symptoms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            |report| (report.event_id, report.reported_at),
+            |statement, person, report| {
+                statement.execute(params![
+                    person.as_bytes(),
+                    millis(report.reported_at),
+                    report.event_id.as_bytes(),
+                    report.reporter.code(),
+                    report.day.to_string(),
+                    report.temperature.map(Temperature::tenths),
+                    encode_symptoms(&report.symptoms),
+                ])
+            },
+        )
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(person = %person, case = %case.case))]
+    fn record_case(
+        &self,
+        access: &Access,
+        person: PersonId,
+        case: &CaseRecord,
+    ) -> Result<Write, StoreError> {
+        self.audited(access, AuditAction::RecordCase, |transaction| {
+            let inserted = transaction
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO cases (person_id, case_id, status, since, released_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    person.as_bytes(),
+                    case.case.as_bytes(),
+                    case.status.code(),
+                    millis(case.since),
+                    case.released_at.map(millis),
+                ]);
+            written_once(inserted, person)
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(case = %case))]
+    fn release_case(&self, access: &Access, case: CaseId) -> Result<PersonId, StoreError> {
+        self.audited(access, AuditAction::ReleaseCase, |transaction| {
+            let found = transaction
+                .prepare_cached("SELECT person_id, released_at FROM cases WHERE case_id = ?1")?
+                .query_row([case.as_bytes()], |row| {
+                    Ok((row.get::<_, [u8; 16]>(0)?, row.get::<_, Option<i64>>(1)?))
+                })
+                .optional()?;
+            let Some((person, released_at)) = found else {
+                return Err(Refusal::Refused {
+                    error: StoreError::NotFound { what: "case" },
+                    subject: None,
+                    records: 1,
+                });
+            };
+            let person = PersonId::from_bytes(person);
+            if released_at.is_some() {
+                return Err(Refusal::Refused {
+                    error: StoreError::Conflict("this case is already released"),
+                    subject: Some(person),
+                    records: 1,
+                });
+            }
+            transaction
+                .prepare_cached("UPDATE cases SET released_at = ?1 WHERE case_id = ?2")?
+                .execute(params![millis(access.at), case.as_bytes()])?;
+            Ok(Audited::success(person, Some(person), 1))
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(person = %person, contact = %contact.contact))]
+    fn record_contact(
+        &self,
+        access: &Access,
+        person: PersonId,
+        contact: &Contact,
+    ) -> Result<Write, StoreError> {
+        let (setting, venue) = encode_contact_setting(contact.setting);
+        self.audited(access, AuditAction::RecordContact, |transaction| {
+            let inserted = transaction
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO contacts (person_id, contact_id, case_id, degree, \
+                     setting, venue_id, first_exposure, last_exposure, found_at, dismissed_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )?
+                .execute(params![
+                    person.as_bytes(),
+                    contact.contact.as_bytes(),
+                    contact.case.as_bytes(),
+                    contact.degree.code(),
+                    setting,
+                    venue.as_ref().map(VenueId::as_bytes),
+                    millis(contact.first_exposure),
+                    millis(contact.last_exposure),
+                    millis(contact.found_at),
+                    contact.dismissed_at.map(millis),
+                ]);
+            match inserted {
+                Err(error) if is_foreign_key_violation(&error) => {
+                    let person_exists = exists(
+                        transaction,
+                        "SELECT 1 FROM persons WHERE id = ?1",
+                        person.as_bytes(),
+                    )?;
+                    let reference = if person_exists {
+                        Reference::Case
+                    } else {
+                        Reference::Person
+                    };
+                    Err(Refusal::Refused {
+                        error: StoreError::UnknownReference {
+                            index: 0,
+                            reference,
+                        },
+                        subject: Some(person),
+                        records: 1,
+                    })
+                }
+                other => written_once(other, person),
+            }
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(person = %person))]
+    fn facts_of(&self, access: &Access, person: PersonId) -> Result<Facts, StoreError> {
+        self.audited(access, AuditAction::ReadFacts, |transaction| {
+            if !exists(
+                transaction,
+                "SELECT 1 FROM persons WHERE id = ?1",
+                person.as_bytes(),
+            )? {
+                return Err(Refusal::Refused {
+                    error: StoreError::NotFound { what: "person" },
+                    subject: Some(person),
+                    records: 0,
+                });
+            }
+            let region_risk = read_region_risk_list(transaction, None)?.unwrap_or_default();
+            let facts = facts_of_person(transaction, &self.keys, person, Arc::new(region_risk))?;
+            // One person's facts: the read counts the person, as for_each_facts counts people.
+            Ok(Audited::success(facts, Some(person), 1))
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    fn for_each_facts(
+        &self,
+        access: &Access,
+        visit: &mut dyn FnMut(PersonId, Facts),
+    ) -> Result<u64, StoreError> {
+        // The read runs on a reader, in one snapshot, so that it holds no lock the writer needs
+        // (`visit` may well store ratings as it goes) and a re-rating of every resident does not
+        // stall ingest. Its audit record is committed before the first person's facts are read,
+        // counting the people in that snapshot, so no personal data leaves unaudited.
+        let visited = self.readers.with(|connection| {
+            let snapshot = connection.unchecked_transaction()?;
+            let people: u64 = snapshot
+                .prepare_cached("SELECT count(*) FROM persons")?
+                .query_row([], |row| row.get(0))?;
+            let region_risk = read_region_risk_list(&snapshot, None)?.unwrap_or_default();
+            self.write(|transaction| {
+                let entry = AuditEntry::for_access(
+                    access,
+                    AuditAction::ReadFacts,
+                    None,
+                    people,
+                    AuditOutcome::Success,
+                );
+                append_audit_record(transaction, entry).map(drop)
+            })?;
+            let visited =
+                for_each_person_facts(&snapshot, &self.keys, Arc::new(region_risk), visit)?;
+            snapshot.finish()?;
+            Ok(visited)
+        })?;
+        tracing::debug!(visited, "read every resident's facts");
+        Ok(visited)
+    }
+
+    // --- Region-risk list -----------------------------------------------------------------
+
+    #[tracing::instrument(level = "debug", skip_all, fields(entries = entries.len()))]
+    fn publish_region_risk_list(
+        &self,
+        access: &Access,
+        entries: &BTreeMap<RegionCode, RiskLevel>,
+    ) -> Result<RegionRiskList, StoreError> {
+        self.audited(access, AuditAction::PublishRegionRiskList, |transaction| {
+            let latest: u32 = transaction
+                .prepare_cached("SELECT coalesce(max(version), 0) FROM region_risk_lists")?
+                .query_row([], |row| row.get(0))?;
+            let version = latest
+                .checked_add(1)
+                .ok_or_else(|| corrupt("region_risk_lists.version is at its maximum"))?;
+            transaction
+                .prepare_cached(
+                    "INSERT INTO region_risk_lists (version, published_at) VALUES (?1, ?2)",
+                )?
+                .execute(params![version, millis(access.at)])?;
+            let mut insert = transaction.prepare_cached(
+                "INSERT INTO region_risk_entries (version, region, level) VALUES (?1, ?2, ?3)",
+            )?;
+            for (region, level) in entries {
+                insert.execute(params![version, region.as_number(), level.code()])?;
+            }
+            let list = RegionRiskList {
+                version,
+                published_at: Some(access.at),
+                entries: entries.clone(),
+            };
+            // The list is not personal data: no subject.
+            Ok(Audited::success(list, None, 1))
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    fn region_risk_list(&self, version: Option<u32>) -> Result<Option<RegionRiskList>, StoreError> {
+        self.readers
+            .with(|connection| read_region_risk_list(connection, version))
+    }
+
+    // --- Policies ---------------------------------------------------------------------------
+
+    #[tracing::instrument(level = "debug", skip_all, fields(version = %version))]
+    fn store_policy(
+        &self,
+        access: &Access,
+        version: &PolicyVersion,
+        source: &str,
+    ) -> Result<Write, StoreError> {
+        // Parsed before taking the writer lock; only a valid file is ever stored.
+        let checked = match Policy::parse(source) {
+            Ok(policy) if policy.version == *version => Ok(()),
+            Ok(policy) => Err(StoreError::InvalidPolicy(uploaded_as_another_version(
+                source,
+                &policy.version,
+                version,
+            ))),
+            Err(errors) => Err(StoreError::InvalidPolicy(errors)),
+        };
+        let sha256: [u8; 32] = Sha256::digest(source.as_bytes()).into();
+        let version_text = version.to_string();
+        let (actor_kind, actor_id, actor_role) = actor_columns(&access.actor);
+        self.audited(access, AuditAction::StorePolicy, |transaction| {
+            if let Err(error) = checked {
+                return Err(Refusal::Refused {
+                    error,
+                    subject: None,
+                    records: 1,
+                });
+            }
+            let stored: Option<[u8; 32]> = transaction
+                .prepare_cached("SELECT sha256 FROM policies WHERE version = ?1")?
+                .query_row([&version_text], |row| row.get(0))
+                .optional()?;
+            match stored {
+                Some(stored) if stored == sha256 => Ok(Audited {
+                    value: Write::Duplicate,
+                    subject: None,
+                    records: 1,
+                    outcome: AuditOutcome::Duplicate,
+                }),
+                Some(_) => Err(Refusal::Refused {
+                    error: StoreError::Conflict(
+                        "another policy file is already stored under this version",
+                    ),
+                    subject: None,
+                    records: 1,
+                }),
+                None => {
+                    transaction
+                        .prepare_cached(
+                            "INSERT INTO policies (version, source, sha256, uploaded_at, \
+                             uploaded_by_kind, uploaded_by_id, uploaded_by_role) \
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        )?
+                        .execute(params![
+                            version_text,
+                            source,
+                            sha256,
+                            millis(access.at),
+                            actor_kind,
+                            actor_id,
+                            actor_role,
+                        ])?;
+                    Ok(Audited::success(Write::Stored, None, 1))
+                }
+            }
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(version = %version))]
+    fn policy_source(&self, version: &PolicyVersion) -> Result<Option<String>, StoreError> {
+        self.readers.with(|connection| {
+            Ok(connection
+                .prepare_cached("SELECT source FROM policies WHERE version = ?1")?
+                .query_row([version.to_string()], |row| row.get(0))
+                .optional()?)
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    fn policies(&self) -> Result<Vec<StoredPolicy>, StoreError> {
+        self.readers.with(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT version, uploaded_at, uploaded_by_kind, uploaded_by_id, uploaded_by_role \
+                 FROM policies ORDER BY rowid",
+            )?;
+            let mut rows = statement.query([])?;
+            let mut policies = Vec::new();
+            while let Some(row) = rows.next()? {
+                policies.push(StoredPolicy {
+                    version: code(row, 0, "policies.version", PolicyVersion::parse)?,
+                    uploaded_at: timestamp(row.get(1)?, "policies.uploaded_at")?,
+                    uploaded_by: decode_actor(
+                        row,
+                        2,
+                        [
+                            "policies.uploaded_by_kind",
+                            "policies.uploaded_by_id",
+                            "policies.uploaded_by_role",
+                        ],
+                    )?,
+                });
+            }
+            Ok(policies)
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(version = %version))]
+    fn activate_policy(&self, access: &Access, version: &PolicyVersion) -> Result<(), StoreError> {
+        let version_text = version.to_string();
+        let (actor_kind, actor_id, actor_role) = actor_columns(&access.actor);
+        self.audited(access, AuditAction::ActivatePolicy, |transaction| {
+            let stored = transaction
+                .prepare_cached("SELECT 1 FROM policies WHERE version = ?1")?
+                .query_row([&version_text], |_| Ok(()))
+                .optional()?
+                .is_some();
+            if !stored {
+                return Err(Refusal::Refused {
+                    error: StoreError::NotFound { what: "policy" },
+                    subject: None,
+                    records: 1,
+                });
+            }
+            transaction
+                .prepare_cached(
+                    "INSERT INTO policy_activations (version, activated_at, activated_by_kind, \
+                     activated_by_id, activated_by_role) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    version_text,
+                    millis(access.at),
+                    actor_kind,
+                    actor_id,
+                    actor_role,
+                ])?;
+            Ok(Audited::success((), None, 1))
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    fn policy_activations(&self) -> Result<Vec<PolicyActivation>, StoreError> {
+        self.readers.with(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT version, activated_at, activated_by_kind, activated_by_id, \
+                 activated_by_role FROM policy_activations ORDER BY sequence",
+            )?;
+            let mut rows = statement.query([])?;
+            let mut activations = Vec::new();
+            while let Some(row) = rows.next()? {
+                activations.push(PolicyActivation {
+                    version: code(row, 0, "policy_activations.version", PolicyVersion::parse)?,
+                    activated_at: timestamp(row.get(1)?, "policy_activations.activated_at")?,
+                    activated_by: decode_actor(
+                        row,
+                        2,
+                        [
+                            "policy_activations.activated_by_kind",
+                            "policy_activations.activated_by_id",
+                            "policy_activations.activated_by_role",
+                        ],
+                    )?,
+                });
+            }
+            Ok(activations)
+        })
+    }
+
+    // --- Ratings ----------------------------------------------------------------------------
+
+    #[tracing::instrument(level = "debug", skip_all, fields(person = %person))]
+    fn record_rating(
+        &self,
+        access: &Access,
+        person: PersonId,
+        rating: &Rating,
+        cause: &RatingCause,
+    ) -> Result<Write, StoreError> {
+        let cause = encode_cause(cause);
+        self.audited(
+            access,
+            AuditAction::RecordRating,
+            |transaction| match RatingAppender::new(transaction)?.append(person, rating, &cause) {
+                Ok(appended) => {
+                    let (write, outcome) = write_outcome(usize::from(appended));
+                    Ok(Audited {
+                        value: write,
+                        subject: Some(person),
+                        records: 1,
+                        outcome,
+                    })
+                }
+                Err(error) if is_foreign_key_violation(&error) => Err(Refusal::Refused {
+                    error: StoreError::UnknownReference {
+                        index: 0,
+                        reference: Reference::Person,
+                    },
+                    subject: Some(person),
+                    records: 1,
+                }),
+                Err(error) => Err(error.into()),
+            },
+        )
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(ratings = ratings.len()))]
+    fn record_ratings(
+        &self,
+        access: &Access,
+        ratings: &[(PersonId, Rating)],
+        cause: &RatingCause,
+    ) -> Result<u64, StoreError> {
+        let cause = encode_cause(cause);
+        let subject = single_subject(ratings.iter().map(|(person, _)| *person));
+        let records = ratings.len() as u64;
+        // In person order, as bulk ingest does and for the same reason: consecutive look-ups
+        // and inserts land on the same index pages. The sort is stable, so a person rated twice
+        // in one batch keeps both changes in the caller's order.
+        let mut order: Vec<usize> = (0..ratings.len()).collect();
+        order.sort_by_key(|&index| *ratings[index].0.as_bytes());
+        let appended = self.audited(access, AuditAction::RecordRating, |transaction| {
+            let mut appended = 0u64;
+            let mut appender = RatingAppender::new(transaction)?;
+            for &index in &order {
+                let (person, rating) = &ratings[index];
+                match appender.append(*person, rating, &cause) {
+                    Ok(was_appended) => appended += u64::from(was_appended),
+                    Err(error) if is_foreign_key_violation(&error) => {
+                        let index = first_unknown_person(transaction, ratings)?
+                            .ok_or_else(|| Refusal::Failed(error.into()))?;
+                        return Err(Refusal::Refused {
+                            error: StoreError::UnknownReference {
+                                index,
+                                reference: Reference::Person,
+                            },
+                            subject,
+                            records,
+                        });
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            Ok(Audited::success(appended, subject, records))
+        })?;
+        tracing::debug!(appended, "recorded ratings");
+        Ok(appended)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(person = %person))]
+    fn rating_history(
+        &self,
+        access: &Access,
+        person: PersonId,
+    ) -> Result<Vec<RatingRecord>, StoreError> {
+        self.audited(access, AuditAction::ReadRatings, |transaction| {
+            let mut statement = transaction.prepare_cached(&format!(
+                "SELECT {RATING_COLUMNS} FROM ratings WHERE person_id = ?1 ORDER BY sequence"
+            ))?;
+            let mut rows = statement.query([person.as_bytes()])?;
+            let mut history = Vec::new();
+            while let Some(row) = rows.next()? {
+                history.push(decode_rating_record(row)?);
+            }
+            let records = history.len() as u64;
+            Ok(Audited::success(history, Some(person), records))
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(limit))]
+    fn ratings_due(&self, now: Timestamp, limit: u32) -> Result<Vec<PersonId>, StoreError> {
+        self.readers.with(|connection| {
+            let mut statement = connection.prepare_cached(DUE_RATINGS)?;
+            let mut rows = statement.query(params![millis(now), limit])?;
+            let mut due = Vec::new();
+            while let Some(row) = rows.next()? {
+                due.push(PersonId::from_bytes(id_bytes(
+                    row,
+                    0,
+                    "current_ratings.person_id",
+                )?));
+            }
+            Ok(due)
+        })
+    }
+
+    // --- Appeals and overrides ----------------------------------------------------------
+
+    #[tracing::instrument(level = "debug", skip_all, fields(appeal = %appeal.id, person = %appeal.person))]
+    fn file_appeal(&self, access: &Access, appeal: &Appeal) -> Result<Write, StoreError> {
+        let person = appeal.person;
+        let statement_sealed = self.keys.seal(
+            SEALED_APPEAL_STATEMENT,
+            appeal.id.as_bytes(),
+            appeal.statement.as_bytes(),
+        );
+        self.audited(access, AuditAction::FileAppeal, |transaction| {
+            if exists(
+                transaction,
+                "SELECT 1 FROM appeals WHERE appeal_id = ?1",
+                appeal.id.as_bytes(),
+            )? {
+                return Ok(Audited {
+                    value: Write::Duplicate,
+                    subject: Some(person),
+                    records: 1,
+                    outcome: AuditOutcome::Duplicate,
+                });
+            }
+            let rating_is_theirs = transaction
+                .prepare_cached("SELECT 1 FROM ratings WHERE sequence = ?1 AND person_id = ?2")?
+                .query_row(params![appeal.rating, person.as_bytes()], |_| Ok(()))
+                .optional()?
+                .is_some();
+            if !rating_is_theirs {
+                return Err(Refusal::Refused {
+                    error: StoreError::NotFound { what: "rating" },
+                    subject: Some(person),
+                    records: 1,
+                });
+            }
+            transaction
+                .prepare_cached(
+                    "INSERT INTO appeals (appeal_id, person_id, rating_sequence, \
+                     statement_sealed, filed_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    appeal.id.as_bytes(),
+                    person.as_bytes(),
+                    appeal.rating,
+                    statement_sealed,
+                    millis(appeal.filed_at),
+                ])?;
+            Ok(Audited::success(Write::Stored, Some(person), 1))
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(limit))]
+    fn appeal_queue(&self, access: &Access, limit: u32) -> Result<Vec<Appeal>, StoreError> {
+        self.audited(access, AuditAction::ReadAppeals, |transaction| {
+            let mut statement = transaction.prepare_cached(&appeal_queue_sql())?;
+            let mut rows = statement.query([limit])?;
+            let mut queue = Vec::new();
+            while let Some(row) = rows.next()? {
+                queue.push(decode_appeal(&self.keys, row)?);
+            }
+            let subject = single_subject(queue.iter().map(|appeal| appeal.person));
+            let records = queue.len() as u64;
+            Ok(Audited::success(queue, subject, records))
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(appeal = %id))]
+    fn appeal(&self, access: &Access, id: AppealId) -> Result<AppealRecord, StoreError> {
+        self.audited(access, AuditAction::ReadAppeals, |transaction| {
+            let mut statement = transaction.prepare_cached(&format!(
+                "SELECT {APPEAL_COLUMNS} FROM appeals WHERE appeal_id = ?1"
+            ))?;
+            let mut rows = statement.query([id.as_bytes()])?;
+            let Some(row) = rows.next()? else {
+                return Err(Refusal::Refused {
+                    error: StoreError::NotFound { what: "appeal" },
+                    subject: None,
+                    records: 0,
+                });
+            };
+            let record = decode_appeal_record(transaction, &self.keys, row)?;
+            let person = record.appeal.person;
+            Ok(Audited::success(record, Some(person), 1))
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(person = %person))]
+    fn appeals_of(
+        &self,
+        access: &Access,
+        person: PersonId,
+    ) -> Result<Vec<AppealRecord>, StoreError> {
+        self.audited(access, AuditAction::ReadAppeals, |transaction| {
+            let mut statement = transaction.prepare_cached(&format!(
+                "SELECT {APPEAL_COLUMNS} FROM appeals WHERE person_id = ?1 \
+                 ORDER BY filed_at, rowid"
+            ))?;
+            let mut rows = statement.query([person.as_bytes()])?;
+            let mut appeals = Vec::new();
+            while let Some(row) = rows.next()? {
+                appeals.push(decode_appeal_record(transaction, &self.keys, row)?);
+            }
+            let records = appeals.len() as u64;
+            Ok(Audited::success(appeals, Some(person), records))
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(appeal = %decision.appeal))]
+    fn decide_appeal(&self, access: &Access, decision: &AppealDecision) -> Result<(), StoreError> {
+        let appeal = decision.appeal;
+        let reason_sealed = self.keys.seal(
+            SEALED_DECISION_REASON,
+            appeal.as_bytes(),
+            decision.reason.as_bytes(),
+        );
+        // An amendment's override always names the appeal it decides.
+        let amendment = match &decision.outcome {
+            AppealOutcome::Uphold => None,
+            AppealOutcome::Amend(override_) => Some(Override {
+                appeal: Some(appeal),
+                ..override_.clone()
+            }),
+        };
+        let override_row = amendment
+            .as_ref()
+            .map(|override_| OverrideRow::seal(&self.keys, override_));
+        self.audited(access, AuditAction::DecideAppeal, |transaction| {
+            let found = transaction
+                .prepare_cached("SELECT person_id, decided_at FROM appeals WHERE appeal_id = ?1")?
+                .query_row([appeal.as_bytes()], |row| {
+                    Ok((row.get::<_, [u8; 16]>(0)?, row.get::<_, Option<i64>>(1)?))
+                })
+                .optional()?;
+            let Some((person, decided_at)) = found else {
+                return Err(Refusal::Refused {
+                    error: StoreError::NotFound { what: "appeal" },
+                    subject: None,
+                    records: 1,
+                });
+            };
+            let person = PersonId::from_bytes(person);
+            let already_decided = || Refusal::Refused {
+                error: StoreError::Conflict("this appeal is already decided"),
+                subject: Some(person),
+                records: 1,
+            };
+            if decided_at.is_some() {
+                return Err(already_decided());
+            }
+            if let Some(row) = &override_row {
+                let inserted = row.insert(transaction, person, false);
+                if inserted.as_ref().is_err_and(is_unique_violation) {
+                    return Err(Refusal::Refused {
+                        error: StoreError::Conflict("this override id is already used"),
+                        subject: Some(person),
+                        records: 1,
+                    });
+                }
+                inserted?;
+            }
+            let (outcome, override_id) = match &amendment {
+                None => ("uphold", None),
+                Some(override_) => ("amend", Some(override_.id)),
+            };
+            transaction
+                .prepare_cached(
+                    "UPDATE appeals SET decided_at = ?1, decided_by = ?2, outcome = ?3, \
+                     decision_reason_sealed = ?4, override_id = ?5 WHERE appeal_id = ?6",
+                )?
+                .execute(params![
+                    millis(decision.decided_at),
+                    decision.decided_by.as_bytes(),
+                    outcome,
+                    reason_sealed,
+                    override_id.as_ref().map(OverrideId::as_bytes),
+                    appeal.as_bytes(),
+                ])?;
+            Ok(Audited::success((), Some(person), 1))
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(person = %person, id = %override_.id))]
+    fn set_override(
+        &self,
+        access: &Access,
+        person: PersonId,
+        override_: &Override,
+    ) -> Result<Write, StoreError> {
+        let row = OverrideRow::seal(&self.keys, override_);
+        self.audited(access, AuditAction::SetOverride, |transaction| {
+            match row.insert(transaction, person, true) {
+                Err(error) if is_foreign_key_violation(&error) => {
+                    let person_exists = exists(
+                        transaction,
+                        "SELECT 1 FROM persons WHERE id = ?1",
+                        person.as_bytes(),
+                    )?;
+                    // The only other reference is the appeal the override names.
+                    let error = if person_exists {
+                        StoreError::NotFound { what: "appeal" }
+                    } else {
+                        StoreError::UnknownReference {
+                            index: 0,
+                            reference: Reference::Person,
+                        }
+                    };
+                    Err(Refusal::Refused {
+                        error,
+                        subject: Some(person),
+                        records: 1,
+                    })
+                }
+                other => written_once(other, person),
+            }
+        })
+    }
+}
+
+/// An `overrides` row about to be written, its reason sealed.
+struct OverrideRow<'a> {
+    override_: &'a Override,
+    reason_sealed: Vec<u8>,
+}
+
+impl<'a> OverrideRow<'a> {
+    fn seal(keys: &KeyRing, override_: &'a Override) -> OverrideRow<'a> {
+        OverrideRow {
+            override_,
+            reason_sealed: keys.seal(
+                SEALED_OVERRIDE_REASON,
+                override_.id.as_bytes(),
+                override_.reason.as_bytes(),
+            ),
+        }
+    }
+
+    /// Inserts the row; with `ignore_resend`, a resend of the override id stores nothing (0).
+    fn insert(
+        &self,
+        connection: &Connection,
+        person: PersonId,
+        ignore_resend: bool,
+    ) -> rusqlite::Result<usize> {
+        let verb = if ignore_resend {
+            "INSERT OR IGNORE"
+        } else {
+            "INSERT"
+        };
+        let override_ = self.override_;
+        connection
+            .prepare_cached(&format!(
+                "{verb} INTO overrides (person_id, override_id, colour, reason_sealed, set_by, \
+                 set_at, expires_at, appeal_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            ))?
+            .execute(params![
+                person.as_bytes(),
+                override_.id.as_bytes(),
+                override_.colour.code(),
+                self.reason_sealed,
+                override_.set_by.as_bytes(),
+                millis(override_.set_at),
+                millis(override_.expires_at),
+                override_.appeal.as_ref().map(AppealId::as_bytes),
+            ])
+    }
+}
+
+impl SqliteStore {
+    /// Stores a batch of facts about people in one transaction with one audit record: each
+    /// event id once (a resend, or a repeat within the batch, is a duplicate and the first
+    /// version wins), or nothing if a person is not enrolled.
+    fn ingest_facts<T>(
+        &self,
+        access: &Access,
+        action: AuditAction,
+        facts: &[(PersonId, T)],
+        insert_sql: &str,
+        event_and_time: impl Fn(&T) -> (EventId, Timestamp),
+        insert: impl Fn(&mut CachedStatement<'_>, PersonId, &T) -> rusqlite::Result<usize>,
+    ) -> Result<IngestReport, StoreError> {
+        let subject = single_subject(facts.iter().map(|(person, _)| *person));
+        let records = facts.len() as u64;
+        // As for check-ins: first occurrences only, inserted in the tables' key order.
+        let mut seen = HashSet::with_capacity(facts.len());
+        let mut order: Vec<usize> = (0..facts.len())
+            .filter(|&index| seen.insert(*event_and_time(&facts[index].1).0.as_bytes()))
+            .collect();
+        order.sort_unstable_by_key(|&index| {
+            let (person, fact) = &facts[index];
+            (*person.as_bytes(), event_and_time(fact).1, index)
+        });
+        let report = self.audited(access, action, |transaction| {
+            let mut statement = transaction.prepare_cached(insert_sql)?;
+            let mut stored = 0u64;
+            for &index in &order {
+                let (person, fact) = &facts[index];
+                match insert(&mut statement, *person, fact) {
+                    Ok(changed) => stored += changed as u64,
+                    Err(error) if is_foreign_key_violation(&error) => {
+                        let index = first_unknown_person(transaction, facts)?
+                            .ok_or_else(|| Refusal::Failed(error.into()))?;
+                        return Err(Refusal::Refused {
+                            error: StoreError::UnknownReference {
+                                index,
+                                reference: Reference::Person,
+                            },
+                            subject,
+                            records,
+                        });
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            let report = IngestReport {
+                stored,
+                duplicates: records - stored,
+            };
+            Ok(Audited::success(report, subject, records))
+        })?;
+        tracing::debug!(
+            action = action.code(),
+            stored = report.stored,
+            duplicates = report.duplicates,
+            "ingested facts"
+        );
+        Ok(report)
+    }
+}
+
+/// Undecided appeals, oldest first, at most ?1.
+fn appeal_queue_sql() -> String {
+    format!(
+        "SELECT {APPEAL_COLUMNS} FROM appeals WHERE decided_at IS NULL \
+         ORDER BY filed_at, rowid LIMIT ?1"
+    )
+}
+
+/// The position, in the caller's order, of the first fact whose person is not enrolled.
+fn first_unknown_person<T>(
+    connection: &Connection,
+    facts: &[(PersonId, T)],
+) -> Result<Option<usize>, StoreError> {
+    for (index, (person, _)) in facts.iter().enumerate() {
+        if !exists(
+            connection,
+            "SELECT 1 FROM persons WHERE id = ?1",
+            person.as_bytes(),
+        )? {
+            return Ok(Some(index));
+        }
+    }
+    Ok(None)
+}
+
+/// The one person all of `people` are, if they are all the same person.
+fn single_subject(mut people: impl Iterator<Item = PersonId>) -> Option<PersonId> {
+    let first = people.next()?;
+    people.all(|person| person == first).then_some(first)
+}
+
+/// The audited outcome of an `INSERT OR IGNORE` of one record about `person`.
+fn written_once(
+    inserted: rusqlite::Result<usize>,
+    person: PersonId,
+) -> Result<Audited<Write>, Refusal> {
+    match inserted {
+        Ok(changed) => {
+            let (write, outcome) = write_outcome(changed);
+            Ok(Audited {
+                value: write,
+                subject: Some(person),
+                records: 1,
+                outcome,
+            })
+        }
+        Err(error) if is_foreign_key_violation(&error) => Err(Refusal::Refused {
+            error: StoreError::UnknownReference {
+                index: 0,
+                reference: Reference::Person,
+            },
+            subject: Some(person),
+            records: 1,
+        }),
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn is_unique_violation(error: &rusqlite::Error) -> bool {
+    error.sqlite_error().is_some_and(|error| {
+        error.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            || error.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    })
+}
+
+/// The kind, id and role columns of an actor, as the audit log stores them.
+fn actor_columns(actor: &Actor) -> (&'static str, Option<[u8; 16]>, Option<&'static str>) {
+    (
+        actor_kind_code(actor),
+        actor_id_bytes(actor),
+        actor.role().map(Role::code),
+    )
 }
 
 fn insert_token(connection: &Connection, grant: &TokenGrant) -> Result<(), StoreError> {

@@ -199,3 +199,31 @@ fn a_json_lines_file_with_a_broken_line_names_it() {
         errors[0].message
     );
 }
+
+#[test]
+fn a_csv_file_with_a_misspelt_column_is_refused_once_at_its_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_a_resident_and_a_venue(dir.path());
+    let file = [
+        HEADER.replace("entered", "entred"),
+        csv_row(1, "2026-11-20T10:00:00Z", "", "checkpoint"),
+        csv_row(2, "2026-11-20T11:00:00Z", "", "checkpoint"),
+    ]
+    .join("\n");
+    let Err(ImportError::InvalidLines { errors, .. }) =
+        import(&store, dir.path(), "visits.csv", &file)
+    else {
+        panic!("the file should be refused");
+    };
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(
+        (errors[0].line, errors[0].field.as_deref()),
+        (1, Some("header"))
+    );
+    assert!(
+        errors[0].message.contains("entred"),
+        "{}",
+        errors[0].message
+    );
+    assert_eq!(stored_check_ins(&store), 0);
+}

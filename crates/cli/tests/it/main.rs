@@ -1,7 +1,11 @@
 //! Tests of the `healthcode` command, run as a separate process on fresh data directories.
 
 mod commands;
+mod feeds;
 mod import;
+mod policy;
+mod ratings;
+mod seed;
 
 use std::path::Path;
 use std::process::{Command, Output};

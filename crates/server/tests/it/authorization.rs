@@ -2,21 +2,39 @@
 
 use std::collections::BTreeMap;
 
-use healthcode_core::Role;
+use healthcode_core::{Role, Timestamp};
 use healthcode_server::api::{
-    BatchRequest, CreateStaffRequest, DeclarationRequest, SessionRequest,
+    AppealRequest, BatchRequest, CreateStaffRequest, DecisionRequest, DeclarationRequest,
+    DiffRequest, FiledAppeal, HealthReportBatch, HealthReportRow, OverrideRequest,
+    PharmacyPurchaseBatch, PharmacyPurchaseRow, PublishedRegionRiskList, RegionRiskEntry,
+    RegionRiskRequest, SessionRequest,
 };
-use healthcode_server::{Allowed, Endpoint};
+use healthcode_server::policies::DEFAULT_POLICY_SOURCE;
+use healthcode_server::{Allowed, Clock, Endpoint};
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-use crate::helpers::{STAFF_PASSWORD, TestApp, TestResident, check_in, sample_venue, spawn_app};
+use crate::helpers::{
+    STAFF_PASSWORD, TestApp, TestResident, check_in, expect_json, lab_result, sample_venue,
+    spawn_app,
+};
 
 /// What the matrix needs to make a valid request to every endpoint.
 struct Fixtures {
     person: Uuid,
+    resident_id: String,
     venue: Uuid,
     admin_username: String,
+    /// An appeal waiting for a decision.
+    appeal: Uuid,
+    /// A published version of the region-risk list.
+    list_version: u32,
+    now: Timestamp,
+}
+
+/// The default policy under another version: a valid upload.
+fn policy_version(version: u32) -> String {
+    DEFAULT_POLICY_SOURCE.replacen("version = 1", &format!("version = {version}"), 1)
 }
 
 /// A request to `endpoint` that succeeds when the caller is allowed. Exhaustive, so a new
@@ -90,6 +108,114 @@ async fn call(
             };
             app.post(endpoint.path(), token, &request).await
         }
+        Endpoint::ReadOwnStatus
+        | Endpoint::ListOwnRatings
+        | Endpoint::ListOwnAppeals
+        | Endpoint::ReadAppealQueue
+        | Endpoint::ReadRegionRiskList
+        | Endpoint::ListPolicies => app.get(endpoint.path(), token).await,
+        Endpoint::FileAppeal => {
+            let request = AppealRequest {
+                appeal_id: Uuid::new_v4().to_string(),
+                statement: "I have no symptoms.".into(),
+            };
+            app.post(endpoint.path(), token, &request).await
+        }
+        Endpoint::ReadPersonStatus => app.get(&format!("/v1/people/{person}/status"), token).await,
+        Endpoint::SetOverride => {
+            let request = OverrideRequest {
+                override_id: Uuid::new_v4().to_string(),
+                colour: "green".into(),
+                reason: "Tested negative at the clinic.".into(),
+                expires_at: (fixtures.now + jiff::SignedDuration::from_hours(48)).to_string(),
+            };
+            app.post(&format!("/v1/people/{person}/overrides"), token, &request)
+                .await
+        }
+        Endpoint::DecideAppeal => {
+            let request = DecisionRequest {
+                outcome: "uphold".into(),
+                reason: "The declared temperature was a fever.".into(),
+                colour: None,
+                expires_at: None,
+            };
+            let path = format!("/v1/appeals/{}/decision", fixtures.appeal);
+            app.post(&path, token, &request).await
+        }
+        Endpoint::ReadRegionRiskListVersion => {
+            app.get(&format!("/v1/region-risk/{}", fixtures.list_version), token)
+                .await
+        }
+        Endpoint::PublishRegionRiskList => {
+            app.put(endpoint.path(), token, &region_list("420100"))
+                .await
+        }
+        Endpoint::UploadPolicy => {
+            let mut request = app.client.post(app.url(endpoint.path()));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            request
+                .header("content-type", "text/plain")
+                .body(policy_version(3))
+                .send()
+                .await
+                .unwrap()
+        }
+        Endpoint::ReadPolicy => app.get("/v1/policies/default@1", token).await,
+        Endpoint::DiffPolicies => {
+            let request = DiffRequest {
+                a: "default@1".into(),
+                b: "default@2".into(),
+            };
+            app.post(endpoint.path(), token, &request).await
+        }
+        Endpoint::ActivatePolicy => {
+            app.post("/v1/policies/default@1/activate", token, &())
+                .await
+        }
+        Endpoint::RollbackPolicy => app.post(endpoint.path(), token, &()).await,
+        Endpoint::IngestLabResults => {
+            let result = lab_result(
+                &fixtures.resident_id,
+                "negative",
+                fixtures.now,
+                fixtures.now,
+            );
+            app.post(endpoint.path(), token, &result).await
+        }
+        Endpoint::IngestPharmacyPurchases => {
+            let request = PharmacyPurchaseBatch {
+                purchases: vec![PharmacyPurchaseRow {
+                    event_id: Uuid::new_v4().to_string(),
+                    resident_id: fixtures.resident_id.clone(),
+                    medicine: "cough_medicine".into(),
+                    purchased_at: fixtures.now.to_string(),
+                }],
+            };
+            app.post(endpoint.path(), token, &request).await
+        }
+        Endpoint::IngestHealthReports => {
+            let request = HealthReportBatch {
+                reports: vec![HealthReportRow {
+                    event_id: Uuid::new_v4().to_string(),
+                    resident_id: fixtures.resident_id.clone(),
+                    day: "2026-02-10".into(),
+                    temperature: Some(36.5),
+                    symptoms: vec![],
+                }],
+            };
+            app.post(endpoint.path(), token, &request).await
+        }
+    }
+}
+
+fn region_list(region: &str) -> RegionRiskRequest {
+    RegionRiskRequest {
+        entries: vec![RegionRiskEntry {
+            region: region.into(),
+            level: "medium".into(),
+        }],
     }
 }
 
@@ -115,10 +241,47 @@ async fn only_the_roles_the_endpoint_table_allows_get_through_and_refusals_of_pe
             .unwrap()
     };
     let operator = token_of(Role::VenueOperator);
+    let official = token_of(Role::HealthOfficial);
+    // A rating to appeal against, and an appeal waiting for a decision.
+    app.status(&enrolled.device_token).await;
+    let appeal = Uuid::new_v4();
+    let filed: FiledAppeal = expect_json(
+        app.post(
+            "/v1/me/appeals",
+            Some(&enrolled.device_token),
+            &AppealRequest {
+                appeal_id: appeal.to_string(),
+                statement: "I was not there.".into(),
+            },
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(filed.appeal_id, appeal);
+    let published: PublishedRegionRiskList = expect_json(
+        app.put("/v1/region-risk", Some(&official), &region_list("310000"))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // A second policy, once active, so that there is something to roll back to.
+    let uploaded = app
+        .post_text("/v1/policies", &official, "text/plain", policy_version(2))
+        .await;
+    assert_eq!(uploaded.status(), StatusCode::CREATED);
+    let activated = app
+        .post("/v1/policies/default@2/activate", Some(&official), &())
+        .await;
+    assert_eq!(activated.status(), StatusCode::CREATED);
     let fixtures = Fixtures {
         person: enrolled.person_id,
+        resident_id: TestResident::zhang().resident_id,
         venue: app.registered_venue(&operator).await,
         admin_username: "admin-user".into(),
+        appeal,
+        list_version: published.list.version,
+        now: app.clock.now(),
     };
     let admin_username = fixtures.admin_username.clone();
     let (store, clock) = (app.store.clone(), app.clock.clone());

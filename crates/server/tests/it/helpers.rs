@@ -7,10 +7,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use healthcode_core::{ResidentId, Role, Timestamp};
 use healthcode_server::api::{
-    AuditLog, AuditRecordView, CheckInRequest, EnrolRequest, EnrolResponse, ErrorBody,
-    SessionRequest, SessionResponse, VenueRequest,
+    AuditLog, AuditRecordView, CheckInRequest, DeclarationRequest, EnrolRequest, EnrolResponse,
+    ErrorBody, LabResultBatch, LabResultRow, RatingHistory, SessionRequest, SessionResponse,
+    StatusView, TravelRequest, VenueRequest, WriteResponse,
 };
-use healthcode_server::{ManualClock, ServerConfig, accounts};
+use healthcode_server::rating_service::{self, RerateReport};
+use healthcode_server::{Clock, ManualClock, Policies, ServerConfig, accounts};
 use healthcode_store::SqliteStore;
 use reqwest::StatusCode;
 use serde::Serialize;
@@ -51,6 +53,15 @@ pub async fn spawn_app_with(config: ServerConfig) -> TestApp {
 async fn start(data_dir: TempDir, clock: Arc<ManualClock>, config: ServerConfig) -> TestApp {
     let store =
         Arc::new(SqliteStore::open(&data_dir.path().join("data")).expect("the store opens"));
+    // The router's background task would activate the default policy soon; doing it here first
+    // keeps a test's rating history free of a start-up re-rating that may or may not have run.
+    let (ensuring, now) = (store.clone(), clock.now());
+    tokio::task::spawn_blocking(move || {
+        healthcode_server::policies::ensure_default_policy(&*ensuring, now)
+    })
+    .await
+    .unwrap()
+    .expect("the default policy is active");
     let router = healthcode_server::router(store.clone(), clock.clone(), config.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -123,6 +134,37 @@ impl TestApp {
             request = request.bearer_auth(token);
         }
         request.send().await.expect("the app answers")
+    }
+
+    pub async fn put(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &impl Serialize,
+    ) -> reqwest::Response {
+        let mut request = self.client.put(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("the app answers")
+    }
+
+    /// Posts a body of `content_type` (a policy file, a CSV file) with a token.
+    pub async fn post_text(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("the app answers")
     }
 
     pub async fn post_raw(
@@ -301,4 +343,118 @@ pub fn check_in(person: Uuid, venue: Uuid, minutes: i64, source: &str) -> CheckI
         left: Some((entered + jiff::SignedDuration::from_mins(20)).to_string()),
         source: source.into(),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ratings
+// ---------------------------------------------------------------------------------------------
+
+impl TestApp {
+    /// Declares as the resident holding `token`, now; answers the declaration's event id.
+    pub async fn declare(
+        &self,
+        token: &str,
+        temperature: Option<f64>,
+        symptoms: &[&str],
+        travel: Vec<TravelRequest>,
+    ) -> Uuid {
+        let event_id = Uuid::new_v4();
+        let request = DeclarationRequest {
+            event_id: event_id.to_string(),
+            symptoms: symptoms.iter().map(|s| (*s).to_owned()).collect(),
+            temperature_celsius: temperature,
+            travel,
+        };
+        let response = self
+            .post("/v1/me/declarations", Some(token), &request)
+            .await;
+        let _: WriteResponse = expect_json(response, StatusCode::CREATED).await;
+        event_id
+    }
+
+    /// The status of the resident holding `token`, in English.
+    pub async fn status(&self, token: &str) -> StatusView {
+        self.status_in(token, "en").await
+    }
+
+    pub async fn status_in(&self, token: &str, lang: &str) -> StatusView {
+        expect_json(
+            self.get(&format!("/v1/me/status?lang={lang}"), Some(token))
+                .await,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    /// The rating history of the resident holding `token`.
+    pub async fn history(&self, token: &str) -> RatingHistory {
+        expect_json(
+            self.get("/v1/me/ratings", Some(token)).await,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    /// Posts laboratory results as a laboratory.
+    pub async fn post_lab_results(
+        &self,
+        laboratory: &str,
+        results: Vec<LabResultRow>,
+    ) -> reqwest::Response {
+        self.post(
+            "/v1/lab/results",
+            Some(laboratory),
+            &LabResultBatch { results },
+        )
+        .await
+    }
+
+    /// Runs what the background task runs every `rerate_interval_secs`, at the clock's time.
+    pub async fn rerate_due(&self) -> RerateReport {
+        let (store, now) = (self.store.clone(), self.clock.now());
+        tokio::task::spawn_blocking(move || {
+            let policy = Policies::new()
+                .active(&*store, now)
+                .expect("a policy is active");
+            rating_service::rerate_due(&*store, &policy, now)
+        })
+        .await
+        .unwrap()
+        .expect("due residents are re-rated")
+    }
+}
+
+/// A laboratory result for `resident_id`, sampled and reported at the given times.
+pub fn lab_result(
+    resident_id: &str,
+    outcome: &str,
+    sampled_at: Timestamp,
+    reported_at: Timestamp,
+) -> LabResultRow {
+    LabResultRow {
+        event_id: Uuid::new_v4().to_string(),
+        resident_id: resident_id.to_owned(),
+        kind: "pcr".into(),
+        outcome: outcome.into(),
+        sampled_at: sampled_at.to_string(),
+        reported_at: reported_at.to_string(),
+    }
+}
+
+/// A stay in `region` on the two days before the test clock's start.
+pub fn recent_travel(region: &str) -> Vec<TravelRequest> {
+    vec![TravelRequest {
+        region: region.into(),
+        from: "2026-02-07".into(),
+        to: "2026-02-08".into(),
+    }]
+}
+
+/// The causes of a rating history, as `colour:cause` strings.
+pub fn colours_and_causes(history: &RatingHistory) -> Vec<String> {
+    history
+        .ratings
+        .iter()
+        .map(|rating| format!("{}:{}", rating.colour, rating.cause.kind))
+        .collect()
 }

@@ -4,13 +4,20 @@
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
+use std::collections::BTreeMap;
+
+use healthcode_core::rating::{
+    Appeal, AppealDecision, AppealId, AppealRecord, CaseId, CaseRecord, Contact, Facts,
+    HealthReport, Override, PharmacyPurchase, PolicyVersion, Rating, RatingCause, RatingRecord,
+    RegionRiskList, RiskLevel, TestResult,
+};
 use healthcode_core::{
-    Access, Actor, AuditAction, AuditRecord, CheckIn, Declaration, Person, PersonId, ResidentId,
-    StaffAccount, Timestamp, Username, Venue, VenueId,
+    Access, Actor, AuditAction, AuditRecord, CheckIn, Declaration, Person, PersonId, RegionCode,
+    ResidentId, StaffAccount, Timestamp, Username, Venue, VenueId,
 };
 use healthcode_store::{
-    AuditChainReport, AuditQuery, Enrolled, Enrolment, IngestReport, Store, StoreError, TokenGrant,
-    TokenHash, Write,
+    AuditChainReport, AuditQuery, Enrolled, Enrolment, IngestReport, PolicyActivation, Store,
+    StoreError, StoredPolicy, TokenGrant, TokenHash, Write,
 };
 
 #[derive(Debug)]
@@ -117,6 +124,145 @@ impl Store for StalledStore {
     }
 
     fn token_holder(&self, _: &TokenHash, _: Timestamp) -> Result<Option<Actor>, StoreError> {
+        Err(unused())
+    }
+
+    fn find_people(
+        &self,
+        _: &Access,
+        _: &[ResidentId],
+    ) -> Result<Vec<Option<PersonId>>, StoreError> {
+        Err(unused())
+    }
+
+    fn ingest_test_results(
+        &self,
+        _: &Access,
+        _: &[(PersonId, TestResult)],
+    ) -> Result<IngestReport, StoreError> {
+        Err(unused())
+    }
+
+    fn ingest_pharmacy_purchases(
+        &self,
+        _: &Access,
+        _: &[(PersonId, PharmacyPurchase)],
+    ) -> Result<IngestReport, StoreError> {
+        Err(unused())
+    }
+
+    fn ingest_health_reports(
+        &self,
+        _: &Access,
+        _: &[(PersonId, HealthReport)],
+    ) -> Result<IngestReport, StoreError> {
+        Err(unused())
+    }
+
+    fn record_case(&self, _: &Access, _: PersonId, _: &CaseRecord) -> Result<Write, StoreError> {
+        Err(unused())
+    }
+
+    fn release_case(&self, _: &Access, _: CaseId) -> Result<PersonId, StoreError> {
+        Err(unused())
+    }
+
+    fn record_contact(&self, _: &Access, _: PersonId, _: &Contact) -> Result<Write, StoreError> {
+        Err(unused())
+    }
+
+    fn facts_of(&self, _: &Access, _: PersonId) -> Result<Facts, StoreError> {
+        Err(unused())
+    }
+
+    fn for_each_facts(
+        &self,
+        _: &Access,
+        _: &mut dyn FnMut(PersonId, Facts),
+    ) -> Result<u64, StoreError> {
+        Err(unused())
+    }
+
+    fn publish_region_risk_list(
+        &self,
+        _: &Access,
+        _: &BTreeMap<RegionCode, RiskLevel>,
+    ) -> Result<RegionRiskList, StoreError> {
+        Err(unused())
+    }
+
+    fn region_risk_list(&self, _: Option<u32>) -> Result<Option<RegionRiskList>, StoreError> {
+        Err(unused())
+    }
+
+    fn store_policy(&self, _: &Access, _: &PolicyVersion, _: &str) -> Result<Write, StoreError> {
+        Err(unused())
+    }
+
+    fn policy_source(&self, _: &PolicyVersion) -> Result<Option<String>, StoreError> {
+        Err(unused())
+    }
+
+    fn policies(&self) -> Result<Vec<StoredPolicy>, StoreError> {
+        Err(unused())
+    }
+
+    fn activate_policy(&self, _: &Access, _: &PolicyVersion) -> Result<(), StoreError> {
+        Err(unused())
+    }
+
+    fn policy_activations(&self) -> Result<Vec<PolicyActivation>, StoreError> {
+        Err(unused())
+    }
+
+    fn record_rating(
+        &self,
+        _: &Access,
+        _: PersonId,
+        _: &Rating,
+        _: &RatingCause,
+    ) -> Result<Write, StoreError> {
+        Err(unused())
+    }
+
+    fn record_ratings(
+        &self,
+        _: &Access,
+        _: &[(PersonId, Rating)],
+        _: &RatingCause,
+    ) -> Result<u64, StoreError> {
+        Err(unused())
+    }
+
+    fn rating_history(&self, _: &Access, _: PersonId) -> Result<Vec<RatingRecord>, StoreError> {
+        Err(unused())
+    }
+
+    fn ratings_due(&self, _: Timestamp, _: u32) -> Result<Vec<PersonId>, StoreError> {
+        Err(unused())
+    }
+
+    fn file_appeal(&self, _: &Access, _: &Appeal) -> Result<Write, StoreError> {
+        Err(unused())
+    }
+
+    fn appeal_queue(&self, _: &Access, _: u32) -> Result<Vec<Appeal>, StoreError> {
+        Err(unused())
+    }
+
+    fn appeal(&self, _: &Access, _: AppealId) -> Result<AppealRecord, StoreError> {
+        Err(unused())
+    }
+
+    fn appeals_of(&self, _: &Access, _: PersonId) -> Result<Vec<AppealRecord>, StoreError> {
+        Err(unused())
+    }
+
+    fn decide_appeal(&self, _: &Access, _: &AppealDecision) -> Result<(), StoreError> {
+        Err(unused())
+    }
+
+    fn set_override(&self, _: &Access, _: PersonId, _: &Override) -> Result<Write, StoreError> {
         Err(unused())
     }
 }

@@ -85,9 +85,17 @@ pub(super) fn encode_symptoms(symptoms: &BTreeSet<Symptom>) -> String {
 }
 
 pub(super) fn decode_symptoms(encoded: &str) -> Result<BTreeSet<Symptom>, StoreError> {
+    decode_symptoms_of(encoded, "declarations.symptoms")
+}
+
+/// Symptoms as [`encode_symptoms`] wrote them into `column`.
+pub(super) fn decode_symptoms_of(
+    encoded: &str,
+    column: &str,
+) -> Result<BTreeSet<Symptom>, StoreError> {
     encoded
         .split_whitespace()
-        .map(|code| Symptom::parse(code).map_err(|_| corrupt("declarations.symptoms")))
+        .map(|code| Symptom::parse(code).map_err(|_| corrupt(column)))
         .collect()
 }
 
@@ -129,20 +137,43 @@ pub(super) fn decode_travel(encoded: &str) -> Result<Vec<TravelEntry>, StoreErro
 /// The columns of `audit_log`, in the order [`decode_audit_record`] reads them.
 pub(super) const AUDIT_COLUMNS: &str = "sequence, at, actor_kind, actor_id, actor_role, purpose, action, subject, records, outcome, hash";
 
-pub(super) fn decode_audit_record(row: &Row<'_>) -> Result<AuditRecord, StoreError> {
-    let sequence: u64 = row.get(0)?;
-    let at = timestamp(row.get(1)?, "audit_log.at")?;
-    let actor_id = optional_id_bytes(row, 3, "audit_log.actor_id")?;
-    let actor = match (text(row, 2, "audit_log.actor_kind")?, actor_id) {
+/// An actor stored as three columns from `index` on: its kind code, its id (NULL for the public
+/// and the local operator) and its role (read for staff only). `columns` names them for errors.
+pub(super) fn decode_actor(
+    row: &Row<'_>,
+    index: usize,
+    columns: [&str; 3],
+) -> Result<Actor, StoreError> {
+    let [kind_column, id_column, role_column] = columns;
+    let actor_id = optional_id_bytes(row, index + 1, id_column)?;
+    Ok(match (text(row, index, kind_column)?, actor_id) {
         ("public", None) => Actor::Public,
         ("local_operator", None) => Actor::LocalOperator,
         ("resident", Some(id)) => Actor::Resident(PersonId::from_bytes(id)),
         ("staff", Some(id)) => Actor::Staff {
             id: StaffId::from_bytes(id),
-            role: code(row, 4, "audit_log.actor_role", Role::parse)?,
+            role: code(row, index + 2, role_column, Role::parse)?,
         },
-        _ => return Err(corrupt("audit_log.actor_kind does not match actor_id")),
-    };
+        _ => {
+            return Err(corrupt(&format!(
+                "{kind_column} does not match {id_column}"
+            )));
+        }
+    })
+}
+
+pub(super) fn decode_audit_record(row: &Row<'_>) -> Result<AuditRecord, StoreError> {
+    let sequence: u64 = row.get(0)?;
+    let at = timestamp(row.get(1)?, "audit_log.at")?;
+    let actor = decode_actor(
+        row,
+        2,
+        [
+            "audit_log.actor_kind",
+            "audit_log.actor_id",
+            "audit_log.actor_role",
+        ],
+    )?;
     let records: u64 = row.get(8)?;
     let hash: [u8; 32] = match row.get_ref(10)? {
         ValueRef::Blob(bytes) => bytes

@@ -9,10 +9,15 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Barrier;
 
+use healthcode_core::rating::{
+    Appeal, AppealDecision, AppealId, AppealOutcome, Colour, Override, OverrideId, PolicyVersion,
+    Rating, RatingCause,
+};
 use healthcode_core::{
-    Access, Actor, AuditAction, CheckIn, CheckInSource, Declaration, EventId, GeoPoint,
+    Access, Actor, AuditAction, CheckIn, CheckInSource, Date, Declaration, EventId, GeoPoint,
     OpeningHours, Person, PersonId, PersonName, PhoneNumber, Purpose, RegionCode, ResidentId, Role,
-    StaffAccount, StaffId, Symptom, Temperature, Timestamp, Username, Venue, VenueId, VenueKind,
+    StaffAccount, StaffId, Symptom, Temperature, Timestamp, TravelEntry, Username, Venue, VenueId,
+    VenueKind,
 };
 use healthcode_store::sqlite::bench::{self, Arrival, Population};
 use healthcode_store::sqlite::{DATABASE_FILE_NAME, SCHEMA_VERSION};
@@ -223,6 +228,12 @@ fn database_files(data_dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Free text written about residents (an appeal statement, an official's reasons); personal
+/// data, like their details.
+const APPEAL_STATEMENT: &str = "那天我在杭州的家里，从未去过温州面馆。";
+const DECISION_REASON: &str = "Checked the venue's records: the resident was never there.";
+const OVERRIDE_REASON: &str = "密接判定有误，已核实行程记录";
+
 fn assert_no_personal_data_in(data_dir: &Path, people: &[Person]) {
     for path in database_files(data_dir) {
         for person in people {
@@ -230,6 +241,9 @@ fn assert_no_personal_data_in(data_dir: &Path, people: &[Person]) {
                 person.resident_id.as_str(),
                 person.name.as_str(),
                 person.phone.as_str(),
+                APPEAL_STATEMENT,
+                DECISION_REASON,
+                OVERRIDE_REASON,
             ];
             for secret in secrets {
                 assert_eq!(
@@ -243,8 +257,70 @@ fn assert_no_personal_data_in(data_dir: &Path, people: &[Person]) {
     }
 }
 
+/// Files an appeal with [`APPEAL_STATEMENT`], amends it with [`DECISION_REASON`] and an override
+/// with [`OVERRIDE_REASON`], and reads them back, so that the texts pass through every table
+/// and index they are written to.
+fn appeal_and_override(store: &SqliteStore, person: &Person) {
+    let official = StaffId::from_bytes([0x0f; 16]);
+    let access = Access::new(
+        Actor::Staff {
+            id: official,
+            role: Role::HealthOfficial,
+        },
+        Purpose::AppealReview,
+        at("2026-02-14T09:00:00Z"),
+    );
+    let rating = Rating {
+        colour: Colour::Red,
+        valid_until: Some(at("2026-02-24T00:00:00Z")),
+        policy_version: PolicyVersion::parse("default@1").unwrap(),
+        rated_at: at("2026-02-10T00:00:00Z"),
+        reasons: Vec::new(),
+        next_steps: Vec::new(),
+        offset: jiff::tz::offset(8),
+    };
+    store
+        .record_rating(&access, person.id, &rating, &RatingCause::Request)
+        .unwrap();
+    let sequence = store.rating_history(&access, person.id).unwrap()[0].sequence;
+    let appeal = Appeal {
+        id: AppealId::from_uuid(uuid::Uuid::new_v4()),
+        person: person.id,
+        rating: sequence,
+        statement: APPEAL_STATEMENT.to_owned(),
+        filed_at: at("2026-02-11T08:00:00Z"),
+    };
+    store.file_appeal(&access, &appeal).unwrap();
+    let override_ = Override {
+        id: OverrideId::from_uuid(uuid::Uuid::new_v4()),
+        colour: Colour::Green,
+        reason: OVERRIDE_REASON.to_owned(),
+        set_by: official,
+        set_at: access.at,
+        expires_at: at("2026-02-24T00:00:00Z"),
+        appeal: Some(appeal.id),
+    };
+    store
+        .decide_appeal(
+            &access,
+            &AppealDecision {
+                appeal: appeal.id,
+                outcome: AppealOutcome::Amend(override_),
+                reason: DECISION_REASON.to_owned(),
+                decided_by: official,
+                decided_at: access.at,
+            },
+        )
+        .unwrap();
+    let record = store.appeal(&access, appeal.id).unwrap();
+    assert_eq!(record.appeal.statement, APPEAL_STATEMENT);
+    assert_eq!(record.decision.unwrap().reason, DECISION_REASON);
+    let facts = store.facts_of(&access, person.id).unwrap();
+    assert_eq!(facts.overrides[0].reason, OVERRIDE_REASON);
+}
+
 #[test]
-fn the_database_files_hold_no_resident_id_name_or_phone_in_plaintext() {
+fn the_database_files_hold_no_resident_id_name_phone_or_appeal_text_in_plaintext() {
     let temporary = tempfile::tempdir().unwrap();
     let data_dir = data_dir(&temporary);
     let people = residents();
@@ -254,6 +330,7 @@ fn the_database_files_hold_no_resident_id_name_or_phone_in_plaintext() {
         store.person(&operator(), person.id).unwrap();
         store.find_person(&operator(), &person.resident_id).unwrap();
     }
+    appeal_and_override(&store, &people[0]);
     let shop = noodle_shop();
     store.register_venue(&shop).unwrap();
 
@@ -548,6 +625,107 @@ fn the_schema_is_migrated_on_open_and_the_journal_is_a_write_ahead_log_of_16_kib
         .pragma_query_value(None, "page_size", |row| row.get(0))
         .unwrap();
     assert_eq!(page_size, 16 * 1024);
+}
+
+#[test]
+fn declarations_stored_under_the_first_schema_survive_the_migration() {
+    let temporary = tempfile::tempdir().unwrap();
+    let data_dir = data_dir(&temporary);
+    fs::create_dir_all(&data_dir).unwrap();
+    let person = PersonId::from_uuid(uuid::Uuid::new_v4());
+    let declaration = Declaration::new(
+        new_event_id(),
+        person,
+        at("2026-02-10T07:00:00Z"),
+        BTreeSet::from([Symptom::Fever, Symptom::DryCough]),
+        Some(Temperature::from_celsius(38.1).unwrap()),
+        vec![TravelEntry {
+            region: RegionCode::parse("420100").unwrap(),
+            from: Date::new(2026, 2, 1).unwrap(),
+            to: Date::new(2026, 2, 3).unwrap(),
+        }],
+    )
+    .unwrap();
+    {
+        let connection = raw_connection(&data_dir);
+        connection
+            .execute_batch(include_str!("../../src/sqlite/migrations/0001_initial.sql"))
+            .unwrap();
+        connection.pragma_update(None, "user_version", 1).unwrap();
+        // The person's sealed fields are never opened here; only the row must exist.
+        connection
+            .execute(
+                "INSERT INTO persons (id, resident_id_hash, resident_id_sealed, name_sealed, \
+                 phone_sealed, enrolled_at, enrolment_event_id) VALUES (?1, ?2, x'00', x'00', \
+                 x'00', 0, ?3)",
+                rusqlite::params![person.as_bytes(), [7u8; 32], new_event_id().as_bytes()],
+            )
+            .unwrap();
+        connection
+            .execute(
+                "INSERT INTO declarations (event_id, person_id, declared_at, symptoms, \
+                 temperature_tenths, travel) VALUES (?1, ?2, ?3, 'fever dry_cough', 381, \
+                 '420100 2026-02-01 2026-02-03')",
+                rusqlite::params![
+                    declaration.event_id().as_bytes(),
+                    person.as_bytes(),
+                    declaration.declared_at().as_millisecond()
+                ],
+            )
+            .unwrap();
+    }
+    let store = SqliteStore::open(&data_dir).unwrap();
+    assert_eq!(
+        store.declarations_of(&operator(), person).unwrap(),
+        vec![declaration.clone()]
+    );
+    assert_eq!(
+        store.facts_of(&operator(), person).unwrap().declarations,
+        vec![declaration.clone()]
+    );
+    // The event id still makes a resend a duplicate.
+    assert_eq!(
+        store.record_declaration(&operator(), &declaration).unwrap(),
+        healthcode_store::Write::Duplicate
+    );
+}
+
+#[test]
+fn facts_whose_person_is_not_enrolled_are_given_to_nobody() {
+    let temporary = tempfile::tempdir().unwrap();
+    let data_dir = data_dir(&temporary);
+    let store = SqliteStore::open(&data_dir).unwrap();
+    let mut people = residents();
+    for (index, person) in people.iter_mut().enumerate() {
+        person.id = PersonId::from_bytes([0x10 + 0x20 * index as u8; 16]);
+        enrol(&store, person, index as u8);
+    }
+    // Rows before, between and after the enrolled people, written around the foreign keys as
+    // only a damaged or hand-edited file could hold them.
+    let connection = raw_connection(&data_dir);
+    connection
+        .pragma_update(None, "foreign_keys", false)
+        .unwrap();
+    for orphan in [0x05u8, 0x20, 0x40, 0x60] {
+        connection
+            .execute(
+                "INSERT INTO test_results (person_id, sampled_at, event_id, kind, outcome, \
+                 reported_at) VALUES (?1, 0, ?2, 'pcr', 'positive', 0)",
+                rusqlite::params![[orphan; 16], new_event_id().as_bytes()],
+            )
+            .unwrap();
+    }
+    drop(connection);
+    let access = Access::new(
+        Actor::LocalOperator,
+        Purpose::Rating,
+        at("2026-02-13T00:00:00Z"),
+    );
+    let mut results = 0;
+    let visited = store
+        .for_each_facts(&access, &mut |_, facts| results += facts.test_results.len())
+        .unwrap();
+    assert_eq!((visited, results), (3, 0));
 }
 
 #[test]

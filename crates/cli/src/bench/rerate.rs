@@ -1,0 +1,584 @@
+//! `healthcode bench rerate`: how fast the rating engine re-rates a whole population when a
+//! policy changes.
+//!
+//! A synthetic population's facts are generated in memory from a seed (declarations with the
+//! mild and core symptoms of a cold season, temperatures, travel, tests, pharmacy purchases,
+//! contacts, cases and overrides in plausible shares), then:
+//!
+//! - every resident is rated under the changed policy on all cores: the figure the goal is
+//!   about;
+//! - the engine and a peer — the default policy's colour and validity written out by hand as
+//!   plain Rust, no interpretation — rate everyone under the default policy on one core, back to
+//!   back. Their ratio is the price of policy-as-data, and their answers must agree for every
+//!   resident: a second code path that checks the first.
+//!
+//! Loading facts from a store is not measured here; `healthcode policy diff` does that on real
+//! data.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::Args;
+use healthcode_core::rating::{
+    CaseId, CaseRecord, CaseStatus, Colour, Contact, ContactDegree, ContactId, ContactSetting,
+    Facts, Medicine, Override, OverrideId, PharmacyPurchase, Policy, RegionRiskList, RiskLevel,
+    TestKind, TestOutcome, TestResult, rate,
+};
+use healthcode_core::{
+    Declaration, EventId, PersonId, RegionCode, StaffId, Symptom, Temperature, Timestamp,
+    TravelEntry,
+};
+use jiff::SignedDuration;
+use jiff::civil::Date;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::median;
+
+/// The shipped default policy.
+const DEFAULT_POLICY: &str = include_str!("../../../../policies/default.toml");
+
+#[derive(Debug, Clone, Args)]
+pub struct RerateOptions {
+    /// Residents to re-rate.
+    #[arg(long, default_value_t = 1_000_000)]
+    residents: usize,
+    /// How many times each measurement is made; medians are reported.
+    #[arg(long, default_value_t = 5)]
+    repeats: usize,
+    /// The changed policy to re-rate under. By default, the shipped default policy with close
+    /// contacts red for 10 days instead of 14 and fever from 37.5 °C instead of 37.3 °C.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<std::path::PathBuf>,
+    /// Seed of the generated facts.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The figures of one run (medians over the repeats).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RerateFigures {
+    pub residents: usize,
+    pub threads: usize,
+    pub repeats: usize,
+    pub changed_policy: String,
+    /// Seconds to rate every resident under the changed policy, on all threads.
+    pub rerate_seconds: f64,
+    /// Residents whose colour differs between the default and the changed policy.
+    pub colour_changes: BTreeMap<String, u64>,
+    /// Seconds for the engine under the default policy, one thread.
+    pub engine_seconds_one_thread: f64,
+    /// Seconds for the hand-written peer under the default policy, one thread.
+    pub peer_seconds_one_thread: f64,
+    /// Median over the repeats of engine time / peer time, measured back to back.
+    pub engine_to_peer_ratio: f64,
+    /// Residents by colour under the default policy.
+    pub colours: BTreeMap<String, u64>,
+}
+
+pub fn run(options: &RerateOptions) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        options.residents > 0 && options.repeats > 0,
+        "residents and repeats must be positive"
+    );
+    let default = Policy::parse(DEFAULT_POLICY)
+        .map_err(|errors| anyhow::anyhow!("the shipped default policy: {errors}"))?;
+    let changed = match &options.policy {
+        Some(path) => {
+            let source = std::fs::read_to_string(path)
+                .map_err(|error| anyhow::anyhow!("reading {}: {error}", path.display()))?;
+            Policy::parse(&source)
+                .map_err(|errors| anyhow::anyhow!("{}:\n{errors}", path.display()))?
+        }
+        None => changed_default_policy()?,
+    };
+    let now: Timestamp = "2026-02-20T04:00:00Z".parse()?;
+    let started = Instant::now();
+    let population = synthetic_facts(options.residents, options.seed, now);
+    if !options.json {
+        eprintln!(
+            "generated the facts of {} residents in {:.2} s",
+            options.residents,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    // The peer must give the engine's answer for every resident, or the figures mean nothing.
+    let mut colours = BTreeMap::new();
+    for facts in &population {
+        let engine = rate(facts, &default, now);
+        let peer = peer::rate_default(facts, now);
+        anyhow::ensure!(
+            (engine.colour, engine.valid_until) == peer,
+            "the engine and the peer disagree: engine {:?} until {:?}, peer {peer:?}",
+            engine.colour,
+            engine.valid_until
+        );
+        *colours.entry(engine.colour.code().to_owned()).or_insert(0) += 1;
+    }
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut rerate_times = Vec::new();
+    let mut engine_times = Vec::new();
+    let mut peer_times = Vec::new();
+    let mut ratios = Vec::new();
+    let mut colour_changes = BTreeMap::new();
+    for repeat in 0..options.repeats {
+        let started = Instant::now();
+        let changed_colours = rate_all(&population, &changed, now, threads);
+        let rerate = started.elapsed().as_secs_f64();
+        let (engine, peer) = if repeat % 2 == 0 {
+            let engine = time_engine(&population, &default, now);
+            (engine, time_peer(&population, now))
+        } else {
+            let peer = time_peer(&population, now);
+            (time_engine(&population, &default, now), peer)
+        };
+        if !options.json {
+            eprintln!(
+                "repeat {}: re-rate {rerate:.3} s on {threads} threads; one thread: engine \
+                 {engine:.3} s, peer {peer:.3} s",
+                repeat + 1
+            );
+        }
+        if repeat == 0 {
+            for (facts, colour) in population.iter().zip(&changed_colours) {
+                let before = rate(facts, &default, now).colour;
+                if before != *colour {
+                    *colour_changes
+                        .entry(format!("{} -> {}", before.code(), colour.code()))
+                        .or_insert(0) += 1;
+                }
+            }
+        }
+        rerate_times.push(rerate);
+        engine_times.push(engine);
+        peer_times.push(peer);
+        ratios.push(engine / peer);
+    }
+    let figures = RerateFigures {
+        residents: options.residents,
+        threads,
+        repeats: options.repeats,
+        changed_policy: changed.version.to_string(),
+        rerate_seconds: median(&mut rerate_times),
+        colour_changes,
+        engine_seconds_one_thread: median(&mut engine_times),
+        peer_seconds_one_thread: median(&mut peer_times),
+        engine_to_peer_ratio: median(&mut ratios),
+        colours,
+    };
+    if options.json {
+        println!("{}", serde_json::to_string_pretty(&figures)?);
+    } else {
+        println!(
+            "re-rating {} residents, median of {}:",
+            figures.residents, figures.repeats
+        );
+        println!(
+            "  under {} on {} threads   {:>8.3} s",
+            figures.changed_policy, figures.threads, figures.rerate_seconds
+        );
+        println!(
+            "  engine, one thread            {:>8.3} s",
+            figures.engine_seconds_one_thread
+        );
+        println!(
+            "  hand-written peer, one thread {:>8.3} s",
+            figures.peer_seconds_one_thread
+        );
+        println!(
+            "  engine / peer                 {:>8.2}",
+            figures.engine_to_peer_ratio
+        );
+        println!("  colours under default@1: {:?}", figures.colours);
+        println!(
+            "  colour changes under {}: {:?}",
+            figures.changed_policy, figures.colour_changes
+        );
+    }
+    Ok(())
+}
+
+/// The default policy with two parameters changed, as an analyst trying a variant would.
+fn changed_default_policy() -> anyhow::Result<Policy> {
+    let source = DEFAULT_POLICY
+        .replace("version = 1", "version = 2")
+        .replace(
+            "id = \"close_contact\"\nwhen = \"close_contact\"\ncolour = \"red\"\nfor = \"14d\"",
+            "id = \"close_contact\"\nwhen = \"close_contact\"\ncolour = \"red\"\nfor = \"10d\"",
+        )
+        .replace("min_temperature = 37.3", "min_temperature = 37.5");
+    anyhow::ensure!(
+        source.contains("for = \"10d\"") && source.contains("37.5"),
+        "the default policy no longer has the shape the changed policy is derived from"
+    );
+    Policy::parse(&source).map_err(|errors| anyhow::anyhow!("the changed policy: {errors}"))
+}
+
+fn rate_all(population: &[Facts], policy: &Policy, now: Timestamp, threads: usize) -> Vec<Colour> {
+    let chunk = population.len().div_ceil(threads.max(1));
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = population
+            .chunks(chunk.max(1))
+            .map(|facts| {
+                scope.spawn(move || {
+                    facts
+                        .iter()
+                        .map(|facts| rate(facts, policy, now).colour)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("a rating thread does not panic"))
+            .collect()
+    })
+}
+
+fn time_engine(population: &[Facts], policy: &Policy, now: Timestamp) -> f64 {
+    let started = Instant::now();
+    let reds = population
+        .iter()
+        .filter(|facts| rate(facts, policy, now).colour == Colour::Red)
+        .count();
+    std::hint::black_box(reds);
+    started.elapsed().as_secs_f64()
+}
+
+fn time_peer(population: &[Facts], now: Timestamp) -> f64 {
+    let started = Instant::now();
+    let reds = population
+        .iter()
+        .filter(|facts| peer::rate_default(facts, now).0 == Colour::Red)
+        .count();
+    std::hint::black_box(reds);
+    started.elapsed().as_secs_f64()
+}
+
+/// Residents' facts in the shares of a cold season in a city with a few listed regions.
+pub fn synthetic_facts(residents: usize, seed: u64, now: Timestamp) -> Vec<Facts> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let region_risk = Arc::new(RegionRiskList {
+        version: 1,
+        published_at: Some(now - SignedDuration::from_hours(24 * 10)),
+        entries: [
+            (420100, RiskLevel::High),
+            (310115, RiskLevel::Medium),
+            (330106, RiskLevel::Low),
+        ]
+        .into_iter()
+        .map(|(code, level)| {
+            (
+                RegionCode::from_number(code).expect("a listed region"),
+                level,
+            )
+        })
+        .collect(),
+    });
+    let regions: Vec<RegionCode> = [
+        420100, 420106, 310115, 330106, 330102, 110101, 440305, 510104, 320102, 350203,
+    ]
+    .into_iter()
+    .map(|code| RegionCode::from_number(code).expect("a known region"))
+    .collect();
+    let official = StaffId::from_bytes([3; 16]);
+    let mild = [Symptom::StuffyNose, Symptom::RunnyNose, Symptom::Fatigue];
+    let core = [Symptom::Fever, Symptom::DryCough, Symptom::SoreThroat];
+    (0..residents)
+        .map(|index| {
+            let person = PersonId::from_bytes(uuid_bytes(&mut rng));
+            let mut facts = Facts {
+                region_risk: region_risk.clone(),
+                ..Facts::default()
+            };
+            let moment_in_last_days = |rng: &mut StdRng, days: i64| {
+                now - SignedDuration::from_secs(rng.random_range(60..days * 86_400))
+            };
+            for _ in 0..rng.random_range(0..=3) {
+                let declared_at = moment_in_last_days(&mut rng, 20);
+                let mut symptoms = BTreeSet::new();
+                match rng.random_range(0..100) {
+                    0..=84 => {}
+                    85..=92 => {
+                        symptoms.insert(mild[rng.random_range(0..mild.len())]);
+                    }
+                    93..=95 => {
+                        symptoms.insert(core[rng.random_range(0..core.len())]);
+                    }
+                    96..=97 => {
+                        symptoms.insert(core[0]);
+                        symptoms.insert(core[rng.random_range(1..core.len())]);
+                    }
+                    _ => {
+                        for _ in 0..rng.random_range(1..=3) {
+                            symptoms.insert(Symptom::ALL[rng.random_range(0..Symptom::ALL.len())]);
+                        }
+                    }
+                }
+                let temperature = rng.random_bool(0.7).then(|| {
+                    let tenths = if rng.random_bool(0.03) {
+                        rng.random_range(373..=395)
+                    } else {
+                        rng.random_range(360..=372)
+                    };
+                    Temperature::from_tenths(tenths).expect("a body temperature")
+                });
+                let travel = if rng.random_bool(0.05) {
+                    let from = day_of(declared_at) - jiff::Span::new().days(rng.random_range(1..6));
+                    vec![TravelEntry {
+                        region: regions[rng.random_range(0..regions.len())],
+                        from,
+                        to: from + jiff::Span::new().days(rng.random_range(0..3)),
+                    }]
+                } else {
+                    Vec::new()
+                };
+                let declaration = Declaration::new(
+                    event_id(&mut rng),
+                    person,
+                    declared_at,
+                    symptoms,
+                    temperature,
+                    travel,
+                )
+                .expect("a valid synthetic declaration");
+                facts.declarations.push(declaration);
+            }
+            if rng.random_bool(0.10) {
+                let sampled_at = moment_in_last_days(&mut rng, 20);
+                let outcome = match rng.random_range(0..100) {
+                    0 => TestOutcome::Positive,
+                    1..=3 => TestOutcome::Inconclusive,
+                    _ => TestOutcome::Negative,
+                };
+                facts.test_results.push(TestResult {
+                    event_id: event_id(&mut rng),
+                    kind: TestKind::Pcr,
+                    outcome,
+                    sampled_at,
+                    reported_at: sampled_at + SignedDuration::from_hours(20),
+                });
+            }
+            if rng.random_bool(0.02) {
+                facts.pharmacy_purchases.push(PharmacyPurchase {
+                    event_id: event_id(&mut rng),
+                    medicine: Medicine::FeverReducer,
+                    purchased_at: moment_in_last_days(&mut rng, 6),
+                });
+            }
+            for (share, degree) in [
+                (0.02, ContactDegree::Close),
+                (0.02, ContactDegree::Secondary),
+            ] {
+                if rng.random_bool(share) {
+                    let last_exposure = moment_in_last_days(&mut rng, 20);
+                    facts.contacts.push(Contact {
+                        contact: ContactId::from_bytes(uuid_bytes(&mut rng)),
+                        case: CaseId::from_bytes(uuid_bytes(&mut rng)),
+                        degree,
+                        setting: ContactSetting::Household,
+                        first_exposure: last_exposure,
+                        last_exposure,
+                        found_at: last_exposure + SignedDuration::from_hours(30),
+                        dismissed_at: None,
+                    });
+                }
+            }
+            if index % 1_000 == 7 {
+                let since = moment_in_last_days(&mut rng, 20);
+                facts.cases.push(CaseRecord {
+                    case: CaseId::from_bytes(uuid_bytes(&mut rng)),
+                    status: CaseStatus::Confirmed,
+                    since,
+                    released_at: rng
+                        .random_bool(0.2)
+                        .then(|| since + SignedDuration::from_hours(24 * 10)),
+                });
+            }
+            if index % 1_000 == 500 {
+                let set_at = moment_in_last_days(&mut rng, 5);
+                facts.overrides.push(Override {
+                    id: OverrideId::from_bytes(uuid_bytes(&mut rng)),
+                    colour: Colour::Green,
+                    reason: "Reviewed by the district clinic.".to_owned(),
+                    set_by: official,
+                    set_at,
+                    expires_at: set_at + SignedDuration::from_hours(24 * 7),
+                    appeal: None,
+                });
+            }
+            facts
+        })
+        .collect()
+}
+
+fn uuid_bytes(rng: &mut StdRng) -> [u8; 16] {
+    let mut bytes: [u8; 16] = rng.random();
+    bytes[0] |= 1;
+    bytes
+}
+
+fn event_id(rng: &mut StdRng) -> EventId {
+    EventId::from_bytes(uuid_bytes(rng)).expect("a non-nil id")
+}
+
+fn day_of(at: Timestamp) -> Date {
+    at.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+        .date()
+}
+
+/// The shipped default policy, written out by hand: the peer the engine is measured against.
+/// It knows nothing of policy files; it must give the same colour and validity as the engine
+/// does under `policies/default.toml`.
+mod peer {
+    use healthcode_core::rating::{
+        CaseStatus, Colour, ContactDegree, Facts, RiskLevel, TestOutcome,
+    };
+    use healthcode_core::{Symptom, Timestamp};
+    use jiff::SignedDuration;
+
+    const DAY: SignedDuration = SignedDuration::from_hours(24);
+
+    /// An occurrence: its colour and when it ends (`None`: only an event ends it).
+    type Held = (Colour, Option<Timestamp>);
+
+    pub fn rate_default(facts: &Facts, now: Timestamp) -> (Colour, Option<Timestamp>) {
+        if let Some(decision) = facts
+            .overrides
+            .iter()
+            .filter(|o| o.set_at <= now && now < o.expires_at)
+            .max_by_key(|o| (o.set_at, o.id))
+        {
+            return (decision.colour, Some(decision.expires_at));
+        }
+        let negative_after = |after: Timestamp| {
+            facts.test_results.iter().any(|t| {
+                t.outcome == TestOutcome::Negative
+                    && t.sampled_at >= after
+                    && t.sampled_at <= now
+                    && t.reported_at <= now
+            })
+        };
+        let mut held: Vec<Held> = Vec::new();
+        for case in &facts.cases {
+            let running = case.since <= now && case.released_at.is_none_or(|at| at > now);
+            if running {
+                let colour = match case.status {
+                    CaseStatus::Confirmed => Colour::Red,
+                    CaseStatus::Suspected => Colour::Yellow,
+                };
+                held.push((colour, None));
+            }
+        }
+        for contact in &facts.contacts {
+            let since = contact.found_at.max(contact.last_exposure);
+            if since > now || contact.dismissed_at.is_some_and(|at| at <= now) {
+                continue;
+            }
+            let (colour, days, lowered, test_after_days) = match contact.degree {
+                ContactDegree::Close => (Colour::Red, 14, Colour::Yellow, 7),
+                ContactDegree::Secondary => (Colour::Yellow, 7, Colour::Green, 3),
+            };
+            let end = contact.last_exposure + DAY * days;
+            if end <= now {
+                continue;
+            }
+            let colour = if negative_after(contact.last_exposure + DAY * test_after_days) {
+                lowered
+            } else {
+                colour
+            };
+            held.push((colour, Some(end)));
+        }
+        for test in &facts.test_results {
+            if test.outcome == TestOutcome::Positive
+                && test.reported_at <= now
+                && test.sampled_at <= now
+                && test.sampled_at + DAY * 14 > now
+            {
+                held.push((Colour::Red, Some(test.sampled_at + DAY * 14)));
+            }
+        }
+        let list = &facts.region_risk;
+        let core = [
+            Symptom::Fever,
+            Symptom::DryCough,
+            Symptom::ShortnessOfBreath,
+            Symptom::LossOfTasteOrSmell,
+            Symptom::SoreThroat,
+        ];
+        let mut symptomatic = Vec::new();
+        for declaration in facts.declarations.iter().filter(|d| d.declared_at() <= now) {
+            let at = declaration.declared_at();
+            for entry in declaration.travel() {
+                let Some((_, level)) = list.level_of(entry.region) else {
+                    continue;
+                };
+                let colour = match level {
+                    RiskLevel::High => Colour::Red,
+                    RiskLevel::Medium => Colour::Yellow,
+                    RiskLevel::Low => continue,
+                };
+                let midnight = |day: jiff::civil::Date| {
+                    jiff::tz::offset(8).to_timestamp(day.to_datetime(jiff::civil::Time::midnight()))
+                };
+                let (Ok(began), Ok(next_day)) = (midnight(entry.from), entry.to.tomorrow()) else {
+                    continue;
+                };
+                let Ok(ended) = midnight(next_day) else {
+                    continue;
+                };
+                if began > now || ended <= now - DAY * 14 {
+                    continue;
+                }
+                let basis = ended;
+                if basis + DAY * 14 <= now {
+                    continue;
+                }
+                held.push((colour, Some(basis + DAY * 14)));
+            }
+            let fever = declaration.temperature().is_some_and(|t| t.tenths() >= 373);
+            let core_count = declaration
+                .symptoms()
+                .iter()
+                .filter(|s| core.contains(s))
+                .count();
+            if (fever || core_count >= 2) && !negative_after(at) {
+                held.push((Colour::Yellow, None));
+            }
+            if core_count >= 1 {
+                symptomatic.push(at);
+            }
+        }
+        for purchase in facts
+            .pharmacy_purchases
+            .iter()
+            .filter(|p| p.purchased_at <= now)
+        {
+            for at in &symptomatic {
+                let apart = at.duration_since(purchase.purchased_at).abs();
+                let basis = (*at).max(purchase.purchased_at);
+                if apart <= DAY * 3 && !negative_after(basis) {
+                    held.push((Colour::Yellow, None));
+                }
+            }
+        }
+        let colour = held.iter().map(|(c, _)| *c).max().unwrap_or(Colour::Green);
+        if colour == Colour::Green {
+            return (Colour::Green, None);
+        }
+        let ends: Vec<Option<Timestamp>> = held
+            .iter()
+            .filter(|(c, _)| *c == colour)
+            .map(|(_, end)| *end)
+            .collect();
+        if ends.iter().any(Option::is_none) {
+            return (colour, None);
+        }
+        (colour, ends.into_iter().flatten().max())
+    }
+}

@@ -1,0 +1,208 @@
+//! The data feeds: laboratory results, pharmacy purchases and daily health reports, one row or
+//! many at a time.
+//!
+//! Every feed works the same way: check every row, resolve the residents' ID numbers to people
+//! (one audited look-up for the whole upload), and store all rows in one transaction or none;
+//! an unknown resident is a bad row like any other, and every bad row is reported. Then each
+//! resident the upload is about is rated again, with the upload's event as the cause.
+//!
+//! These functions are shared by the HTTP API and the command line; nothing here knows HTTP or
+//! logs a row's content.
+
+use std::collections::BTreeMap;
+
+use healthcode_core::rating::{Policy, RatingCause, Reporter};
+use healthcode_core::{Access, Actor, PersonId, ResidentId, Role};
+use healthcode_store::{IngestReport, Store, StoreError};
+
+use crate::api::{
+    FeedResponse, FeedRow, HealthReportUpload, LabResultRow, PharmacyPurchaseRow, RowError,
+    health_reports_from_rows, lab_results_from_rows, pharmacy_purchases_from_rows,
+};
+use crate::error::ApiError;
+use crate::rating_service::rerate_people;
+
+/// Checks and stores laboratory results, then re-rates the residents they are about.
+pub fn ingest_lab_results(
+    store: &dyn Store,
+    access: &Access,
+    policy: &Policy,
+    rows: Vec<LabResultRow>,
+    max_rows: usize,
+) -> Result<FeedResponse, ApiError> {
+    check_size("results", rows.len(), max_rows)?;
+    let (checked, errors) = lab_results_from_rows(&rows, access.at);
+    ingest_feed(
+        store,
+        access,
+        policy,
+        Feed {
+            list: "results",
+            received: rows.len(),
+            checked,
+            errors,
+            locate: &|error| error,
+        },
+        |people| store.ingest_test_results(access, people),
+    )
+}
+
+/// Checks and stores pharmacy purchases, then re-rates the residents they are about.
+pub fn ingest_pharmacy_purchases(
+    store: &dyn Store,
+    access: &Access,
+    policy: &Policy,
+    rows: Vec<PharmacyPurchaseRow>,
+    max_rows: usize,
+) -> Result<FeedResponse, ApiError> {
+    check_size("purchases", rows.len(), max_rows)?;
+    let (checked, errors) = pharmacy_purchases_from_rows(&rows, access.at);
+    ingest_feed(
+        store,
+        access,
+        policy,
+        Feed {
+            list: "purchases",
+            received: rows.len(),
+            checked,
+            errors,
+            locate: &|error| error,
+        },
+        |people| store.ingest_pharmacy_purchases(access, people),
+    )
+}
+
+/// Checks and stores a daily health report filed by `reporter`, then re-rates the residents it
+/// is about. `upload_errors` are the rows of a CSV file that could not even be read as rows;
+/// they are reported together with the rest.
+pub fn ingest_health_reports(
+    store: &dyn Store,
+    access: &Access,
+    policy: &Policy,
+    reporter: Reporter,
+    upload: &HealthReportUpload,
+    upload_errors: Vec<RowError>,
+    max_rows: usize,
+) -> Result<FeedResponse, ApiError> {
+    let received = upload.rows.len() + upload_errors.len();
+    check_size("reports", received, max_rows)?;
+    let (checked, errors) = health_reports_from_rows(&upload.rows, reporter, access.at);
+    let locate = |error| upload.locate(error);
+    let mut errors: Vec<RowError> = errors.into_iter().map(locate).collect();
+    errors.extend(upload_errors);
+    ingest_feed(
+        store,
+        access,
+        policy,
+        Feed {
+            list: "reports",
+            received,
+            checked,
+            errors,
+            locate: &locate,
+        },
+        |people| store.ingest_health_reports(access, people),
+    )
+}
+
+/// Who files a health report, from the role of the staff member filing it.
+pub fn reporter_of(actor: &Actor) -> Result<Reporter, ApiError> {
+    match actor.role() {
+        Some(Role::Employer) => Ok(Reporter::Employer),
+        Some(Role::CommunityWorker) => Ok(Reporter::Community),
+        // The endpoint table lets only these two roles file reports.
+        _ => Err(ApiError::Forbidden),
+    }
+}
+
+fn check_size(list: &'static str, received: usize, max_rows: usize) -> Result<(), ApiError> {
+    if received > max_rows {
+        return Err(ApiError::BatchTooLarge {
+            field: list,
+            max: max_rows,
+            found: received,
+        });
+    }
+    Ok(())
+}
+
+/// One checked upload on its way into the store.
+struct Feed<'a, T> {
+    /// The name of the upload's list of rows, for errors.
+    list: &'static str,
+    received: usize,
+    checked: Vec<FeedRow<T>>,
+    /// Errors found so far, already placed where their rows are.
+    errors: Vec<RowError>,
+    /// Places an error about `checked`'s rows where the row is in the upload.
+    locate: &'a dyn Fn(RowError) -> RowError,
+}
+
+fn ingest_feed<T>(
+    store: &dyn Store,
+    access: &Access,
+    policy: &Policy,
+    feed: Feed<'_, T>,
+    ingest: impl FnOnce(&[(PersonId, T)]) -> Result<IngestReport, StoreError>,
+) -> Result<FeedResponse, ApiError> {
+    let Feed {
+        list,
+        received,
+        checked,
+        mut errors,
+        locate,
+    } = feed;
+    let resident_ids: Vec<ResidentId> = checked.iter().map(|row| row.resident_id.clone()).collect();
+    let people = if resident_ids.is_empty() {
+        Vec::new()
+    } else {
+        store.find_people(access, &resident_ids)?
+    };
+    let mut indices = Vec::with_capacity(checked.len());
+    let mut resolved = Vec::with_capacity(checked.len());
+    let mut causes = BTreeMap::new();
+    for (row, person) in checked.into_iter().zip(people) {
+        match person {
+            Some(person) => {
+                // A resident named by several rows is rated once, for the last of them.
+                causes.insert(person, RatingCause::Event(row.event_id));
+                indices.push(row.index);
+                resolved.push((person, row.fact));
+            }
+            None => errors.push(locate(RowError::new(
+                row.index,
+                "resident_id",
+                "no resident with this ID number is enrolled",
+            ))),
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|error| error.index);
+        return Err(ApiError::InvalidRows {
+            field: list,
+            rows: errors,
+        });
+    }
+    let report = ingest(&resolved).map_err(|error| match error {
+        // Only if a resident was erased between the look-up and the write.
+        StoreError::UnknownReference { index, .. } => ApiError::InvalidRows {
+            field: list,
+            rows: vec![locate(RowError::new(
+                indices.get(index).copied().unwrap_or(index),
+                "resident_id",
+                "no resident with this ID number is enrolled",
+            ))],
+        },
+        other => other.into(),
+    })?;
+    let rerated = rerate_people(store, policy, &causes, access.at)?;
+    tracing::info!(
+        list,
+        received,
+        stored = report.stored,
+        duplicates = report.duplicates,
+        people_rated = rerated.people,
+        "ingested a feed"
+    );
+    Ok(FeedResponse::new(received, report, rerated.people))
+}
