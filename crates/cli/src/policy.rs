@@ -268,6 +268,7 @@ fn actor_text(actor: &Actor) -> String {
         Actor::Resident(_) => "a resident".to_owned(),
         Actor::Staff { id, role } => format!("{} {id}", role.code()),
         Actor::LocalOperator => "the local operator".to_owned(),
+        Actor::System => "healthcode itself".to_owned(),
     }
 }
 

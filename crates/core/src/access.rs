@@ -59,13 +59,17 @@ pub enum Actor {
     Staff { id: StaffId, role: Role },
     /// Whoever runs the `healthcode` command on the machine that holds the data directory.
     LocalOperator,
+    /// healthcode itself, applying the active policy: re-rating a resident after an event, at
+    /// the expiry of a colour, or after a policy or the region-risk list changed. Whoever caused
+    /// the re-rating is audited separately, under their own name.
+    System,
 }
 
 impl Actor {
-    /// The role the actor acts in; `None` for the public and the local operator.
+    /// The role the actor acts in; `None` for the public, the local operator and the system.
     pub fn role(&self) -> Option<Role> {
         match self {
-            Actor::Public | Actor::LocalOperator => None,
+            Actor::Public | Actor::LocalOperator | Actor::System => None,
             Actor::Resident(_) => Some(Role::Resident),
             Actor::Staff { role, .. } => Some(*role),
         }

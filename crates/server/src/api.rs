@@ -878,6 +878,12 @@ impl From<&Actor> for ActorView {
                 staff_id: None,
                 role,
             },
+            Actor::System => ActorView {
+                kind: "system".into(),
+                person_id: None,
+                staff_id: None,
+                role,
+            },
         }
     }
 }

@@ -37,9 +37,9 @@ pub struct RerateReport {
     pub changed: u64,
 }
 
-/// The access under which the installation rates residents.
+/// The access under which healthcode itself rates residents, whoever caused the re-rating.
 pub fn rating_access(now: Timestamp) -> Access {
-    Access::new(Actor::LocalOperator, Purpose::Rating, now)
+    Access::new(Actor::System, Purpose::Rating, now)
 }
 
 /// Rates one resident at `now` from their current facts and records the rating if it differs

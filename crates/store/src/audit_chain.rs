@@ -29,13 +29,14 @@ pub fn actor_kind_code(actor: &Actor) -> &'static str {
         Actor::Resident(_) => "resident",
         Actor::Staff { .. } => "staff",
         Actor::LocalOperator => "local_operator",
+        Actor::System => "system",
     }
 }
 
 /// The id bytes of an actor (a person's or a staff account's), if it has one.
 pub fn actor_id_bytes(actor: &Actor) -> Option<[u8; 16]> {
     match actor {
-        Actor::Public | Actor::LocalOperator => None,
+        Actor::Public | Actor::LocalOperator | Actor::System => None,
         Actor::Resident(person) => Some(*person.as_bytes()),
         Actor::Staff { id, .. } => Some(*id.as_bytes()),
     }

@@ -1964,7 +1964,7 @@ fn insert_token(connection: &Connection, grant: &TokenGrant) -> Result<(), Store
     let (person, staff, role) = match grant.holder {
         Actor::Resident(ref person) => (Some(person.as_bytes()), None, Role::Resident),
         Actor::Staff { ref id, role } => (None, Some(id.as_bytes()), role),
-        Actor::Public | Actor::LocalOperator => {
+        Actor::Public | Actor::LocalOperator | Actor::System => {
             return Err(StoreError::Backend(Box::new(TokenHolderError {
                 kind: actor_kind_code(&grant.holder),
             })));

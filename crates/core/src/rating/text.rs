@@ -32,10 +32,21 @@ pub(super) fn reason(reason: &Reason, language: Language, offset: Offset) -> Str
             }
         },
     };
+    // An official's quoted reason may end a sentence itself; do not end it twice.
+    let ends_sentence = what
+        .trim_end_matches(['"', '”'])
+        .ends_with(['.', '!', '?', '。', '！', '？']);
     match language {
-        Language::English => format!("{}: {what}. {until}", colour_title(reason.colour)),
+        Language::English => {
+            let stop = if ends_sentence { "" } else { "." };
+            format!("{}: {what}{stop} {until}", colour_title(reason.colour))
+        }
         Language::SimplifiedChinese => {
-            format!("{}：{what}。{until}", colour_word(reason.colour, language))
+            let stop = if ends_sentence { "" } else { "。" };
+            format!(
+                "{}：{what}{stop}{until}",
+                colour_word(reason.colour, language)
+            )
         }
     }
 }
@@ -346,5 +357,58 @@ impl When {
             Language::SimplifiedChinese => "%Y年%-m月%-d日 %H:%M",
         };
         jiff::fmt::strtime::format(format, &zoned).unwrap_or_else(|_| at.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rating::{OverrideId, PolicyVersion, RuleId};
+
+    fn override_reason(words: &str) -> Reason {
+        let at: Timestamp = "2026-02-11T01:00:00Z".parse().unwrap();
+        Reason {
+            rule_id: RuleId::override_id(),
+            policy_version: PolicyVersion::parse("default@1").unwrap(),
+            colour: Colour::Green,
+            since: at,
+            until: Until::At("2026-02-14T01:00:00Z".parse().unwrap()),
+            finding: Finding::Override {
+                reason: words.to_owned(),
+            },
+            evidence: vec![Evidence::Override {
+                id: OverrideId::from_bytes([1; 16]),
+                set_by: crate::StaffId::from_bytes([2; 16]),
+                set_at: at,
+                appeal: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn an_official_reason_that_ends_a_sentence_is_not_followed_by_a_second_stop() {
+        let offset = Offset::constant(8);
+        let texts = [
+            (
+                "Checked by phone.",
+                Language::English,
+                "Green: a health official set this colour: \"Checked by phone.\" This holds until \
+                 14 Feb 2026 09:00 if nothing changes.",
+            ),
+            (
+                "Checked by phone",
+                Language::English,
+                "Green: a health official set this colour: \"Checked by phone\". This holds until \
+                 14 Feb 2026 09:00 if nothing changes.",
+            ),
+            (
+                "已电话核实。",
+                Language::SimplifiedChinese,
+                "绿码：卫生健康工作人员设定了此颜色：“已电话核实。”如无新情况，持续至2026年2月14日 09:00。",
+            ),
+        ];
+        for (words, language, expected) in texts {
+            assert_eq!(override_reason(words).text(language, offset), expected);
+        }
     }
 }

@@ -149,6 +149,7 @@ pub(super) fn decode_actor(
     Ok(match (text(row, index, kind_column)?, actor_id) {
         ("public", None) => Actor::Public,
         ("local_operator", None) => Actor::LocalOperator,
+        ("system", None) => Actor::System,
         ("resident", Some(id)) => Actor::Resident(PersonId::from_bytes(id)),
         ("staff", Some(id)) => Actor::Staff {
             id: StaffId::from_bytes(id),
