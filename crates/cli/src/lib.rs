@@ -271,9 +271,11 @@ pub fn open_store(data_dir: &Path) -> anyhow::Result<SqliteStore> {
 fn serve(config: &Config) -> anyhow::Result<()> {
     let store: Arc<dyn Store> = Arc::new(open_store(&config.data_dir)?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let router = healthcode_server::router(store, clock, config.server.clone());
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
+        // Built inside the runtime, the router starts re-rating expired colours at once rather
+        // than with the first request.
+        let router = healthcode_server::router(store, clock, config.server.clone());
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("listening on {}", config.listen))?;

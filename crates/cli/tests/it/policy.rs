@@ -56,7 +56,8 @@ fn policy_check_accepts_the_shipped_policies_without_a_data_directory() {
     assert!(!data.exists(), "checking a policy needs no data directory");
 }
 
-const UNKNOWN_KEY_ON_LINE_9: &str = r#"[policy]
+/// An unknown key on line 9 and a bad duration on line 11: both are reported in one run.
+const UNKNOWN_KEY_ON_LINE_9_AND_BAD_DURATION_ON_LINE_11: &str = r#"[policy]
 name = "broken"
 version = 1
 utc_offset = "+08:00"
@@ -66,66 +67,58 @@ core_symptoms = ["fever", "dry_cough"]
 id = "close_contact"
 colours = "red"
 when = "close_contact"
-colour = "red"
-for = "14d"
-"#;
-
-const BAD_DURATION_ON_LINE_11: &str = r#"[policy]
-name = "broken"
-version = 1
-utc_offset = "+08:00"
-core_symptoms = ["fever", "dry_cough"]
-
-[[rule]]
-id = "close_contact"
-when = "close_contact"
-colour = "red"
 for = "14 days"
+colour = "red"
 "#;
 
 #[test]
-fn policy_check_prints_the_line_and_column_of_each_problem_and_fails() {
+fn policy_check_prints_the_line_and_column_of_every_problem_and_fails() {
     let dir = tempfile::tempdir().unwrap();
-    for (content, line, mentions) in [
-        (UNKNOWN_KEY_ON_LINE_9, 9, "colours"),
-        (BAD_DURATION_ON_LINE_11, 11, "14 days"),
-    ] {
-        let file = dir.path().join("broken.toml");
-        std::fs::write(&file, content).unwrap();
-        let output = healthcode(dir.path(), &["policy", "check", file.to_str().unwrap()], "");
-        assert_eq!(output.status.code(), Some(1));
-        let errors = stderr_of(&output);
-        let located = format!("{}:{line}:", file.display());
+    let file = dir.path().join("broken.toml");
+    std::fs::write(&file, UNKNOWN_KEY_ON_LINE_9_AND_BAD_DURATION_ON_LINE_11).unwrap();
+    let output = healthcode(dir.path(), &["policy", "check", file.to_str().unwrap()], "");
+    assert_eq!(output.status.code(), Some(1));
+    let errors = stderr_of(&output);
+    let expected = [
+        (9, 1, "unknown key \"colours\""),
+        (11, 7, "for should be a duration"),
+    ];
+    for (line, column, mentions) in expected {
+        let located = format!("{}:{line}:{column}: ", file.display());
         let problem = errors
             .lines()
             .find(|printed| printed.starts_with(&located))
             .unwrap_or_else(|| panic!("no line starts with {located} in\n{errors}"));
         assert!(problem.contains(mentions), "{problem}");
-        let column: usize = problem[located.len()..]
-            .split(':')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!(column >= 1, "{problem}");
-
-        let output = healthcode(
-            dir.path(),
-            &["policy", "check", file.to_str().unwrap(), "--json"],
-            "",
-        );
-        assert_eq!(output.status.code(), Some(1));
-        let answer = json_of(&output);
-        assert_eq!(answer["valid"], false);
-        assert_eq!(answer["errors"][0]["line"], line);
     }
+
+    let output = healthcode(
+        dir.path(),
+        &["policy", "check", file.to_str().unwrap(), "--json"],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let answer = json_of(&output);
+    assert_eq!(answer["valid"], false);
+    let located: Vec<(u64, u64)> = answer["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| {
+            (
+                error["line"].as_u64().unwrap(),
+                error["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(located, [(9, 1), (11, 7)]);
 }
 
 #[test]
 fn an_invalid_policy_is_not_uploaded() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("broken.toml");
-    std::fs::write(&file, UNKNOWN_KEY_ON_LINE_9).unwrap();
+    std::fs::write(&file, UNKNOWN_KEY_ON_LINE_9_AND_BAD_DURATION_ON_LINE_11).unwrap();
     let data = dir.path().join("data");
     let output = healthcode(&data, &["policy", "upload", file.to_str().unwrap()], "");
     assert_eq!(output.status.code(), Some(1));

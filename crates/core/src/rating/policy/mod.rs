@@ -2,7 +2,10 @@
 //!
 //! A policy is TOML. [`Policy::parse`] reads it and checks it whole; a policy that parses is
 //! one the engine can run: its durations are positive, its rules neither contradict each other
-//! nor hide behind one another, and every rule can end. Errors name the line and column.
+//! nor hide behind one another, and every rule can end. Errors name the line and column, and
+//! all of them are reported at once, in the order of the file: unknown keys, missing keys,
+//! values of the wrong type and every check below. Only a TOML syntax error is reported alone,
+//! as nothing after it can be read.
 //!
 //! ```toml
 //! [policy]

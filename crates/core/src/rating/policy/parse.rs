@@ -1,29 +1,32 @@
 //! Reading and checking policy files.
 //!
-//! Two steps. The TOML is first read into raw structs that mirror the file, keeping the span of
-//! every value a check may point at; a syntax error, an unknown key, a missing key or a value of
-//! the wrong type stops there and is reported alone, because nothing after it can be trusted.
-//! Then every raw value is checked and compiled into the types of [`super`], and the rules are
-//! compared with each other. These checks collect every problem they find, so that an author
-//! fixes a file in one round.
+//! Three steps. The TOML is parsed into a document that keeps the span of every key and value;
+//! a syntax error stops there and is reported alone, because the document cannot be read. Then
+//! [`read`] walks the document into raw structs that mirror the file, reporting unknown keys,
+//! missing keys and values of the wrong type. Then every value that could be read is checked and
+//! compiled into the types of [`super`], and the rules that passed their own checks are compared
+//! with each other. Every step after parsing goes on after a problem and collects all it finds,
+//! so that an author fixes a file in one round; only a problem that makes another meaningless
+//! hides it (a rule with a broken value is not compared with the others).
 //!
 //! This module reads only the string it is given; it never opens a file.
 
+mod read;
+
 use std::collections::BTreeSet;
-use std::fmt;
 use std::ops::Range;
 
 use jiff::SignedDuration;
 use jiff::tz::Offset;
-use serde::Deserialize;
-use serde::de::{Deserializer, SeqAccess, Visitor};
 use toml::Spanned;
+use toml::de::DeTable;
 
 use crate::declaration::Symptom;
 use crate::rating::Colour;
 use crate::rating::facts::RiskLevel;
 use crate::vocabulary::vocabulary;
 
+use self::read::{Field, RawFile, RawNegativeTest, RawRule, RawSymptomSet};
 use super::{
     Lasting, NegativeTestEffect, Policy, PolicyError, PolicyErrors, PolicyName, PolicyVersion,
     RegionScope, Rule, RuleId, RuleIdError, SymptomSet, Trigger,
@@ -42,15 +45,16 @@ const LOWEST_FEVER_TENTHS: i16 = 350;
 const HIGHEST_FEVER_TENTHS: i16 = 420;
 
 pub(super) fn parse(source: &str) -> Result<Policy, PolicyErrors> {
-    let raw: RawFile = match toml::from_str(source) {
-        Ok(raw) => raw,
+    let document = match DeTable::parse(source) {
+        Ok(document) => document,
         Err(error) => {
             let offset = error.span().map_or(0, |span| span.start);
-            let error = locate(source, offset, reading_problem(error));
+            let error = locate(source, offset, error.message().to_owned());
             return Err(PolicyErrors(vec![error]));
         }
     };
     let mut problems = Problems::default();
+    let raw = read::read_file(&document, &mut problems);
     let policy = compile(raw, source, &mut problems);
     match policy {
         Some(policy) if problems.found.is_empty() => Ok(policy),
@@ -65,106 +69,8 @@ pub(super) fn parse(source: &str) -> Result<Policy, PolicyErrors> {
     }
 }
 
-/// The reader's message, in a policy author's terms (keys, not fields), after the keys it is
-/// under: `rule.for: invalid type: integer `14`, expected a string`.
-fn reading_problem(mut error: toml::de::Error) -> String {
-    let message = error
-        .message()
-        .replace("unknown field", "unknown key")
-        .replace("missing field", "missing key");
-    // Without the input to quote, the error's text ends with the keys: "in `rule.for`".
-    error.set_input(None);
-    let text = error.to_string();
-    let keys = text
-        .lines()
-        .last()
-        .and_then(|line| line.strip_prefix("in `")?.strip_suffix('`'));
-    match keys {
-        Some(keys) => format!("{keys}: {message}"),
-        None => message,
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
-// The file as written.
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFile {
-    policy: Spanned<RawPolicyTable>,
-    rule: Option<Vec<RawRule>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPolicyTable {
-    name: Spanned<String>,
-    version: Spanned<i64>,
-    title: Option<Spanned<String>>,
-    utc_offset: Spanned<String>,
-    core_symptoms: Spanned<Vec<Spanned<String>>>,
-    pharmacy_prompt: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRule {
-    id: Spanned<String>,
-    when: Spanned<String>,
-    colour: Spanned<String>,
-    #[serde(rename = "for")]
-    lasts_for: Option<Spanned<String>>,
-    until: Option<Spanned<String>>,
-    negative_test: Option<RawNegativeTest>,
-    levels: Option<Spanned<Vec<Spanned<String>>>>,
-    within: Option<Spanned<String>>,
-    scope: Option<Spanned<String>>,
-    min_temperature: Option<Spanned<f64>>,
-    of: Option<Spanned<RawSymptomSet>>,
-    min_count: Option<Spanned<i64>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawNegativeTest {
-    downgrade_to: Spanned<String>,
-    sampled_after: Option<Spanned<String>>,
-}
-
-/// `of`: a name (`core`, `any`) or a list of symptoms.
-enum RawSymptomSet {
-    Named(String),
-    Listed(Vec<Spanned<String>>),
-}
-
-impl<'de> Deserialize<'de> for RawSymptomSet {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct SymptomSetVisitor;
-
-        impl<'de> Visitor<'de> for SymptomSetVisitor {
-            type Value = RawSymptomSet;
-
-            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-                formatter.write_str(r#""core", "any" or a list of symptoms"#)
-            }
-
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RawSymptomSet, E> {
-                Ok(RawSymptomSet::Named(text.to_owned()))
-            }
-
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawSymptomSet, A::Error> {
-                let mut listed = Vec::new();
-                while let Some(symptom) = seq.next_element::<Spanned<String>>()? {
-                    listed.push(symptom);
-                }
-                Ok(RawSymptomSet::Listed(listed))
-            }
-        }
-
-        // Not `#[serde(untagged)]`: it buffers the value and loses the spans of the list.
-        deserializer.deserialize_any(SymptomSetVisitor)
-    }
-}
+// What the file may say.
 
 vocabulary! {
     /// What `when` may say.
@@ -270,62 +176,81 @@ struct CheckedRule {
 }
 
 fn compile(raw: RawFile, source: &str, problems: &mut Problems) -> Option<Policy> {
-    let policy_span = raw.policy.span();
-    let header = raw.policy.into_inner();
-
-    let name = PolicyName::parse(header.name.get_ref());
-    if let Err(error) = &name {
-        problems.at(
-            header.name.span(),
-            format!("name {error}, found {:?}", header.name.get_ref()),
-        );
-    }
-    let version = u32::try_from(*header.version.get_ref())
-        .ok()
-        .filter(|version| *version > 0);
-    if version.is_none() {
-        problems.at(
-            header.version.span(),
-            format!(
-                "version should be a positive whole number, found {}",
-                header.version.get_ref()
-            ),
-        );
-    }
-    let title = header.title.map(|title| {
-        if title.get_ref().contains(['\n', '\r']) {
-            problems.at(title.span(), "title should be one line");
+    let header = raw.header.given();
+    let name =
+        header
+            .and_then(|header| header.name.given())
+            .and_then(|name| match PolicyName::parse(name.get_ref()) {
+                Ok(parsed) => Some(parsed),
+                Err(error) => {
+                    problems.at(
+                        name.span(),
+                        format!("name {error}, found {:?}", name.get_ref()),
+                    );
+                    None
+                }
+            });
+    let version = header
+        .and_then(|header| header.version.given())
+        .and_then(|version| {
+            let positive = u32::try_from(*version.get_ref())
+                .ok()
+                .filter(|version| *version > 0);
+            if positive.is_none() {
+                problems.at(
+                    version.span(),
+                    format!(
+                        "version should be a positive whole number, found {}",
+                        version.get_ref()
+                    ),
+                );
+            }
+            positive
+        });
+    let title = match header.map(|header| &header.title) {
+        None | Some(Field::Absent) => Some(None),
+        Some(Field::Broken(_)) => None,
+        Some(Field::Given(title)) => {
+            if title.get_ref().contains(['\n', '\r']) {
+                problems.at(title.span(), "title should be one line");
+            }
+            Some(Some(title.get_ref().clone()))
         }
-        title.into_inner()
-    });
-    let utc_offset = utc_offset(&header.utc_offset, problems);
-    let core_symptoms = core_symptoms(&header.core_symptoms, problems);
-    let pharmacy_prompt = match &header.pharmacy_prompt {
-        Some(text) => duration("", "pharmacy_prompt", text, Zero::Refused, problems),
-        None => Some(DEFAULT_PHARMACY_PROMPT),
+    };
+    let utc_offset = header
+        .and_then(|header| header.utc_offset.given())
+        .and_then(|text| utc_offset(text, problems));
+    let core_symptoms = header
+        .and_then(|header| header.core_symptoms.given())
+        .and_then(|listed| core_symptoms(listed, problems));
+    let pharmacy_prompt = match header.map(|header| &header.pharmacy_prompt) {
+        None | Some(Field::Broken(_)) => None,
+        Some(Field::Absent) => Some(DEFAULT_PHARMACY_PROMPT),
+        Some(Field::Given(text)) => duration("", "pharmacy_prompt", text, Zero::Refused, problems),
     };
 
-    let raw_rules = raw.rule.unwrap_or_default();
-    if raw_rules.is_empty() {
+    if raw.without_rules {
         problems.at(
-            policy_span,
+            raw.header_at,
             "a policy needs at least one [[rule]]; without rules everyone would be green",
         );
     }
     let mut seen_ids: Vec<(String, Range<usize>)> = Vec::new();
     let mut rules = Vec::new();
-    for raw_rule in raw_rules {
-        let id = raw_rule.id.get_ref();
-        if let Some((_, first)) = seen_ids.iter().find(|(seen, _)| seen == id) {
-            problems.at(
-                raw_rule.id.span(),
-                format!(
-                    "rule id {id:?} is already used on line {}; rule ids must be unique",
-                    locate(source, first.start, String::new()).line
-                ),
-            );
+    for raw_rule in raw.rules {
+        if let Some(id) = raw_rule.id.given() {
+            let written = id.get_ref();
+            if let Some((_, first)) = seen_ids.iter().find(|(seen, _)| seen == written) {
+                problems.at(
+                    id.span(),
+                    format!(
+                        "rule id {written:?} is already used on line {}; rule ids must be unique",
+                        locate(source, first.start, String::new()).line
+                    ),
+                );
+            }
+            seen_ids.push((written.clone(), id.span()));
         }
-        seen_ids.push((id.clone(), raw_rule.id.span()));
         if let Some(rule) = compile_rule(raw_rule, core_symptoms.as_ref(), problems) {
             rules.push(rule);
         }
@@ -337,10 +262,10 @@ fn compile(raw: RawFile, source: &str, problems: &mut Problems) -> Option<Policy
 
     Some(Policy {
         version: PolicyVersion {
-            name: name.ok()?,
+            name: name?,
             version: version?,
         },
-        title,
+        title: title?,
         utc_offset: utc_offset?,
         core_symptoms: core_symptoms?,
         pharmacy_prompt: pharmacy_prompt?,
@@ -521,65 +446,74 @@ fn compile_rule(
     problems: &mut Problems,
 ) -> Option<CheckedRule> {
     let before = problems.count();
-    let context = format!("rule {:?}: ", raw.id.get_ref());
-    let context = context.as_str();
+    let context = raw.context.as_str();
 
-    let id = match RuleId::parse(raw.id.get_ref()) {
-        Ok(id) => Some(id),
-        Err(RuleIdError::Malformed) => {
-            problems.at(
-                raw.id.span(),
-                format!("rule id {:?} {}", raw.id.get_ref(), RuleIdError::Malformed),
-            );
-            None
-        }
-        Err(RuleIdError::Reserved) => {
-            problems.at(
-                raw.id.span(),
-                format!(
-                    "rule id {:?}: {}; choose another",
-                    raw.id.get_ref(),
-                    RuleIdError::Reserved
-                ),
-            );
-            None
-        }
-    };
+    let id = raw
+        .id
+        .given()
+        .and_then(|id| match RuleId::parse(id.get_ref()) {
+            Ok(parsed) => Some(parsed),
+            Err(RuleIdError::Malformed) => {
+                problems.at(
+                    id.span(),
+                    format!("rule id {:?} {}", id.get_ref(), RuleIdError::Malformed),
+                );
+                None
+            }
+            Err(RuleIdError::Reserved) => {
+                problems.at(
+                    id.span(),
+                    format!(
+                        "rule id {:?}: {}; choose another",
+                        id.get_ref(),
+                        RuleIdError::Reserved
+                    ),
+                );
+                None
+            }
+        });
 
-    let kind = match TriggerKind::parse(raw.when.get_ref()) {
-        Ok(kind) => Some(kind),
-        Err(error) => {
-            problems.at(
-                raw.when.span(),
-                format!("{context}when {error}, found {:?}", raw.when.get_ref()),
-            );
-            None
-        }
-    };
+    let kind = raw
+        .when
+        .given()
+        .and_then(|when| match TriggerKind::parse(when.get_ref()) {
+            Ok(kind) => Some(kind),
+            Err(error) => {
+                problems.at(
+                    when.span(),
+                    format!("{context}when {error}, found {:?}", when.get_ref()),
+                );
+                None
+            }
+        });
 
-    let colour = match colour(context, "colour", &raw.colour, "yellow or red", problems) {
-        Some(Colour::Green) => {
-            problems.at(
-                raw.colour.span(),
-                format!(
-                    "{context}colour green is unreachable: every rating starts green, so a \
-                     green rule can never change one; use yellow or red"
-                ),
-            );
-            None
+    let colour = raw.colour.given().and_then(|written| {
+        match colour(context, "colour", written, "yellow or red", problems) {
+            Some(Colour::Green) => {
+                problems.at(
+                    written.span(),
+                    format!(
+                        "{context}colour green is unreachable: every rating starts green, so a \
+                         green rule can never change one; use yellow or red"
+                    ),
+                );
+                None
+            }
+            colour => colour,
         }
-        colour => colour,
-    };
+    });
 
     let negative_test = raw
         .negative_test
-        .as_ref()
+        .given()
         .and_then(|effect| negative_test(context, effect, colour, problems));
 
     let lasts = lasting(context, &raw, kind, negative_test, problems);
-    let trigger = kind.and_then(|kind| trigger(context, &raw, kind, core, problems));
+    let trigger = trigger(context, &raw, kind, core, problems);
 
-    if problems.count() > before {
+    // A rule with any problem, even one found while reading it, is left out of the comparison
+    // with the others: what it asks for is not known.
+    if problems.count() > before || !raw.read_cleanly {
         return None;
     }
     Some(CheckedRule {
@@ -590,7 +524,7 @@ fn compile_rule(
             lasts: lasts?,
             negative_test,
         },
-        id_span: raw.id.span(),
+        id_span: raw.at,
     })
 }
 
@@ -600,17 +534,19 @@ fn negative_test(
     rule_colour: Option<Colour>,
     problems: &mut Problems,
 ) -> Option<NegativeTestEffect> {
-    let downgrade_to = colour(
-        context,
-        "negative_test.downgrade_to",
-        &raw.downgrade_to,
-        "green or yellow",
-        problems,
-    );
-    if let (Some(downgrade_to), Some(rule_colour)) = (downgrade_to, rule_colour) {
-        if downgrade_to >= rule_colour {
+    let downgrade_to = raw.downgrade_to.given().and_then(|written| {
+        let downgrade_to = colour(
+            context,
+            "negative_test.downgrade_to",
+            written,
+            "green or yellow",
+            problems,
+        )?;
+        if let Some(rule_colour) = rule_colour
+            && downgrade_to >= rule_colour
+        {
             problems.at(
-                raw.downgrade_to.span(),
+                written.span(),
                 format!(
                     "{context}negative_test.downgrade_to {} contradicts the rule's colour {}: \
                      a negative test can only lower it, so use a colour below {}",
@@ -620,16 +556,18 @@ fn negative_test(
                 ),
             );
         }
-    }
+        Some(downgrade_to)
+    });
     let sampled_after = match &raw.sampled_after {
-        Some(text) => duration(
+        Field::Given(text) => duration(
             context,
             "negative_test.sampled_after",
             text,
             Zero::Allowed,
             problems,
         ),
-        None => Some(SignedDuration::ZERO),
+        Field::Absent => Some(SignedDuration::ZERO),
+        Field::Broken(_) => None,
     };
     Some(NegativeTestEffect {
         downgrade_to: downgrade_to?,
@@ -644,179 +582,176 @@ fn lasting(
     negative_test: Option<NegativeTestEffect>,
     problems: &mut Problems,
 ) -> Option<Lasting> {
-    match (&raw.lasts_for, &raw.until) {
-        (Some(_), Some(until)) => {
+    if let (Some(_), Some(until)) = (raw.lasts_for.span(), raw.until.span()) {
+        problems.at(
+            until,
+            format!("{context}give either for or until, not both"),
+        );
+        return None;
+    }
+    if let Some(lasts_for) = raw.lasts_for.given() {
+        return duration(context, "for", lasts_for, Zero::Refused, problems).map(Lasting::For);
+    }
+    if let Some(until) = raw.until.given() {
+        if until.get_ref() != "released" {
             problems.at(
                 until.span(),
-                format!("{context}give either for or until, not both"),
+                format!(
+                    "{context}until should be \"released\", found {:?}; for a rule that a \
+                     negative test ends, leave out for and until and give \
+                     negative_test = {{ downgrade_to = \"green\" }}",
+                    until.get_ref()
+                ),
             );
-            None
+            return None;
         }
-        (Some(lasts_for), None) => {
-            duration(context, "for", lasts_for, Zero::Refused, problems).map(Lasting::For)
-        }
-        (None, Some(until)) => {
-            if until.get_ref() != "released" {
+        return match kind {
+            Some(kind) if !kind.is_case() => {
                 problems.at(
                     until.span(),
                     format!(
-                        "{context}until should be \"released\", found {:?}; for a rule that a \
-                         negative test ends, leave out for and until and give \
-                         negative_test = {{ downgrade_to = \"green\" }}",
-                        until.get_ref()
+                        "{context}until = \"released\" applies only to confirmed_case and \
+                         suspected_case, not {}; give for instead",
+                        kind.code()
                     ),
                 );
-                return None;
+                None
             }
-            match kind {
-                Some(kind) if !kind.is_case() => {
-                    problems.at(
-                        until.span(),
-                        format!(
-                            "{context}until = \"released\" applies only to confirmed_case and \
-                             suspected_case, not {}; give for instead",
-                            kind.code()
-                        ),
-                    );
-                    None
-                }
-                _ => Some(Lasting::UntilReleased),
+            _ => Some(Lasting::UntilReleased),
+        };
+    }
+    // `for` or `until` of the wrong type; that problem is reported.
+    if !raw.lasts_for.is_absent() || !raw.until.is_absent() {
+        return None;
+    }
+    match (&raw.negative_test, negative_test) {
+        (_, Some(effect)) if effect.downgrade_to == Colour::Green => {
+            Some(Lasting::UntilNegativeTest)
+        }
+        // The effect was not read or did not compile; its own problem is already reported.
+        (Field::Given(_) | Field::Broken(_), None) => None,
+        _ => {
+            problems.at(
+                raw.at.clone(),
+                format!(
+                    "{context}the rule never ends: give for, until = \"released\" (cases \
+                     only), or negative_test = {{ downgrade_to = \"green\" }} so that a \
+                     negative test ends it"
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// The rule's trigger with its conditions. Without a known trigger only the values of the keys
+/// the rule gives are checked.
+fn trigger(
+    context: &str,
+    raw: &RawRule,
+    kind: Option<TriggerKind>,
+    core: Option<&BTreeSet<Symptom>>,
+    problems: &mut Problems,
+) -> Option<Trigger> {
+    let before = problems.count();
+    if let Some(kind) = kind {
+        let takes = kind.keys();
+        let taken_keys = if takes.is_empty() {
+            "no further keys".to_owned()
+        } else {
+            takes
+                .iter()
+                .map(|(key, _)| *key)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        for (key, span) in &raw.not_taken {
+            problems.at(
+                span.clone(),
+                format!(
+                    "{context}{key} does not apply to {}, which takes {taken_keys}",
+                    kind.code()
+                ),
+            );
+        }
+        // A key given with a value of the wrong type is not missing; its problem is reported.
+        let absent = [
+            ("levels", raw.levels.is_absent()),
+            ("within", raw.within.is_absent()),
+            ("scope", raw.scope.is_absent()),
+            ("min_temperature", raw.min_temperature.is_absent()),
+            ("of", raw.of.is_absent()),
+            ("min_count", raw.min_count.is_absent()),
+        ];
+        let when = raw.when.span().unwrap_or_else(|| raw.at.clone());
+        for (key, required) in takes {
+            let missing = absent
+                .iter()
+                .any(|(absent_key, is_absent)| absent_key == key && *is_absent);
+            if *required == Required::Yes && missing {
+                problems.at(
+                    when.clone(),
+                    format!("{context}{} needs {key}", kind.code()),
+                );
             }
         }
-        (None, None) => match (&raw.negative_test, negative_test) {
-            (_, Some(effect)) if effect.downgrade_to == Colour::Green => {
-                Some(Lasting::UntilNegativeTest)
-            }
-            // The effect did not compile; its own problem is already reported.
-            (Some(_), None) => None,
-            _ => {
+    }
+
+    // Each condition given is checked, whether or not the trigger could be.
+    let levels = raw
+        .levels
+        .given()
+        .and_then(|listed| levels(context, listed, problems));
+    let within = raw
+        .within
+        .given()
+        .and_then(|text| duration(context, "within", text, Zero::Refused, problems));
+    let scope = match &raw.scope {
+        Field::Absent => Some(RegionScope::Region),
+        Field::Broken(_) => None,
+        Field::Given(scope) => match scope.get_ref().as_str() {
+            "region" => Some(RegionScope::Region),
+            "province" => Some(RegionScope::Province),
+            written => {
                 problems.at(
-                    raw.id.span(),
+                    scope.span(),
                     format!(
-                        "{context}the rule never ends: give for, until = \"released\" (cases \
-                         only), or negative_test = {{ downgrade_to = \"green\" }} so that a \
-                         negative test ends it"
+                        "{context}scope should be \"region\" or \"province\", found {written:?}"
                     ),
                 );
                 None
             }
         },
-    }
-}
-
-fn trigger(
-    context: &str,
-    raw: &RawRule,
-    kind: TriggerKind,
-    core: Option<&BTreeSet<Symptom>>,
-    problems: &mut Problems,
-) -> Option<Trigger> {
-    let before = problems.count();
-    let present: [(&str, Option<Range<usize>>); 6] = [
-        ("levels", raw.levels.as_ref().map(Spanned::span)),
-        ("within", raw.within.as_ref().map(Spanned::span)),
-        ("scope", raw.scope.as_ref().map(Spanned::span)),
-        (
-            "min_temperature",
-            raw.min_temperature.as_ref().map(Spanned::span),
-        ),
-        ("of", raw.of.as_ref().map(Spanned::span)),
-        ("min_count", raw.min_count.as_ref().map(Spanned::span)),
-    ];
-    let takes = kind.keys();
-    let taken_keys = if takes.is_empty() {
-        "no further keys".to_owned()
-    } else {
-        takes
-            .iter()
-            .map(|(key, _)| *key)
-            .collect::<Vec<_>>()
-            .join(", ")
     };
-    for (key, span) in &present {
-        if let Some(span) = span {
-            if !takes.iter().any(|(taken, _)| taken == key) {
-                problems.at(
-                    span.clone(),
-                    format!(
-                        "{context}{key} does not apply to {}, which takes {taken_keys}",
-                        kind.code()
-                    ),
-                );
-            }
-        }
-    }
-    for (key, required) in takes {
-        let given = present
-            .iter()
-            .any(|(present_key, span)| present_key == key && span.is_some());
-        if *required == Required::Yes && !given {
-            problems.at(
-                raw.when.span(),
-                format!("{context}{} needs {key}", kind.code()),
-            );
-        }
-    }
+    let min_tenths = raw
+        .min_temperature
+        .given()
+        .and_then(|celsius| fever_threshold(context, celsius, problems));
+    let symptoms = symptom_condition(context, raw, core, problems);
+
     if problems.count() > before {
         return None;
     }
-
-    match kind {
+    match kind? {
         TriggerKind::ConfirmedCase => Some(Trigger::ConfirmedCase),
         TriggerKind::SuspectedCase => Some(Trigger::SuspectedCase),
         TriggerKind::CloseContact => Some(Trigger::CloseContact),
         TriggerKind::SecondaryContact => Some(Trigger::SecondaryContact),
         TriggerKind::PositiveTest => Some(Trigger::PositiveTest),
-        TriggerKind::RiskRegion => {
-            let levels = levels(context, raw.levels.as_ref()?, problems);
-            let within = duration(
-                context,
-                "within",
-                raw.within.as_ref()?,
-                Zero::Refused,
-                problems,
-            );
-            let scope = match raw
-                .scope
-                .as_ref()
-                .map(|scope| (scope, scope.get_ref().as_str()))
-            {
-                None | Some((_, "region")) => Some(RegionScope::Region),
-                Some((_, "province")) => Some(RegionScope::Province),
-                Some((scope, written)) => {
-                    problems.at(
-                        scope.span(),
-                        format!(
-                            "{context}scope should be \"region\" or \"province\", found {written:?}"
-                        ),
-                    );
-                    None
-                }
-            };
-            Some(Trigger::RiskRegion {
-                levels: levels?,
-                within: within?,
-                scope: scope?,
-            })
-        }
-        TriggerKind::Fever => {
-            let min_tenths = fever_threshold(context, raw.min_temperature.as_ref()?, problems)?;
-            Some(Trigger::Fever { min_tenths })
-        }
+        TriggerKind::RiskRegion => Some(Trigger::RiskRegion {
+            levels: levels?,
+            within: within?,
+            scope: scope?,
+        }),
+        TriggerKind::Fever => Some(Trigger::Fever {
+            min_tenths: min_tenths?,
+        }),
         TriggerKind::Symptoms => {
-            let (of, min_count) = symptom_condition(context, raw, core, problems)?;
+            let (of, min_count) = symptoms?;
             Some(Trigger::Symptoms { of, min_count })
         }
         TriggerKind::MedicineWithSymptoms => {
-            let condition = symptom_condition(context, raw, core, problems);
-            let within = duration(
-                context,
-                "within",
-                raw.within.as_ref()?,
-                Zero::Refused,
-                problems,
-            );
-            let (of, min_count) = condition?;
+            let (of, min_count) = symptoms?;
             Some(Trigger::MedicineWithSymptoms {
                 of,
                 min_count,
@@ -880,16 +815,14 @@ fn fever_threshold(context: &str, celsius: &Spanned<f64>, problems: &mut Problem
     None
 }
 
-/// `of` and `min_count`, checked against each other.
+/// `of` and `min_count`, each checked, and against each other if both can be.
 fn symptom_condition(
     context: &str,
     raw: &RawRule,
     core: Option<&BTreeSet<Symptom>>,
     problems: &mut Problems,
 ) -> Option<(SymptomSet, u8)> {
-    let of = raw.of.as_ref()?;
-    let min_count = raw.min_count.as_ref()?;
-    let set = match of.get_ref() {
+    let set = raw.of.given().and_then(|of| match of.get_ref() {
         RawSymptomSet::Named(name) if name == "core" => Some(SymptomSet::Core),
         RawSymptomSet::Named(name) if name == "any" => Some(SymptomSet::Any),
         RawSymptomSet::Named(name) => {
@@ -911,7 +844,8 @@ fn symptom_condition(
         RawSymptomSet::Listed(listed) => {
             symptoms(context, "of", listed, problems).map(SymptomSet::Listed)
         }
-    };
+    });
+    let min_count = raw.min_count.given()?;
     let written = *min_count.get_ref();
     if written < 1 {
         problems.at(

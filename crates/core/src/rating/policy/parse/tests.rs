@@ -333,7 +333,7 @@ fn policies_at_the_edges_of_the_checks_read() {
 
 /// Broken policies and every error each must give, as `line:column: part of the message`.
 const REFUSED: &[(&str, &[&str])] = &[
-    // What the reader refuses is reported alone.
+    // Unknown keys, missing keys and values of the wrong type, each with what to write instead.
     (
         r#"
 [[rule]]
@@ -342,7 +342,10 @@ when = "close_contact"
 colr = "red"
 for = "14d"
 "#,
-        &["4:1: rule: unknown key `colr`, expected one of `id`, `when`, `colour`"],
+        &[
+            r#"1:1: rule "a": colour is missing; give "yellow" or "red""#,
+            r#"4:1: rule "a": unknown key "colr", should be one of: id, when, colour, for, until, negative_test"#,
+        ],
     ),
     (
         r#"
@@ -352,7 +355,9 @@ when = "close_contact"
 colour = "red"
 for = 14
 "#,
-        &["5:7: rule.for: invalid type: integer `14`, expected a string"],
+        &[
+            r#"5:7: rule "a": for should be a duration in quotes, such as "14d", "36h" or "90m", found the whole number 14"#,
+        ],
     ),
     (
         r#"
@@ -361,7 +366,7 @@ id = "a"
 when = "close_contact"
 for = "14d"
 "#,
-        &["1:1: rule: missing key `colour`"],
+        &[r#"1:1: rule "a": colour is missing; give "yellow" or "red""#],
     ),
     (
         r#"
@@ -372,7 +377,9 @@ colour = "red"
 for = "14d"
 negative_test = { downgrade_to = "yellow", after = "7d" }
 "#,
-        &["6:44: rule.negative_test: unknown key `after`"],
+        &[
+            r#"6:44: rule "a": unknown key "after" in negative_test, should be one of: downgrade_to, sampled_after"#,
+        ],
     ),
     (
         r#"
@@ -384,14 +391,16 @@ min_count = 2
 colour = "yellow"
 for = "7d"
 "#,
-        &[r#"4:6: rule.of: invalid type: integer `2`, expected "core", "any" or a list"#],
+        &[
+            r#"4:6: rule "a": of should be "core", "any" or a list of symptoms, found the whole number 2"#,
+        ],
     ),
     (
         r#"
 [rule]
 id = "a"
 "#,
-        &["1:1: rule: invalid type: map, expected a sequence"],
+        &["1:1: rule should be a list of [[rule]] tables, found a table"],
     ),
     (
         r#"
@@ -400,7 +409,10 @@ name = "test"
 version = 1
 core_symptoms = ["fever"]
 "#,
-        &["1:1: policy: missing key `utc_offset`"],
+        &[
+            r#"1:1: utc_offset is missing; give an offset from UTC in quotes, such as "+08:00""#,
+            "1:1: a policy needs at least one [[rule]]",
+        ],
     ),
     (
         r#"
@@ -408,7 +420,12 @@ core_symptoms = ["fever"]
 name = "test"
 version = "1"
 "#,
-        &["3:11: policy.version: invalid type: string \"1\", expected i64"],
+        &[
+            "1:1: utc_offset is missing",
+            "1:1: core_symptoms is missing",
+            "1:1: a policy needs at least one [[rule]]",
+            r#"3:11: version should be a positive whole number, such as 1, found the text "1""#,
+        ],
     ),
     (
         r#"
@@ -416,6 +433,75 @@ version = "1"
 name = = "test"
 "#,
         &["2:8: extra `=`"],
+    ),
+    // Values of the wrong type, each reported, in every table.
+    (
+        r#"
+[policy]
+name = 1
+version = 1.5
+title = ["a"]
+utc_offset = 8
+core_symptoms = ["fever", 2]
+pharmacy_prompt = 3
+colour = "red"
+
+[[rule]]
+id = "close_contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+"#,
+        &[
+            r#"2:8: name should be a policy name in quotes, such as "default", found the whole number 1"#,
+            "3:11: version should be a positive whole number, such as 1, found the number 1.5",
+            "4:9: title should be one line of text in quotes, found a list",
+            r#"5:14: utc_offset should be an offset from UTC in quotes, such as "+08:00", found the whole number 8"#,
+            r#"6:27: core_symptoms should list symptoms in quotes, such as "fever", found the whole number 2"#,
+            r#"7:19: pharmacy_prompt should be a duration in quotes, such as "14d", "36h" or "90m", found the whole number 3"#,
+            r#"8:1: unknown key "colour" in [policy], should be one of: name, version, title, utc_offset, core_symptoms, pharmacy_prompt"#,
+        ],
+    ),
+    // A key of the wrong type is not also missing; a key the trigger does not take is not read;
+    // with an unknown trigger the keys of every trigger are read.
+    (
+        r#"
+[[rule]]
+id = "region"
+when = "risk_region"
+levels = "high"
+within = 14
+scope = ["province"]
+colour = "red"
+for = "14d"
+
+[[rule]]
+id = "fever"
+when = "fever"
+min_temperature = "37.3"
+min_count = "2"
+colour = "yellow"
+negative_test = { downgrade_to = "green" }
+
+[[rule]]
+id = "symptoms"
+when = "symptomz"
+of = ["fever", 1]
+min_count = "2"
+colour = "yellow"
+negative_test = "green"
+"#,
+        &[
+            r#"4:10: rule "region": levels should be a list of levels, such as ["medium", "high"], found the text "high""#,
+            r#"5:10: rule "region": within should be a duration in quotes, such as "14d", "36h" or "90m", found the whole number 14"#,
+            r#"6:9: rule "region": scope should be "region" or "province", found a list"#,
+            r#"13:19: rule "fever": min_temperature should be a temperature in °C, such as 37.3, found the text "37.3""#,
+            r#"14:13: rule "fever": min_count does not apply to fever, which takes min_temperature"#,
+            r#"20:8: rule "symptoms": when should be one of: confirmed_case"#,
+            r#"21:16: rule "symptoms": of should list symptoms in quotes, such as "fever", found the whole number 1"#,
+            r#"22:13: rule "symptoms": min_count should be a whole number, such as 2, found the text "2""#,
+            r#"24:17: rule "symptoms": negative_test should be a table such as { downgrade_to = "green" }, found the text "green""#,
+        ],
     ),
     // The [policy] table: every problem at once.
     (
@@ -1111,6 +1197,144 @@ for = "7d"
             r#"32:10: rule "symptoms": colour green is unreachable"#,
         ],
     );
+}
+
+#[test]
+fn an_unknown_key_a_bad_duration_a_wrong_type_and_an_unreachable_rule_are_all_reported() {
+    let snippet = r#"
+[policy]
+name = "test"
+version = 1
+utc_offset = "+08:00"
+core_symptoms = ["fever", "dry_cough"]
+
+[[rule]]
+id = "contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+negative_tset = { downgrade_to = "yellow" }
+
+[[rule]]
+id = "secondary_contact"
+when = "secondary_contact"
+colour = "yellow"
+for = "7 days"
+
+[[rule]]
+id = "positive_test"
+when = "positive_test"
+colour = "red"
+for = 14
+
+[[rule]]
+id = "fever"
+when = "fever"
+min_temperature = 37.3
+colour = "red"
+for = "14d"
+
+[[rule]]
+id = "high_fever"
+when = "fever"
+min_temperature = 38.5
+colour = "yellow"
+for = "7d"
+"#;
+    check_refused(
+        snippet,
+        &[
+            r#"12:1: rule "contact": unknown key "negative_tset", should be one of: id, when, colour, for, until, negative_test"#,
+            r#"18:7: rule "secondary_contact": for should be a duration such as 14d, 36h or 90m, found "7 days""#,
+            r#"24:7: rule "positive_test": for should be a duration in quotes, such as "14d", "36h" or "90m", found the whole number 14"#,
+            r#"34:6: rule "high_fever" can never change a rating (unreachable): rule "fever" applies whenever it does"#,
+        ],
+    );
+}
+
+#[test]
+fn two_rules_each_with_an_unknown_key_are_both_reported() {
+    let snippet = r#"
+[[rule]]
+id = "contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+sampled_after = "7d"
+
+[[rule]]
+id = "fever"
+when = "fever"
+min_temprature = 37.3
+colour = "yellow"
+negative_test = { downgrade_to = "green" }
+"#;
+    check_refused(
+        snippet,
+        &[
+            r#"6:1: rule "contact": unknown key "sampled_after", should be one of: id, when, colour, for, until, negative_test"#,
+            r#"10:8: rule "fever": fever needs min_temperature"#,
+            r#"11:1: rule "fever": unknown key "min_temprature", should be one of: id, when, colour, for, until, negative_test, min_temperature"#,
+        ],
+    );
+}
+
+#[test]
+fn a_rule_with_any_problem_is_not_compared_with_the_others() {
+    // Without its misspelt key the second rule would contradict the first; with it, what the
+    // second rule asks for is unknown, so only the key is reported.
+    let snippet = r#"
+[[rule]]
+id = "contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+
+[[rule]]
+id = "contact_tested"
+when = "close_contact"
+colour = "red"
+for = "14d"
+negativ_test = { downgrade_to = "yellow" }
+
+[[rule]]
+id = "positive_test"
+when = "positive_test"
+colour = "red"
+for = ["14d"]
+"#;
+    check_refused(
+        snippet,
+        &[
+            r#"12:1: rule "contact_tested": unknown key "negativ_test""#,
+            r#"18:7: rule "positive_test": for should be a duration in quotes"#,
+        ],
+    );
+}
+
+#[test]
+fn a_file_without_a_policy_table_and_a_rule_without_an_id_are_reported_together() {
+    let source = "[[rule]]\nwhen = \"close_contact\"\ncolour = \"red\"\nfor = \"14d\"\n\n[[rules]]\nid = \"fever\"\n";
+    let errors = Policy::parse(source).unwrap_err().0;
+    let found: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        found,
+        [
+            "line 1, column 1: policy is missing; give a [policy] table with name, version, \
+             utc_offset and core_symptoms",
+            "line 1, column 1: rule number 1: id is missing; give a rule id in quotes, such as \
+             \"close_contact\"",
+            "line 6, column 3: unknown key \"rules\", should be one of: policy, rule",
+        ]
+    );
+}
+
+#[test]
+fn a_syntax_error_is_reported_alone() {
+    let source = format!("{HEADER}[[rule]]\nid = \"a\"\nwhen = close_contact\ncolr = \"red\"\n");
+    let errors = Policy::parse(&source).unwrap_err().0;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!((errors[0].line, errors[0].column), (8, 8), "{errors:?}");
 }
 
 #[test]
