@@ -6,9 +6,9 @@
 //! in. The engine ([`rate`]) is pure; everything here gathers its facts from the store and
 //! records what it answers, so that ratings are history.
 //!
-//! Re-rating is the installation's own work, not the work of whoever triggered it: its reads
-//! of facts and its writes of ratings are audited as the local operator with the purpose
-//! `rating`, and each stored rating names its cause (the event, the expiry, the activation, the
+//! Re-rating is the system's own work, not the work of whoever triggered it: its reads of facts
+//! and its writes of ratings are audited as [`Actor::System`] with the purpose `rating`, and each
+//! stored rating names its cause (the event, the expiry, the activation, the
 //! list version, the override). Nothing here logs personal data.
 
 use healthcode_core::rating::{
@@ -79,9 +79,9 @@ pub fn rerate_all(
         if failed.is_some() {
             return;
         }
-        pending.push((person, rate(&facts, policy, now)));
+        pending.push((person, rate(&facts, policy, now), cause.clone()));
         if pending.len() == RERATE_BATCH {
-            match store.record_ratings(&access, &pending, cause) {
+            match store.record_ratings(&access, &pending) {
                 Ok(stored) => changed += stored,
                 Err(error) => failed = Some(error),
             }
@@ -92,7 +92,7 @@ pub fn rerate_all(
         return Err(error);
     }
     if !pending.is_empty() {
-        changed += store.record_ratings(&access, &pending, cause)?;
+        changed += store.record_ratings(&access, &pending)?;
     }
     tracing::info!(people, changed, "re-rated every resident");
     Ok(RerateReport { people, changed })
@@ -106,28 +106,22 @@ pub fn rerate_due(
     policy: &Policy,
     now: Timestamp,
 ) -> Result<RerateReport, StoreError> {
-    let access = rating_access(now);
     let mut report = RerateReport::default();
     loop {
         let due = store.ratings_due(now, DUE_BATCH)?;
         if due.is_empty() {
             break;
         }
-        let mut ratings = Vec::with_capacity(due.len());
-        for person in &due {
-            match store.facts_of(&access, *person) {
-                Ok(facts) => ratings.push((*person, rate(&facts, policy, now))),
-                // Erased since the list was read: nothing to rate.
-                Err(StoreError::NotFound { .. }) => {}
-                Err(other) => return Err(other),
-            }
-        }
-        let changed = store.record_ratings(&access, &ratings, &RatingCause::Expiry)?;
-        report.people += ratings.len() as u64;
-        report.changed += changed;
+        let causes: BTreeMap<PersonId, RatingCause> = due
+            .iter()
+            .map(|person| (*person, RatingCause::Expiry))
+            .collect();
+        let batch = rerate_people(store, policy, &causes, now)?;
+        report.people += batch.people;
+        report.changed += batch.changed;
         // A rating that comes out the same is not stored and would be due again: stop rather
         // than ask for the same residents forever.
-        if changed == 0 || due.len() < DUE_BATCH as usize {
+        if batch.changed == 0 || due.len() < DUE_BATCH as usize {
             break;
         }
     }
@@ -141,20 +135,30 @@ pub fn rerate_due(
     Ok(report)
 }
 
-/// Re-rates each of `people` after events about them, each with its own cause.
+/// Re-rates each of `people` after events about them, each with its own cause: one read of
+/// their facts and one write of the ratings that changed, however many they are.
 pub fn rerate_people(
     store: &dyn Store,
     policy: &Policy,
     people: &BTreeMap<PersonId, RatingCause>,
     now: Timestamp,
 ) -> Result<RerateReport, StoreError> {
-    let mut report = RerateReport::default();
-    for (person, cause) in people {
-        let (_, write) = rerate(store, policy, *person, cause, now)?;
-        report.people += 1;
-        report.changed += u64::from(write == Write::Stored);
+    if people.is_empty() {
+        return Ok(RerateReport::default());
     }
-    Ok(report)
+    let access = rating_access(now);
+    let ids: Vec<PersonId> = people.keys().copied().collect();
+    let facts = store.facts_of_people(&access, &ids)?;
+    let ratings: Vec<(PersonId, Rating, RatingCause)> = people
+        .iter()
+        .zip(facts)
+        .map(|((person, cause), facts)| (*person, rate(&facts, policy, now), cause.clone()))
+        .collect();
+    let changed = store.record_ratings(&access, &ratings)?;
+    Ok(RerateReport {
+        people: ratings.len() as u64,
+        changed,
+    })
 }
 
 /// A resident's status now: rated fresh from their facts, and recorded (cause: request) if it

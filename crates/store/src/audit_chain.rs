@@ -231,6 +231,10 @@ mod tests {
                 ..base.clone()
             },
             AuditRecord {
+                actor: Actor::System,
+                ..base.clone()
+            },
+            AuditRecord {
                 actor: Actor::Staff {
                     id: StaffId::from_bytes([7; 16]),
                     role: Role::Auditor,
@@ -273,6 +277,25 @@ mod tests {
             );
         }
         assert_ne!(chain_hash(&[1; 32], &base), base.hash);
+    }
+
+    #[test]
+    fn actors_without_an_id_are_told_apart_by_their_kind() {
+        let base = entry().chained_after(None);
+        let hashes: std::collections::BTreeSet<[u8; 32]> =
+            [Actor::Public, Actor::LocalOperator, Actor::System]
+                .into_iter()
+                .map(|actor| {
+                    chain_hash(
+                        &GENESIS_HASH,
+                        &AuditRecord {
+                            actor,
+                            ..base.clone()
+                        },
+                    )
+                })
+                .collect();
+        assert_eq!(hashes.len(), 3);
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! Personal data crosses this boundary only through calls that take an [`Access`] (actor,
 //! purpose, time). Each such call appends an audit record in the same transaction as the access;
 //! when the access fails (not found, conflict, unknown reference), the failure is recorded
-//! instead, in a transaction of its own.
+//! instead, in a transaction of its own. Reads of facts for the rating engine, which may cover
+//! thousands of people or everyone, may read in a snapshot of their own instead: their audit
+//! record is committed before any fact is answered.
 
 pub mod audit_chain;
 pub mod conformance;
@@ -196,12 +198,29 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// counts the one person read, as [`Store::for_each_facts`] counts people.
     fn facts_of(&self, access: &Access, person: PersonId) -> Result<Facts, StoreError>;
 
+    /// The facts of many people at once, in one read with one audit record, as
+    /// [`Store::facts_of`] gives them one by one: the answer has one entry per person asked
+    /// for, in the order asked (a person asked for twice is answered twice), and the facts
+    /// share one region-risk list. The audit record counts the people asked for and names the
+    /// person when only one is asked for (however often). [`StoreError::NotFound`] (nothing
+    /// answered, the attempt audited as not found) if any of them is not enrolled.
+    ///
+    /// Meant for re-rating the people a batch of events is about (a laboratory upload of
+    /// thousands of results): its cost grows with the people asked for, not with everyone
+    /// enrolled.
+    fn facts_of_people(
+        &self,
+        access: &Access,
+        people: &[PersonId],
+    ) -> Result<Vec<Facts>, StoreError>;
+
     /// Calls `visit` with every enrolled person's facts, in person id order, with one audit
     /// record for the whole read (no subject, counting the people). Answers how many people
     /// were visited.
     ///
-    /// `visit` may call the store (e.g. to record ratings as it goes): the read sees the store
-    /// as it was when the call began, and the facts share one region-risk list.
+    /// `visit` may call the store, writes included (e.g. to record ratings as it goes, or to
+    /// enrol someone): the read sees the store as it was when the call began, so nobody
+    /// written during the visit is visited, and the facts share one region-risk list.
     fn for_each_facts(
         &self,
         access: &Access,
@@ -264,15 +283,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         cause: &RatingCause,
     ) -> Result<Write, StoreError>;
 
-    /// [`Store::record_rating`] for many people in one transaction with one audit record.
-    /// Answers how many ratings were appended. A person rated twice in the batch keeps both
-    /// changes, in the batch's order. [`StoreError::UnknownReference`] (nothing stored) with the
-    /// position of the first person not enrolled.
+    /// [`Store::record_rating`] for many people in one transaction with one audit record, each
+    /// rating with its own cause (a laboratory upload re-rates each person for their own
+    /// result). Answers how many ratings were appended. A person rated twice in the batch keeps
+    /// both changes, in the batch's order. The audit record counts the ratings and names the
+    /// person when they are all about one. [`StoreError::UnknownReference`] (nothing stored)
+    /// with the position of the first person not enrolled.
     fn record_ratings(
         &self,
         access: &Access,
-        ratings: &[(PersonId, Rating)],
-        cause: &RatingCause,
+        ratings: &[(PersonId, Rating, RatingCause)],
     ) -> Result<u64, StoreError>;
 
     /// A person's rating history, oldest first.

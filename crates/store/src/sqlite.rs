@@ -7,10 +7,11 @@
 //! pool of read-only connections serves reads that touch no personal data (venues, accounts,
 //! tokens, policies, the region-risk list, ratings due, the chain check), which WAL lets run
 //! alongside the writer. Calls that take an [`Access`] run on the writer because their audit
-//! record is written in the same transaction. The one exception is
-//! [`Store::for_each_facts`], which reads every resident in one reader snapshot after
-//! committing its audit record, so that a re-rating of everyone neither blocks writes nor
-//! deadlocks a caller that stores ratings as it goes.
+//! record is written in the same transaction. The exceptions are the reads of facts for the
+//! rating engine ([`Store::facts_of`], [`Store::facts_of_people`], [`Store::for_each_facts`]):
+//! they read in one reader snapshot and commit their audit record before answering, so that
+//! re-rating thousands of people, or everyone, neither blocks writes nor deadlocks a caller that
+//! stores ratings as it goes.
 //!
 //! This module must never write a resident ID number, name or phone, an appeal statement or an
 //! official's written reason in plaintext (they are sealed with the key ring before they reach
@@ -19,6 +20,7 @@
 pub mod bench;
 mod checkpoint;
 mod encoding;
+mod fact_rows;
 mod migrations;
 mod rating;
 
@@ -42,7 +44,7 @@ use healthcode_core::{
 };
 use healthcode_core::{GeoPoint, OpeningHours, RegionCode};
 use rusqlite::types::Value;
-use rusqlite::{CachedStatement, Connection, OpenFlags, OptionalExtension, Row, Transaction};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Statement, Transaction};
 use rusqlite::{TransactionBehavior, params, params_from_iter};
 use sha2::{Digest, Sha256};
 
@@ -54,14 +56,15 @@ use crate::{
 use checkpoint::{Checkpointer, WRITER_AUTOCHECKPOINT_PAGES};
 use encoding::{
     AUDIT_COLUMNS, code, corrupt, decode_actor, decode_audit_record, decode_symptoms,
-    decode_travel, encode_symptoms, encode_travel, id_bytes, millis, text, timestamp,
+    decode_travel, id_bytes, millis, text, timestamp,
 };
+use fact_rows::{FactRow, OverrideRow};
 pub use migrations::{SCHEMA_VERSION, SchemaError};
 use rating::{
     APPEAL_COLUMNS, RATING_COLUMNS, RatingAppender, SEALED_APPEAL_STATEMENT,
-    SEALED_DECISION_REASON, SEALED_OVERRIDE_REASON, decode_appeal, decode_appeal_record,
-    decode_rating_record, encode_cause, encode_contact_setting, facts_of_person,
-    for_each_person_facts, read_region_risk_list, uploaded_as_another_version,
+    SEALED_DECISION_REASON, decode_appeal, decode_appeal_record, decode_rating_record,
+    encode_cause, facts_of_people, for_each_person_facts, read_region_risk_list,
+    uploaded_as_another_version,
 };
 
 /// The name of the database file inside the data directory.
@@ -412,57 +415,144 @@ fn exists(connection: &Connection, sql: &str, id: &[u8; 16]) -> Result<bool, Sto
         .is_some())
 }
 
-/// The first check-in, in the caller's order, that names a person or venue not stored.
-fn first_unknown_reference(
+fn person_exists(connection: &Connection, person: PersonId) -> Result<bool, StoreError> {
+    exists(
+        connection,
+        "SELECT 1 FROM persons WHERE id = ?1",
+        person.as_bytes(),
+    )
+}
+
+/// The position, in the caller's order, of the first of `people` who is not enrolled.
+fn first_unknown_person(
     connection: &Connection,
-    check_ins: &[CheckIn],
-) -> Result<Option<(usize, Reference)>, StoreError> {
-    for (index, check_in) in check_ins.iter().enumerate() {
-        if !exists(
-            connection,
-            "SELECT 1 FROM persons WHERE id = ?1",
-            check_in.person().as_bytes(),
-        )? {
-            return Ok(Some((index, Reference::Person)));
-        }
-        if !exists(
-            connection,
-            "SELECT 1 FROM venues WHERE id = ?1",
-            check_in.venue().as_bytes(),
-        )? {
-            return Ok(Some((index, Reference::Venue)));
+    people: impl IntoIterator<Item = PersonId>,
+) -> Result<Option<usize>, StoreError> {
+    for (index, person) in people.into_iter().enumerate() {
+        if !person_exists(connection, person)? {
+            return Ok(Some(index));
         }
     }
     Ok(None)
 }
 
-/// The positions of a batch's check-ins in the order to insert them: the first occurrence of
-/// each event id only (a repeat within the batch is a duplicate, and the first version wins),
-/// sorted by person and time entered.
+/// A row of a bulk write ([`SqliteStore::ingest`]): a check-in, or a fact about a person.
+trait BatchRow: Sized {
+    /// The `INSERT OR IGNORE` of one row.
+    const INSERT: &'static str;
+
+    fn person(&self) -> PersonId;
+
+    /// The id whose resend is a duplicate, and the time that orders a person's rows.
+    fn identity(&self) -> ([u8; 16], Timestamp);
+
+    /// Binds and runs [`BatchRow::INSERT`]: 1 if stored, 0 if the id was already there.
+    fn insert(&self, statement: &mut Statement<'_>) -> rusqlite::Result<usize>;
+
+    /// Why `batch` broke a foreign key, once the row at `failing` did: the first row, in the
+    /// caller's order, that names a person (or venue) not stored, or else what the failing
+    /// row's other reference is. `None` if it cannot be told.
+    fn unknown_reference(
+        connection: &Connection,
+        batch: &[Self],
+        failing: usize,
+    ) -> Result<Option<StoreError>, StoreError>;
+}
+
+impl BatchRow for CheckIn {
+    const INSERT: &'static str = INSERT_CHECK_IN;
+
+    fn person(&self) -> PersonId {
+        CheckIn::person(self)
+    }
+
+    fn identity(&self) -> ([u8; 16], Timestamp) {
+        (*self.event_id().as_bytes(), self.entered())
+    }
+
+    fn insert(&self, statement: &mut Statement<'_>) -> rusqlite::Result<usize> {
+        insert_check_in(statement, self)
+    }
+
+    fn unknown_reference(
+        connection: &Connection,
+        batch: &[CheckIn],
+        _failing: usize,
+    ) -> Result<Option<StoreError>, StoreError> {
+        for (index, check_in) in batch.iter().enumerate() {
+            let reference = if !person_exists(connection, check_in.person())? {
+                Reference::Person
+            } else if !exists(
+                connection,
+                "SELECT 1 FROM venues WHERE id = ?1",
+                check_in.venue().as_bytes(),
+            )? {
+                Reference::Venue
+            } else {
+                continue;
+            };
+            return Ok(Some(StoreError::UnknownReference { index, reference }));
+        }
+        Ok(None)
+    }
+}
+
+impl<T: FactRow> BatchRow for (PersonId, T) {
+    const INSERT: &'static str = T::INSERT;
+
+    fn person(&self) -> PersonId {
+        self.0
+    }
+
+    fn identity(&self) -> ([u8; 16], Timestamp) {
+        self.1.identity()
+    }
+
+    fn insert(&self, statement: &mut Statement<'_>) -> rusqlite::Result<usize> {
+        self.1.insert(statement, self.0)
+    }
+
+    fn unknown_reference(
+        connection: &Connection,
+        batch: &[(PersonId, T)],
+        failing: usize,
+    ) -> Result<Option<StoreError>, StoreError> {
+        Ok(
+            match first_unknown_person(connection, batch.iter().map(|(person, _)| *person))? {
+                Some(index) => Some(StoreError::UnknownReference {
+                    index,
+                    reference: Reference::Person,
+                }),
+                None => T::missing_reference(failing),
+            },
+        )
+    }
+}
+
+/// The positions of a batch's rows in the order to insert them: the first occurrence of each
+/// id only (a repeat within the batch is a duplicate, and the first version wins), sorted by
+/// person and time.
 ///
 /// Why sort: random person ids make every insert into the person index, and every foreign-key
 /// look-up of the person, land on a random page. In person order, consecutive rows share pages
-/// that are already in the CPU cache, which made 200,000-row runs about a third faster on the
-/// reference machine. Ties keep the caller's order, so `rowid` still breaks ties between
-/// check-ins of one person entered at the same time in the order they were sent.
-fn insertion_order(check_ins: &[CheckIn]) -> Vec<usize> {
-    let mut seen = HashSet::with_capacity(check_ins.len());
-    let mut order: Vec<usize> = (0..check_ins.len())
-        .filter(|&index| seen.insert(*check_ins[index].event_id().as_bytes()))
+/// that are already in the CPU cache, which made 200,000-row runs of check-ins about a third
+/// faster on the reference machine. Ties keep the caller's order, so `rowid` still breaks ties
+/// between check-ins of one person entered at the same time in the order they were sent.
+fn insertion_order<R: BatchRow>(batch: &[R]) -> Vec<usize> {
+    let mut seen = HashSet::with_capacity(batch.len());
+    let mut order: Vec<usize> = (0..batch.len())
+        .filter(|&index| seen.insert(batch[index].identity().0))
         .collect();
     order.sort_unstable_by_key(|&index| {
-        let check_in = &check_ins[index];
-        (*check_in.person().as_bytes(), check_in.entered(), index)
+        let row = &batch[index];
+        (*row.person().as_bytes(), row.identity().1, index)
     });
     order
 }
 
 /// Binds and runs the check-in insert; 1 if stored, 0 if the event id was already there. Kept
 /// free of allocation: it runs once per row of a bulk ingest.
-fn insert_check_in(
-    statement: &mut CachedStatement<'_>,
-    check_in: &CheckIn,
-) -> rusqlite::Result<usize> {
+fn insert_check_in(statement: &mut Statement<'_>, check_in: &CheckIn) -> rusqlite::Result<usize> {
     statement.execute(params![
         check_in.event_id().as_bytes(),
         check_in.venue().as_bytes(),
@@ -473,13 +563,10 @@ fn insert_check_in(
     ])
 }
 
-/// The person all check-ins of a batch belong to, if there is exactly one.
-fn single_person(check_ins: &[CheckIn]) -> Option<PersonId> {
-    let first = check_ins.first()?.person();
-    check_ins
-        .iter()
-        .all(|check_in| check_in.person() == first)
-        .then_some(first)
+/// The one person all of `people` are, if they are all the same person.
+fn single_subject(mut people: impl Iterator<Item = PersonId>) -> Option<PersonId> {
+    let first = people.next()?;
+    people.all(|person| person == first).then_some(first)
 }
 
 fn write_outcome(changed: usize) -> (Write, AuditOutcome) {
@@ -487,6 +574,117 @@ fn write_outcome(changed: usize) -> (Write, AuditOutcome) {
         (Write::Duplicate, AuditOutcome::Duplicate)
     } else {
         (Write::Stored, AuditOutcome::Success)
+    }
+}
+
+/// The audited outcome of an `INSERT OR IGNORE` of one record about `person`. A foreign-key
+/// violation is refused as an unknown person if the person is not enrolled, or else as
+/// `missing_reference` (the record's other reference does not exist).
+fn written_once(
+    connection: &Connection,
+    inserted: rusqlite::Result<usize>,
+    person: PersonId,
+    missing_reference: Option<StoreError>,
+) -> Result<Audited<Write>, Refusal> {
+    match inserted {
+        Ok(changed) => {
+            let (write, outcome) = write_outcome(changed);
+            Ok(Audited {
+                value: write,
+                subject: Some(person),
+                records: 1,
+                outcome,
+            })
+        }
+        Err(error) if is_foreign_key_violation(&error) => {
+            let error = if !person_exists(connection, person)? {
+                StoreError::UnknownReference {
+                    index: 0,
+                    reference: Reference::Person,
+                }
+            } else {
+                missing_reference.ok_or_else(|| Refusal::Failed(error.into()))?
+            };
+            Err(Refusal::Refused {
+                error,
+                subject: Some(person),
+                records: 1,
+            })
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+impl SqliteStore {
+    /// Writes one fact about `person`, audited; a resend of its id stores nothing.
+    fn write_fact<T: FactRow>(
+        &self,
+        access: &Access,
+        person: PersonId,
+        fact: &T,
+    ) -> Result<Write, StoreError> {
+        self.audited(access, T::ACTION, |transaction| {
+            let mut statement = transaction.prepare_cached(T::INSERT)?;
+            let inserted = fact.insert(&mut statement, person);
+            written_once(transaction, inserted, person, T::missing_reference(0))
+        })
+    }
+
+    /// Stores a batch in one transaction with one audit record: each id once (a resend, or a
+    /// repeat within the batch, is a duplicate and the first version wins), in
+    /// [`insertion_order`]; or nothing if a row names something not stored, with the position
+    /// of the first such row.
+    fn ingest<R: BatchRow>(
+        &self,
+        access: &Access,
+        action: AuditAction,
+        batch: &[R],
+    ) -> Result<IngestReport, StoreError> {
+        let subject = single_subject(batch.iter().map(R::person));
+        let records = batch.len() as u64;
+        let order = insertion_order(batch);
+        let report = self.audited(access, action, |transaction| {
+            let mut statement = transaction.prepare_cached(R::INSERT)?;
+            let mut stored = 0u64;
+            for &index in &order {
+                match batch[index].insert(&mut statement) {
+                    Ok(changed) => stored += changed as u64,
+                    Err(error) if is_foreign_key_violation(&error) => {
+                        // Rows go in sorted order, so this row need not be the first bad one in
+                        // the caller's order; look for that one.
+                        let error = R::unknown_reference(transaction, batch, index)?
+                            .ok_or_else(|| Refusal::Failed(error.into()))?;
+                        return Err(Refusal::Refused {
+                            error,
+                            subject,
+                            records,
+                        });
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            let report = IngestReport {
+                stored,
+                duplicates: records - stored,
+            };
+            Ok(Audited::success(report, subject, records))
+        })?;
+        tracing::debug!(
+            action = action.code(),
+            stored = report.stored,
+            duplicates = report.duplicates,
+            "ingested a batch"
+        );
+        Ok(report)
+    }
+
+    /// Stores a batch of one kind of fact, as [`SqliteStore::ingest`] does.
+    fn ingest_facts<T: FactRow>(
+        &self,
+        access: &Access,
+        facts: &[(PersonId, T)],
+    ) -> Result<IngestReport, StoreError> {
+        self.ingest(access, T::ACTION, facts)
     }
 }
 
@@ -642,44 +840,7 @@ impl Store for SqliteStore {
         access: &Access,
         declaration: &Declaration,
     ) -> Result<Write, StoreError> {
-        let person = declaration.person();
-        let symptoms = encode_symptoms(declaration.symptoms());
-        let travel = encode_travel(declaration.travel());
-        self.audited(access, AuditAction::RecordDeclaration, |transaction| {
-            let inserted = transaction
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO declarations (event_id, person_id, declared_at, \
-                     symptoms, temperature_tenths, travel) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![
-                    declaration.event_id().as_bytes(),
-                    person.as_bytes(),
-                    millis(declaration.declared_at()),
-                    symptoms,
-                    declaration.temperature().map(Temperature::tenths),
-                    travel,
-                ]);
-            match inserted {
-                Ok(changed) => {
-                    let (write, outcome) = write_outcome(changed);
-                    Ok(Audited {
-                        value: write,
-                        subject: Some(person),
-                        records: 1,
-                        outcome,
-                    })
-                }
-                Err(error) if is_foreign_key_violation(&error) => Err(Refusal::Refused {
-                    error: StoreError::UnknownReference {
-                        index: 0,
-                        reference: Reference::Person,
-                    },
-                    subject: Some(person),
-                    records: 1,
-                }),
-                Err(error) => Err(error.into()),
-            }
-        })
+        self.write_fact(access, declaration.person(), declaration)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(person = %person))]
@@ -742,31 +903,20 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(person = %check_in.person()))]
     fn record_check_in(&self, access: &Access, check_in: &CheckIn) -> Result<Write, StoreError> {
-        let person = check_in.person();
         self.audited(access, AuditAction::RecordCheckIn, |transaction| {
             let mut statement = transaction.prepare_cached(INSERT_CHECK_IN)?;
-            match insert_check_in(&mut statement, check_in) {
-                Ok(changed) => {
-                    let (write, outcome) = write_outcome(changed);
-                    Ok(Audited {
-                        value: write,
-                        subject: Some(person),
-                        records: 1,
-                        outcome,
-                    })
-                }
-                Err(error) if is_foreign_key_violation(&error) => {
-                    let (index, reference) =
-                        first_unknown_reference(transaction, std::slice::from_ref(check_in))?
-                            .ok_or_else(|| Refusal::Failed(error.into()))?;
-                    Err(Refusal::Refused {
-                        error: StoreError::UnknownReference { index, reference },
-                        subject: Some(person),
-                        records: 1,
-                    })
-                }
-                Err(error) => Err(error.into()),
-            }
+            let inserted = insert_check_in(&mut statement, check_in);
+            // The person is the check-in's first reference; its venue is the other.
+            let unknown_venue = StoreError::UnknownReference {
+                index: 0,
+                reference: Reference::Venue,
+            };
+            written_once(
+                transaction,
+                inserted,
+                check_in.person(),
+                Some(unknown_venue),
+            )
         })
     }
 
@@ -776,41 +926,7 @@ impl Store for SqliteStore {
         access: &Access,
         check_ins: &[CheckIn],
     ) -> Result<IngestReport, StoreError> {
-        let subject = single_person(check_ins);
-        let records = check_ins.len() as u64;
-        let order = insertion_order(check_ins);
-        let report = self.audited(access, AuditAction::IngestCheckIns, |transaction| {
-            let mut statement = transaction.prepare_cached(INSERT_CHECK_IN)?;
-            let mut stored = 0u64;
-            for &index in &order {
-                match insert_check_in(&mut statement, &check_ins[index]) {
-                    Ok(changed) => stored += changed as u64,
-                    Err(error) if is_foreign_key_violation(&error) => {
-                        // Rows go in sorted order, so this row need not be the first bad one in
-                        // the caller's order; look for that one.
-                        let (index, reference) = first_unknown_reference(transaction, check_ins)?
-                            .ok_or_else(|| Refusal::Failed(error.into()))?;
-                        return Err(Refusal::Refused {
-                            error: StoreError::UnknownReference { index, reference },
-                            subject,
-                            records,
-                        });
-                    }
-                    Err(error) => return Err(error.into()),
-                }
-            }
-            let report = IngestReport {
-                stored,
-                duplicates: records - stored,
-            };
-            Ok(Audited::success(report, subject, records))
-        })?;
-        tracing::debug!(
-            stored = report.stored,
-            duplicates = report.duplicates,
-            "ingested check-ins"
-        );
-        Ok(report)
+        self.ingest(access, AuditAction::IngestCheckIns, check_ins)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(person = %person))]
@@ -994,24 +1110,7 @@ impl Store for SqliteStore {
         access: &Access,
         results: &[(PersonId, TestResult)],
     ) -> Result<IngestReport, StoreError> {
-        self.ingest_facts(
-            access,
-            AuditAction::RecordTestResults,
-            results,
-            "INSERT OR IGNORE INTO test_results (person_id, sampled_at, event_id, kind, outcome, \
-             reported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            |result| (result.event_id, result.sampled_at),
-            |statement, person, result| {
-                statement.execute(params![
-                    person.as_bytes(),
-                    millis(result.sampled_at),
-                    result.event_id.as_bytes(),
-                    result.kind.code(),
-                    result.outcome.code(),
-                    millis(result.reported_at),
-                ])
-            },
-        )
+        self.ingest_facts(access, results)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(purchases = purchases.len()))]
@@ -1020,22 +1119,7 @@ impl Store for SqliteStore {
         access: &Access,
         purchases: &[(PersonId, PharmacyPurchase)],
     ) -> Result<IngestReport, StoreError> {
-        self.ingest_facts(
-            access,
-            AuditAction::RecordPharmacyPurchases,
-            purchases,
-            "INSERT OR IGNORE INTO pharmacy_purchases (person_id, purchased_at, event_id, \
-             medicine) VALUES (?1, ?2, ?3, ?4)",
-            |purchase| (purchase.event_id, purchase.purchased_at),
-            |statement, person, purchase| {
-                statement.execute(params![
-                    person.as_bytes(),
-                    millis(purchase.purchased_at),
-                    purchase.event_id.as_bytes(),
-                    purchase.medicine.code(),
-                ])
-            },
-        )
+        self.ingest_facts(access, purchases)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(reports = reports.len()))]
@@ -1044,25 +1128,7 @@ impl Store for SqliteStore {
         access: &Access,
         reports: &[(PersonId, HealthReport)],
     ) -> Result<IngestReport, StoreError> {
-        self.ingest_facts(
-            access,
-            AuditAction::RecordHealthReports,
-            reports,
-            "INSERT OR IGNORE INTO health_reports (person_id, reported_at, event_id, reporter, \
-             day, temperature_tenths, symptoms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            |report| (report.event_id, report.reported_at),
-            |statement, person, report| {
-                statement.execute(params![
-                    person.as_bytes(),
-                    millis(report.reported_at),
-                    report.event_id.as_bytes(),
-                    report.reporter.code(),
-                    report.day.to_string(),
-                    report.temperature.map(Temperature::tenths),
-                    encode_symptoms(&report.symptoms),
-                ])
-            },
-        )
+        self.ingest_facts(access, reports)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(person = %person, case = %case.case))]
@@ -1072,21 +1138,7 @@ impl Store for SqliteStore {
         person: PersonId,
         case: &CaseRecord,
     ) -> Result<Write, StoreError> {
-        self.audited(access, AuditAction::RecordCase, |transaction| {
-            let inserted = transaction
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO cases (person_id, case_id, status, since, released_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![
-                    person.as_bytes(),
-                    case.case.as_bytes(),
-                    case.status.code(),
-                    millis(case.since),
-                    case.released_at.map(millis),
-                ]);
-            written_once(inserted, person)
-        })
+        self.write_fact(access, person, case)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(case = %case))]
@@ -1127,71 +1179,44 @@ impl Store for SqliteStore {
         person: PersonId,
         contact: &Contact,
     ) -> Result<Write, StoreError> {
-        let (setting, venue) = encode_contact_setting(contact.setting);
-        self.audited(access, AuditAction::RecordContact, |transaction| {
-            let inserted = transaction
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO contacts (person_id, contact_id, case_id, degree, \
-                     setting, venue_id, first_exposure, last_exposure, found_at, dismissed_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                )?
-                .execute(params![
-                    person.as_bytes(),
-                    contact.contact.as_bytes(),
-                    contact.case.as_bytes(),
-                    contact.degree.code(),
-                    setting,
-                    venue.as_ref().map(VenueId::as_bytes),
-                    millis(contact.first_exposure),
-                    millis(contact.last_exposure),
-                    millis(contact.found_at),
-                    contact.dismissed_at.map(millis),
-                ]);
-            match inserted {
-                Err(error) if is_foreign_key_violation(&error) => {
-                    let person_exists = exists(
-                        transaction,
-                        "SELECT 1 FROM persons WHERE id = ?1",
-                        person.as_bytes(),
-                    )?;
-                    let reference = if person_exists {
-                        Reference::Case
-                    } else {
-                        Reference::Person
-                    };
-                    Err(Refusal::Refused {
-                        error: StoreError::UnknownReference {
-                            index: 0,
-                            reference,
-                        },
-                        subject: Some(person),
-                        records: 1,
-                    })
-                }
-                other => written_once(other, person),
-            }
-        })
+        self.write_fact(access, person, contact)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(person = %person))]
     fn facts_of(&self, access: &Access, person: PersonId) -> Result<Facts, StoreError> {
-        self.audited(access, AuditAction::ReadFacts, |transaction| {
-            if !exists(
-                transaction,
-                "SELECT 1 FROM persons WHERE id = ?1",
-                person.as_bytes(),
-            )? {
-                return Err(Refusal::Refused {
-                    error: StoreError::NotFound { what: "person" },
-                    subject: Some(person),
-                    records: 0,
-                });
-            }
-            let region_risk = read_region_risk_list(transaction, None)?.unwrap_or_default();
-            let facts = facts_of_person(transaction, &self.keys, person, Arc::new(region_risk))?;
-            // One person's facts: the read counts the person, as for_each_facts counts people.
-            Ok(Audited::success(facts, Some(person), 1))
-        })
+        let mut facts = self.facts_of_people(access, &[person])?;
+        facts
+            .pop()
+            .ok_or_else(|| corrupt("the facts of one person came back as none"))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(people = people.len()))]
+    fn facts_of_people(
+        &self,
+        access: &Access,
+        people: &[PersonId],
+    ) -> Result<Vec<Facts>, StoreError> {
+        // Read in a reader snapshot, so that re-rating the people of a large upload does not
+        // hold the writer up; the audit record is committed before any fact is answered, and
+        // not at all if the read fails.
+        let read = self.readers.with(|connection| {
+            let snapshot = connection.unchecked_transaction()?;
+            let region_risk = read_region_risk_list(&snapshot, None)?.unwrap_or_default();
+            let read = facts_of_people(&snapshot, &self.keys, people, Arc::new(region_risk))?;
+            snapshot.finish()?;
+            Ok(read)
+        })?;
+        let subject = single_subject(people.iter().copied());
+        let (records, outcome) = match read {
+            Some(_) => (people.len() as u64, AuditOutcome::Success),
+            None => (0, AuditOutcome::NotFound),
+        };
+        self.write(|transaction| {
+            let entry =
+                AuditEntry::for_access(access, AuditAction::ReadFacts, subject, records, outcome);
+            append_audit_record(transaction, entry).map(drop)
+        })?;
+        read.ok_or(StoreError::NotFound { what: "person" })
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -1451,41 +1476,25 @@ impl Store for SqliteStore {
         cause: &RatingCause,
     ) -> Result<Write, StoreError> {
         let cause = encode_cause(cause);
-        self.audited(
-            access,
-            AuditAction::RecordRating,
-            |transaction| match RatingAppender::new(transaction)?.append(person, rating, &cause) {
-                Ok(appended) => {
-                    let (write, outcome) = write_outcome(usize::from(appended));
-                    Ok(Audited {
-                        value: write,
-                        subject: Some(person),
-                        records: 1,
-                        outcome,
-                    })
-                }
-                Err(error) if is_foreign_key_violation(&error) => Err(Refusal::Refused {
-                    error: StoreError::UnknownReference {
-                        index: 0,
-                        reference: Reference::Person,
-                    },
-                    subject: Some(person),
-                    records: 1,
-                }),
-                Err(error) => Err(error.into()),
-            },
-        )
+        self.audited(access, AuditAction::RecordRating, |transaction| {
+            let appended = RatingAppender::new(transaction)?
+                .append(person, rating, &cause)
+                .map(usize::from);
+            written_once(transaction, appended, person, None)
+        })
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ratings = ratings.len()))]
     fn record_ratings(
         &self,
         access: &Access,
-        ratings: &[(PersonId, Rating)],
-        cause: &RatingCause,
+        ratings: &[(PersonId, Rating, RatingCause)],
     ) -> Result<u64, StoreError> {
-        let cause = encode_cause(cause);
-        let subject = single_subject(ratings.iter().map(|(person, _)| *person));
+        let causes: Vec<_> = ratings
+            .iter()
+            .map(|(_, _, cause)| encode_cause(cause))
+            .collect();
+        let subject = single_subject(ratings.iter().map(|(person, _, _)| *person));
         let records = ratings.len() as u64;
         // In person order, as bulk ingest does and for the same reason: consecutive look-ups
         // and inserts land on the same index pages. The sort is stable, so a person rated twice
@@ -1496,11 +1505,12 @@ impl Store for SqliteStore {
             let mut appended = 0u64;
             let mut appender = RatingAppender::new(transaction)?;
             for &index in &order {
-                let (person, rating) = &ratings[index];
-                match appender.append(*person, rating, &cause) {
+                let (person, rating, _) = &ratings[index];
+                match appender.append(*person, rating, &causes[index]) {
                     Ok(was_appended) => appended += u64::from(was_appended),
                     Err(error) if is_foreign_key_violation(&error) => {
-                        let index = first_unknown_person(transaction, ratings)?
+                        let people = ratings.iter().map(|(person, _, _)| *person);
+                        let index = first_unknown_person(transaction, people)?
                             .ok_or_else(|| Refusal::Failed(error.into()))?;
                         return Err(Refusal::Refused {
                             error: StoreError::UnknownReference {
@@ -1707,15 +1717,15 @@ impl Store for SqliteStore {
                 return Err(already_decided());
             }
             if let Some(row) = &override_row {
-                let inserted = row.insert(transaction, person, false);
-                if inserted.as_ref().is_err_and(is_unique_violation) {
+                let mut statement = transaction.prepare_cached(OverrideRow::INSERT)?;
+                // The row is inserted or ignored: ignored means its id is already used.
+                if row.insert(&mut statement, person)? == 0 {
                     return Err(Refusal::Refused {
                         error: StoreError::Conflict("this override id is already used"),
                         subject: Some(person),
                         records: 1,
                     });
                 }
-                inserted?;
             }
             let (outcome, override_id) = match &amendment {
                 None => ("uphold", None),
@@ -1745,144 +1755,7 @@ impl Store for SqliteStore {
         person: PersonId,
         override_: &Override,
     ) -> Result<Write, StoreError> {
-        let row = OverrideRow::seal(&self.keys, override_);
-        self.audited(access, AuditAction::SetOverride, |transaction| {
-            match row.insert(transaction, person, true) {
-                Err(error) if is_foreign_key_violation(&error) => {
-                    let person_exists = exists(
-                        transaction,
-                        "SELECT 1 FROM persons WHERE id = ?1",
-                        person.as_bytes(),
-                    )?;
-                    // The only other reference is the appeal the override names.
-                    let error = if person_exists {
-                        StoreError::NotFound { what: "appeal" }
-                    } else {
-                        StoreError::UnknownReference {
-                            index: 0,
-                            reference: Reference::Person,
-                        }
-                    };
-                    Err(Refusal::Refused {
-                        error,
-                        subject: Some(person),
-                        records: 1,
-                    })
-                }
-                other => written_once(other, person),
-            }
-        })
-    }
-}
-
-/// An `overrides` row about to be written, its reason sealed.
-struct OverrideRow<'a> {
-    override_: &'a Override,
-    reason_sealed: Vec<u8>,
-}
-
-impl<'a> OverrideRow<'a> {
-    fn seal(keys: &KeyRing, override_: &'a Override) -> OverrideRow<'a> {
-        OverrideRow {
-            override_,
-            reason_sealed: keys.seal(
-                SEALED_OVERRIDE_REASON,
-                override_.id.as_bytes(),
-                override_.reason.as_bytes(),
-            ),
-        }
-    }
-
-    /// Inserts the row; with `ignore_resend`, a resend of the override id stores nothing (0).
-    fn insert(
-        &self,
-        connection: &Connection,
-        person: PersonId,
-        ignore_resend: bool,
-    ) -> rusqlite::Result<usize> {
-        let verb = if ignore_resend {
-            "INSERT OR IGNORE"
-        } else {
-            "INSERT"
-        };
-        let override_ = self.override_;
-        connection
-            .prepare_cached(&format!(
-                "{verb} INTO overrides (person_id, override_id, colour, reason_sealed, set_by, \
-                 set_at, expires_at, appeal_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-            ))?
-            .execute(params![
-                person.as_bytes(),
-                override_.id.as_bytes(),
-                override_.colour.code(),
-                self.reason_sealed,
-                override_.set_by.as_bytes(),
-                millis(override_.set_at),
-                millis(override_.expires_at),
-                override_.appeal.as_ref().map(AppealId::as_bytes),
-            ])
-    }
-}
-
-impl SqliteStore {
-    /// Stores a batch of facts about people in one transaction with one audit record: each
-    /// event id once (a resend, or a repeat within the batch, is a duplicate and the first
-    /// version wins), or nothing if a person is not enrolled.
-    fn ingest_facts<T>(
-        &self,
-        access: &Access,
-        action: AuditAction,
-        facts: &[(PersonId, T)],
-        insert_sql: &str,
-        event_and_time: impl Fn(&T) -> (EventId, Timestamp),
-        insert: impl Fn(&mut CachedStatement<'_>, PersonId, &T) -> rusqlite::Result<usize>,
-    ) -> Result<IngestReport, StoreError> {
-        let subject = single_subject(facts.iter().map(|(person, _)| *person));
-        let records = facts.len() as u64;
-        // As for check-ins: first occurrences only, inserted in the tables' key order.
-        let mut seen = HashSet::with_capacity(facts.len());
-        let mut order: Vec<usize> = (0..facts.len())
-            .filter(|&index| seen.insert(*event_and_time(&facts[index].1).0.as_bytes()))
-            .collect();
-        order.sort_unstable_by_key(|&index| {
-            let (person, fact) = &facts[index];
-            (*person.as_bytes(), event_and_time(fact).1, index)
-        });
-        let report = self.audited(access, action, |transaction| {
-            let mut statement = transaction.prepare_cached(insert_sql)?;
-            let mut stored = 0u64;
-            for &index in &order {
-                let (person, fact) = &facts[index];
-                match insert(&mut statement, *person, fact) {
-                    Ok(changed) => stored += changed as u64,
-                    Err(error) if is_foreign_key_violation(&error) => {
-                        let index = first_unknown_person(transaction, facts)?
-                            .ok_or_else(|| Refusal::Failed(error.into()))?;
-                        return Err(Refusal::Refused {
-                            error: StoreError::UnknownReference {
-                                index,
-                                reference: Reference::Person,
-                            },
-                            subject,
-                            records,
-                        });
-                    }
-                    Err(error) => return Err(error.into()),
-                }
-            }
-            let report = IngestReport {
-                stored,
-                duplicates: records - stored,
-            };
-            Ok(Audited::success(report, subject, records))
-        })?;
-        tracing::debug!(
-            action = action.code(),
-            stored = report.stored,
-            duplicates = report.duplicates,
-            "ingested facts"
-        );
-        Ok(report)
+        self.write_fact(access, person, &OverrideRow::seal(&self.keys, override_))
     }
 }
 
@@ -1892,63 +1765,6 @@ fn appeal_queue_sql() -> String {
         "SELECT {APPEAL_COLUMNS} FROM appeals WHERE decided_at IS NULL \
          ORDER BY filed_at, rowid LIMIT ?1"
     )
-}
-
-/// The position, in the caller's order, of the first fact whose person is not enrolled.
-fn first_unknown_person<T>(
-    connection: &Connection,
-    facts: &[(PersonId, T)],
-) -> Result<Option<usize>, StoreError> {
-    for (index, (person, _)) in facts.iter().enumerate() {
-        if !exists(
-            connection,
-            "SELECT 1 FROM persons WHERE id = ?1",
-            person.as_bytes(),
-        )? {
-            return Ok(Some(index));
-        }
-    }
-    Ok(None)
-}
-
-/// The one person all of `people` are, if they are all the same person.
-fn single_subject(mut people: impl Iterator<Item = PersonId>) -> Option<PersonId> {
-    let first = people.next()?;
-    people.all(|person| person == first).then_some(first)
-}
-
-/// The audited outcome of an `INSERT OR IGNORE` of one record about `person`.
-fn written_once(
-    inserted: rusqlite::Result<usize>,
-    person: PersonId,
-) -> Result<Audited<Write>, Refusal> {
-    match inserted {
-        Ok(changed) => {
-            let (write, outcome) = write_outcome(changed);
-            Ok(Audited {
-                value: write,
-                subject: Some(person),
-                records: 1,
-                outcome,
-            })
-        }
-        Err(error) if is_foreign_key_violation(&error) => Err(Refusal::Refused {
-            error: StoreError::UnknownReference {
-                index: 0,
-                reference: Reference::Person,
-            },
-            subject: Some(person),
-            records: 1,
-        }),
-        Err(error) => Err(error.into()),
-    }
-}
-
-fn is_unique_violation(error: &rusqlite::Error) -> bool {
-    error.sqlite_error().is_some_and(|error| {
-        error.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-            || error.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-    })
 }
 
 /// The kind, id and role columns of an actor, as the audit log stores them.

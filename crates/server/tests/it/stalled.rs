@@ -175,6 +175,10 @@ impl Store for StalledStore {
         Err(unused())
     }
 
+    fn facts_of_people(&self, _: &Access, _: &[PersonId]) -> Result<Vec<Facts>, StoreError> {
+        Err(unused())
+    }
+
     fn for_each_facts(
         &self,
         _: &Access,
@@ -228,8 +232,7 @@ impl Store for StalledStore {
     fn record_ratings(
         &self,
         _: &Access,
-        _: &[(PersonId, Rating)],
-        _: &RatingCause,
+        _: &[(PersonId, Rating, RatingCause)],
     ) -> Result<u64, StoreError> {
         Err(unused())
     }

@@ -21,7 +21,9 @@ use healthcode_core::{
     Date, EventId, PersonId, RegionCode, StaffId, Temperature, Timestamp, VenueId,
 };
 use rusqlite::types::{Value, ValueRef};
-use rusqlite::{CachedStatement, Connection, OptionalExtension, Row, Rows, params};
+use rusqlite::{
+    CachedStatement, Connection, OptionalExtension, Row, Rows, params, params_from_iter,
+};
 
 use super::decode_declaration;
 use super::encoding::{code, corrupt, decode_symptoms_of, id_bytes, millis, optional_id_bytes};
@@ -47,10 +49,14 @@ pub(super) struct FactTable {
 }
 
 impl FactTable {
-    pub(super) fn of_one_person(&self) -> String {
+    /// The rows of `count` people (`?1` to `?count`, repeats allowed), in person order.
+    fn of_people(&self, count: usize) -> String {
         format!(
-            "SELECT {} FROM {} WHERE person_id = ?1 ORDER BY {}",
-            self.columns, self.table, self.order
+            "SELECT {} FROM {} WHERE person_id IN ({}) ORDER BY person_id, {}",
+            self.columns,
+            self.table,
+            parameter_list(count),
+            self.order
         )
     }
 
@@ -235,49 +241,6 @@ pub(super) fn decode_override(keys: &KeyRing, row: &Row<'_>) -> Result<Override,
     })
 }
 
-/// Everything one person's facts need, read for one person.
-pub(super) fn facts_of_person(
-    connection: &Connection,
-    keys: &KeyRing,
-    person: PersonId,
-    region_risk: Arc<RegionRiskList>,
-) -> Result<Facts, StoreError> {
-    fn read<T>(
-        connection: &Connection,
-        table: &FactTable,
-        person: PersonId,
-        mut decode: impl FnMut(&Row<'_>) -> Result<T, StoreError>,
-    ) -> Result<Vec<T>, StoreError> {
-        let mut statement = connection.prepare_cached(&table.of_one_person())?;
-        let mut rows = statement.query([person.as_bytes()])?;
-        let mut facts = Vec::new();
-        while let Some(row) = rows.next()? {
-            facts.push(decode(row)?);
-        }
-        Ok(facts)
-    }
-    Ok(Facts {
-        declarations: read(connection, &DECLARATIONS, person, |row| {
-            decode_declaration(row, person)
-        })?,
-        health_reports: read(connection, &HEALTH_REPORTS, person, decode_health_report)?,
-        test_results: read(connection, &TEST_RESULTS, person, decode_test_result)?,
-        pharmacy_purchases: read(
-            connection,
-            &PHARMACY_PURCHASES,
-            person,
-            decode_pharmacy_purchase,
-        )?,
-        stays: Vec::new(),
-        contacts: read(connection, &CONTACTS, person, decode_contact)?,
-        cases: read(connection, &CASES, person, decode_case)?,
-        overrides: read(connection, &OVERRIDES, person, |row| {
-            decode_override(keys, row)
-        })?,
-        region_risk,
-    })
-}
-
 /// One fact table read in person order, handing out each person's rows in turn.
 struct PersonOrderedRows<'statement, T, D> {
     rows: Rows<'statement>,
@@ -337,6 +300,116 @@ where
     }
 }
 
+/// `?1, ?2, …, ?count`.
+fn parameter_list(count: usize) -> String {
+    let mut list = String::with_capacity(count * 6);
+    for number in 1..=count {
+        if number > 1 {
+            list.push_str(", ");
+        }
+        list.push('?');
+        list.push_str(&number.to_string());
+    }
+    list
+}
+
+/// The statements that read every fact table for one read of facts, and the merge of their
+/// rows, which come in person order.
+struct FactStatements<'connection> {
+    declarations: CachedStatement<'connection>,
+    health_reports: CachedStatement<'connection>,
+    test_results: CachedStatement<'connection>,
+    pharmacy_purchases: CachedStatement<'connection>,
+    contacts: CachedStatement<'connection>,
+    cases: CachedStatement<'connection>,
+    overrides: CachedStatement<'connection>,
+}
+
+impl<'connection> FactStatements<'connection> {
+    fn prepare(
+        connection: &'connection Connection,
+        sql: impl Fn(&FactTable) -> String,
+    ) -> rusqlite::Result<Self> {
+        Ok(FactStatements {
+            declarations: connection.prepare_cached(&sql(&DECLARATIONS))?,
+            health_reports: connection.prepare_cached(&sql(&HEALTH_REPORTS))?,
+            test_results: connection.prepare_cached(&sql(&TEST_RESULTS))?,
+            pharmacy_purchases: connection.prepare_cached(&sql(&PHARMACY_PURCHASES))?,
+            contacts: connection.prepare_cached(&sql(&CONTACTS))?,
+            cases: connection.prepare_cached(&sql(&CASES))?,
+            overrides: connection.prepare_cached(&sql(&OVERRIDES))?,
+        })
+    }
+
+    /// Runs every statement with `bound` as its parameters and calls `visit` with the facts of
+    /// each person `next_person` gives, who must come in increasing id order: one pass over
+    /// each statement's rows, never a query per person. Answers how many people were visited.
+    fn merge(
+        &mut self,
+        keys: &KeyRing,
+        bound: &[[u8; 16]],
+        region_risk: &Arc<RegionRiskList>,
+        next_person: &mut dyn FnMut() -> Result<Option<[u8; 16]>, StoreError>,
+        visit: &mut dyn FnMut(PersonId, Facts),
+    ) -> Result<u64, StoreError> {
+        let mut declarations = PersonOrderedRows::new(
+            self.declarations.query(params_from_iter(bound))?,
+            &DECLARATIONS,
+            |row: &Row<'_>| {
+                let owner = id_bytes(row, DECLARATIONS.person_column, "declarations.person_id")?;
+                decode_declaration(row, PersonId::from_bytes(owner))
+            },
+        );
+        let mut health_reports = PersonOrderedRows::new(
+            self.health_reports.query(params_from_iter(bound))?,
+            &HEALTH_REPORTS,
+            decode_health_report,
+        );
+        let mut test_results = PersonOrderedRows::new(
+            self.test_results.query(params_from_iter(bound))?,
+            &TEST_RESULTS,
+            decode_test_result,
+        );
+        let mut pharmacy_purchases = PersonOrderedRows::new(
+            self.pharmacy_purchases.query(params_from_iter(bound))?,
+            &PHARMACY_PURCHASES,
+            decode_pharmacy_purchase,
+        );
+        let mut contacts = PersonOrderedRows::new(
+            self.contacts.query(params_from_iter(bound))?,
+            &CONTACTS,
+            decode_contact,
+        );
+        let mut cases = PersonOrderedRows::new(
+            self.cases.query(params_from_iter(bound))?,
+            &CASES,
+            decode_case,
+        );
+        let mut overrides = PersonOrderedRows::new(
+            self.overrides.query(params_from_iter(bound))?,
+            &OVERRIDES,
+            |row: &Row<'_>| decode_override(keys, row),
+        );
+        let mut visited = 0u64;
+        while let Some(id) = next_person()? {
+            let facts = Facts {
+                declarations: declarations.take(&id)?,
+                health_reports: health_reports.take(&id)?,
+                test_results: test_results.take(&id)?,
+                pharmacy_purchases: pharmacy_purchases.take(&id)?,
+                stays: Vec::new(),
+                contacts: contacts.take(&id)?,
+                cases: cases.take(&id)?,
+                overrides: overrides.take(&id)?,
+                region_risk: Arc::clone(region_risk),
+            };
+            visit(PersonId::from_bytes(id), facts);
+            visited += 1;
+        }
+        Ok(visited)
+    }
+}
+
 /// Calls `visit` with every enrolled person's facts in person id order: one ordered scan of
 /// `persons` and of each fact table, merged, so that the cost is one pass over each table and
 /// never a query per person. Answers how many people were visited.
@@ -346,66 +419,95 @@ pub(super) fn for_each_person_facts(
     region_risk: Arc<RegionRiskList>,
     visit: &mut dyn FnMut(PersonId, Facts),
 ) -> Result<u64, StoreError> {
-    let mut persons = connection.prepare("SELECT id FROM persons ORDER BY id")?;
-    let mut declarations_statement = connection.prepare(&DECLARATIONS.of_everyone())?;
-    let mut health_reports_statement = connection.prepare(&HEALTH_REPORTS.of_everyone())?;
-    let mut test_results_statement = connection.prepare(&TEST_RESULTS.of_everyone())?;
-    let mut purchases_statement = connection.prepare(&PHARMACY_PURCHASES.of_everyone())?;
-    let mut contacts_statement = connection.prepare(&CONTACTS.of_everyone())?;
-    let mut cases_statement = connection.prepare(&CASES.of_everyone())?;
-    let mut overrides_statement = connection.prepare(&OVERRIDES.of_everyone())?;
-
-    let mut declarations = PersonOrderedRows::new(
-        declarations_statement.query([])?,
-        &DECLARATIONS,
-        |row: &Row<'_>| {
-            let owner = id_bytes(row, DECLARATIONS.person_column, "declarations.person_id")?;
-            decode_declaration(row, PersonId::from_bytes(owner))
-        },
-    );
-    let mut health_reports = PersonOrderedRows::new(
-        health_reports_statement.query([])?,
-        &HEALTH_REPORTS,
-        decode_health_report,
-    );
-    let mut test_results = PersonOrderedRows::new(
-        test_results_statement.query([])?,
-        &TEST_RESULTS,
-        decode_test_result,
-    );
-    let mut pharmacy_purchases = PersonOrderedRows::new(
-        purchases_statement.query([])?,
-        &PHARMACY_PURCHASES,
-        decode_pharmacy_purchase,
-    );
-    let mut contacts =
-        PersonOrderedRows::new(contacts_statement.query([])?, &CONTACTS, decode_contact);
-    let mut cases = PersonOrderedRows::new(cases_statement.query([])?, &CASES, decode_case);
-    let mut overrides = PersonOrderedRows::new(
-        overrides_statement.query([])?,
-        &OVERRIDES,
-        |row: &Row<'_>| decode_override(keys, row),
-    );
-
-    let mut visited = 0u64;
+    let mut statements = FactStatements::prepare(connection, FactTable::of_everyone)?;
+    let mut persons = connection.prepare_cached(EVERYONE)?;
     let mut rows = persons.query([])?;
-    while let Some(row) = rows.next()? {
-        let id = id_bytes(row, 0, "persons.id")?;
-        let facts = Facts {
-            declarations: declarations.take(&id)?,
-            health_reports: health_reports.take(&id)?,
-            test_results: test_results.take(&id)?,
-            pharmacy_purchases: pharmacy_purchases.take(&id)?,
-            stays: Vec::new(),
-            contacts: contacts.take(&id)?,
-            cases: cases.take(&id)?,
-            overrides: overrides.take(&id)?,
-            region_risk: Arc::clone(&region_risk),
-        };
-        visit(PersonId::from_bytes(id), facts);
-        visited += 1;
+    statements.merge(
+        keys,
+        &[],
+        &region_risk,
+        &mut || match rows.next()? {
+            Some(row) => id_bytes(row, 0, "persons.id").map(Some),
+            None => Ok(None),
+        },
+        visit,
+    )
+}
+
+/// Every enrolled person, in id order.
+const EVERYONE: &str = "SELECT id FROM persons ORDER BY id";
+
+/// How many people one query of a read of many people's facts asks for. Its list is padded up
+/// to the next of these sizes by repeating its last person, so that a few prepared statements
+/// per table serve batches of every size and stay in the statement cache. The largest keeps a
+/// query's parameters far below SQLite's limit.
+const PEOPLE_PER_QUERY: [usize; 3] = [1, 16, 256];
+
+/// The facts of `people`, one entry per person in the order given, or `None` if any of them is
+/// not enrolled. The distinct people are read in id order, a query of each fact table per
+/// [`PEOPLE_PER_QUERY`] people, and merged as [`for_each_person_facts`] merges everyone.
+pub(super) fn facts_of_people(
+    connection: &Connection,
+    keys: &KeyRing,
+    people: &[PersonId],
+    region_risk: Arc<RegionRiskList>,
+) -> Result<Option<Vec<Facts>>, StoreError> {
+    let mut distinct: Vec<[u8; 16]> = people.iter().map(|person| *person.as_bytes()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    // The facts of the distinct people, in the same order as `distinct`.
+    let mut read: Vec<Option<Facts>> = Vec::with_capacity(distinct.len());
+    for chunk in distinct.chunks(PEOPLE_PER_QUERY[PEOPLE_PER_QUERY.len() - 1]) {
+        let size = PEOPLE_PER_QUERY
+            .into_iter()
+            .find(|&size| size >= chunk.len())
+            .unwrap_or(chunk.len());
+        let mut bound = chunk.to_vec();
+        bound.resize(size, chunk[chunk.len() - 1]);
+        let enrolled: usize = connection
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM persons WHERE id IN ({})",
+                parameter_list(size)
+            ))?
+            .query_row(params_from_iter(&bound), |row| row.get(0))?;
+        if enrolled != chunk.len() {
+            return Ok(None);
+        }
+        let mut statements = FactStatements::prepare(connection, |table| table.of_people(size))?;
+        let mut next = chunk.iter().copied();
+        statements.merge(
+            keys,
+            &bound,
+            &region_risk,
+            &mut || Ok(next.next()),
+            &mut |_, facts| read.push(Some(facts)),
+        )?;
     }
-    Ok(visited)
+    // A person asked for more than once gets a copy of their facts each time but the last.
+    let mut uses = vec![0usize; distinct.len()];
+    let positions: Vec<usize> = people
+        .iter()
+        .map(|person| {
+            let position = distinct
+                .binary_search(person.as_bytes())
+                .expect("every person asked for is among the distinct people");
+            uses[position] += 1;
+            position
+        })
+        .collect();
+    let answer = positions
+        .into_iter()
+        .map(|position| {
+            uses[position] -= 1;
+            let facts = if uses[position] == 0 {
+                read[position].take()
+            } else {
+                read[position].clone()
+            };
+            facts.ok_or_else(|| corrupt("a person's facts were read fewer times than asked"))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Some(answer))
 }
 
 /// A version of the region-risk list, or the latest when `version` is `None`. Version 0, the
@@ -778,10 +880,13 @@ mod tests {
         for table in tables {
             let plan = query_plan(&store, &table.of_everyone());
             assert!(!plan.contains("TEMP B-TREE"), "{}: {plan}", table.table);
-            let plan = query_plan(&store, &table.of_one_person());
-            assert!(plan.contains("person_id=?"), "{}: {plan}", table.table);
+            for count in PEOPLE_PER_QUERY {
+                let plan = query_plan(&store, &table.of_people(count));
+                assert!(plan.contains("person_id=?"), "{}: {plan}", table.table);
+                assert!(!plan.contains("TEMP B-TREE"), "{}: {plan}", table.table);
+            }
         }
-        let plan = query_plan(&store, "SELECT id FROM persons ORDER BY id");
+        let plan = query_plan(&store, EVERYONE);
         assert!(!plan.contains("TEMP B-TREE"), "{plan}");
     }
 

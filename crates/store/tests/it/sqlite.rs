@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Barrier;
 
 use healthcode_core::rating::{
-    Appeal, AppealDecision, AppealId, AppealOutcome, Colour, Override, OverrideId, PolicyVersion,
-    Rating, RatingCause,
+    Appeal, AppealDecision, AppealId, AppealOutcome, CaseId, CaseRecord, CaseStatus, Colour,
+    Contact, ContactDegree, ContactId, ContactSetting, Facts, HealthReport, Medicine, Override,
+    OverrideId, PharmacyPurchase, PolicyVersion, Rating, RatingCause, Reporter, TestKind,
+    TestOutcome, TestResult,
 };
 use healthcode_core::{
     Access, Actor, AuditAction, CheckIn, CheckInSource, Date, Declaration, EventId, GeoPoint,
@@ -22,8 +24,8 @@ use healthcode_core::{
 use healthcode_store::sqlite::bench::{self, Arrival, Population};
 use healthcode_store::sqlite::{DATABASE_FILE_NAME, SCHEMA_VERSION};
 use healthcode_store::{
-    AuditChainReport, AuditQuery, Enrolment, KeyError, KeyRing, SqliteStore, Store, StoreError,
-    TokenGrant, TokenHash,
+    AuditChainReport, AuditQuery, Enrolment, KeyError, KeyRing, Reference, SqliteStore, Store,
+    StoreError, TokenGrant, TokenHash,
 };
 
 fn at(text: &str) -> Timestamp {
@@ -716,11 +718,7 @@ fn facts_whose_person_is_not_enrolled_are_given_to_nobody() {
             .unwrap();
     }
     drop(connection);
-    let access = Access::new(
-        Actor::LocalOperator,
-        Purpose::Rating,
-        at("2026-02-13T00:00:00Z"),
-    );
+    let access = Access::new(Actor::System, Purpose::Rating, at("2026-02-13T00:00:00Z"));
     let mut results = 0;
     let visited = store
         .for_each_facts(&access, &mut |_, facts| results += facts.test_results.len())
@@ -841,5 +839,224 @@ fn feed_check_ins_arrive_in_order_of_entry_with_time_ordered_event_ids() {
         shuffled
             .windows(2)
             .any(|pair| pair[0].entered() > pair[1].entered())
+    );
+}
+
+/// Varied facts of four seeded people: the first has one of every kind, the second is a contact
+/// of the first's case at a venue and in the household, the third has nothing, and the fourth
+/// only a health report without temperature or symptoms. Each person's facts are in the order
+/// the store reads them back.
+fn varied_facts(people: &[PersonId]) -> Vec<(PersonId, Facts)> {
+    let official = StaffId::from_bytes([0x0f; 16]);
+    let case = CaseRecord {
+        case: CaseId::from_uuid(uuid::Uuid::new_v4()),
+        status: CaseStatus::Confirmed,
+        since: at("2026-02-09T12:00:00Z"),
+        released_at: Some(at("2026-02-19T12:00:00Z")),
+    };
+    let contact = |setting, found_at: &str| Contact {
+        contact: ContactId::from_uuid(uuid::Uuid::new_v4()),
+        case: case.case,
+        degree: ContactDegree::Close,
+        setting,
+        first_exposure: at("2026-02-08T19:00:00Z"),
+        last_exposure: at("2026-02-08T21:00:00.500Z"),
+        found_at: at(found_at),
+        dismissed_at: None,
+    };
+    let test_result = |outcome, sampled_at: &str| TestResult {
+        event_id: new_event_id(),
+        kind: TestKind::Pcr,
+        outcome,
+        sampled_at: at(sampled_at),
+        reported_at: at("2026-02-12T18:00:00Z"),
+    };
+    let first = Facts {
+        declarations: vec![
+            Declaration::new(
+                new_event_id(),
+                people[0],
+                at("2026-02-10T07:00:00.250Z"),
+                BTreeSet::from([Symptom::Fever, Symptom::DryCough]),
+                Some(Temperature::from_tenths(385).unwrap()),
+                vec![TravelEntry {
+                    region: RegionCode::parse("420100").unwrap(),
+                    from: Date::new(2026, 2, 1).unwrap(),
+                    to: Date::new(2026, 2, 3).unwrap(),
+                }],
+            )
+            .unwrap(),
+        ],
+        health_reports: vec![HealthReport {
+            event_id: new_event_id(),
+            reporter: Reporter::Employer,
+            day: Date::new(2026, 2, 11).unwrap(),
+            reported_at: at("2026-02-11T10:00:00Z"),
+            temperature: Some(Temperature::from_tenths(372).unwrap()),
+            symptoms: BTreeSet::from([Symptom::SoreThroat]),
+        }],
+        test_results: vec![
+            test_result(TestOutcome::Negative, "2026-02-10T08:00:00Z"),
+            test_result(TestOutcome::Positive, "2026-02-12T08:00:00Z"),
+        ],
+        pharmacy_purchases: vec![PharmacyPurchase {
+            event_id: new_event_id(),
+            medicine: Medicine::FeverReducer,
+            purchased_at: at("2026-02-11T19:30:00Z"),
+        }],
+        cases: vec![case],
+        overrides: vec![Override {
+            id: OverrideId::from_uuid(uuid::Uuid::new_v4()),
+            colour: Colour::Red,
+            reason: OVERRIDE_REASON.to_owned(),
+            set_by: official,
+            set_at: at("2026-02-12T09:00:00Z"),
+            expires_at: at("2026-02-26T09:00:00Z"),
+            appeal: None,
+        }],
+        ..Facts::default()
+    };
+    let second = Facts {
+        contacts: vec![
+            contact(
+                ContactSetting::Venue(VenueId::from_uuid(uuid::Uuid::new_v4())),
+                "2026-02-10T12:00:00Z",
+            ),
+            contact(ContactSetting::Household, "2026-02-11T12:00:00Z"),
+        ],
+        ..Facts::default()
+    };
+    let fourth = Facts {
+        health_reports: vec![HealthReport {
+            event_id: new_event_id(),
+            reporter: Reporter::Community,
+            day: Date::new(2026, 2, 11).unwrap(),
+            reported_at: at("2026-02-11T10:00:00Z"),
+            temperature: None,
+            symptoms: BTreeSet::new(),
+        }],
+        ..Facts::default()
+    };
+    vec![
+        (people[0], first),
+        (people[1], second),
+        (people[2], Facts::default()),
+        (people[3], fourth),
+    ]
+}
+
+/// A store in `temporary` with four people seeded as the benchmark seeds them (without venues:
+/// facts need none), the access that seeds, and [`varied_facts`] for them, not stored yet.
+fn four_seeded_people(
+    temporary: &tempfile::TempDir,
+) -> (SqliteStore, Access, Vec<(PersonId, Facts)>) {
+    let store = SqliteStore::open(&data_dir(temporary)).unwrap();
+    let access = Access::new(
+        Actor::LocalOperator,
+        Purpose::BulkImport,
+        at("2026-02-13T00:00:00Z"),
+    );
+    let population = Population::generate(4, 0, 7);
+    bench::seed_population(&store, &access, &population).unwrap();
+    let facts = varied_facts(&population.persons);
+    (store, access, facts)
+}
+
+fn assert_same_facts(read: &Facts, seeded: &Facts) {
+    assert_eq!(read.declarations, seeded.declarations);
+    assert_eq!(read.health_reports, seeded.health_reports);
+    assert_eq!(read.test_results, seeded.test_results);
+    assert_eq!(read.pharmacy_purchases, seeded.pharmacy_purchases);
+    assert_eq!(read.stays, seeded.stays);
+    assert_eq!(read.contacts, seeded.contacts);
+    assert_eq!(read.cases, seeded.cases);
+    assert_eq!(read.overrides, seeded.overrides);
+}
+
+#[test]
+fn seeded_facts_read_back_equal_with_one_audit_record_per_kind_and_sealed_reasons() {
+    let temporary = tempfile::tempdir().unwrap();
+    let (store, access, seeded) = four_seeded_people(&temporary);
+    bench::seed_facts(&store, &access, &seeded).unwrap();
+    // Seeding again stores nothing more: every fact's id is already there.
+    bench::seed_facts(&store, &access, &seeded).unwrap();
+
+    let rating = Access::new(Actor::System, Purpose::Rating, at("2026-02-13T00:00:00Z"));
+    for (person, facts) in &seeded {
+        assert_same_facts(&store.facts_of(&rating, *person).unwrap(), facts);
+    }
+    let mut visited = 0;
+    store
+        .for_each_facts(&rating, &mut |person, read| {
+            let (_, facts) = seeded.iter().find(|(seeded, _)| *seeded == person).unwrap();
+            assert_same_facts(&read, facts);
+            visited += 1;
+        })
+        .unwrap();
+    assert_eq!(visited, 4);
+
+    let written: Vec<(AuditAction, u64)> = store
+        .audit_log(&access, &AuditQuery::default())
+        .unwrap()
+        .iter()
+        .filter(|record| record.purpose == Purpose::BulkImport)
+        .map(|record| (record.action, record.records))
+        .collect();
+    let once = [
+        (AuditAction::EnrolPerson, 4),
+        (AuditAction::RecordDeclaration, 1),
+        (AuditAction::RecordTestResults, 2),
+        (AuditAction::RecordPharmacyPurchases, 1),
+        (AuditAction::RecordHealthReports, 2),
+        (AuditAction::RecordCase, 1),
+        (AuditAction::RecordContact, 2),
+        (AuditAction::SetOverride, 1),
+    ];
+    assert_eq!(written[..once.len()], once);
+    assert_eq!(written[once.len()..], once[1..]);
+    drop(store);
+    for path in database_files(&data_dir(&temporary)) {
+        assert_eq!(
+            occurrences(&path, OVERRIDE_REASON.as_bytes()),
+            0,
+            "{}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn seeding_facts_of_a_person_not_enrolled_or_naming_an_unknown_case_is_refused_with_their_position()
+{
+    let temporary = tempfile::tempdir().unwrap();
+    let (store, access, seeded) = four_seeded_people(&temporary);
+
+    let mut with_stranger = seeded.clone();
+    with_stranger[3].0 = PersonId::from_uuid(uuid::Uuid::new_v4());
+    let error = bench::seed_facts(&store, &access, &with_stranger).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::UnknownReference {
+                index: 3,
+                reference: Reference::Person
+            }
+        ),
+        "{error:?}"
+    );
+
+    // The second person's contacts name a case nobody has once the first person's is gone.
+    let mut without_case = seeded;
+    without_case[0].1.cases.clear();
+    let error = bench::seed_facts(&store, &access, &without_case).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::UnknownReference {
+                index: 1,
+                reference: Reference::Case
+            }
+        ),
+        "{error:?}"
     );
 }
