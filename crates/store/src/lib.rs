@@ -272,9 +272,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     // --- Ratings ----------------------------------------------------------------------------
 
-    /// Appends a rating to a person's history if it differs from their latest one (colour,
-    /// validity, policy version or rule ids); otherwise stores nothing and answers
-    /// [`Write::Duplicate`].
+    /// Appends a rating to a person's history if it differs from their latest one in what the
+    /// resident sees (colour, validity or rule ids); otherwise stores nothing and answers
+    /// [`Write::Duplicate`]. A new policy that rates a resident as the old one did adds nothing
+    /// to their history: a policy change costs a write only for the residents it changes.
     fn record_rating(
         &self,
         access: &Access,

@@ -166,8 +166,8 @@ async fn a_policy_is_compared_on_current_data_then_activation_is_audited_and_re_
     assert_eq!(activated.version, "strict-2020@1");
     assert_eq!(activated.rerated.people, 2);
     assert_eq!(
-        activated.rerated.changed, 2,
-        "everyone's policy version changed"
+        activated.rerated.changed, 1,
+        "only the resident whose colour changed gets a new rating"
     );
     let history = app.history(&sniffles.device_token).await;
     let last = history.ratings.last().unwrap();

@@ -662,8 +662,7 @@ impl<'connection> RatingAppender<'connection> {
     pub(super) fn new(connection: &'connection Connection) -> rusqlite::Result<Self> {
         Ok(RatingAppender {
             latest: connection.prepare_cached(
-                "SELECT colour, valid_until, policy_version, rule_ids FROM current_ratings \
-                 WHERE person_id = ?1",
+                "SELECT colour, valid_until, rule_ids FROM current_ratings WHERE person_id = ?1",
             )?,
             insert_history: connection.prepare_cached(
                 "INSERT INTO ratings (person_id, colour, valid_until, policy_version, rule_ids, \
@@ -680,7 +679,8 @@ impl<'connection> RatingAppender<'connection> {
         })
     }
 
-    /// Appends `rating` to the person's history unless it says what their latest rating says.
+    /// Appends `rating` to the person's history unless it says what their latest rating says
+    /// (the policy version aside: see [`Store::record_rating`](crate::Store)).
     /// Answers whether it was appended. A person who is not enrolled fails the insert with a
     /// foreign-key violation, which the caller reports.
     pub(super) fn append(
@@ -695,8 +695,7 @@ impl<'connection> RatingAppender<'connection> {
             .query_row([person.as_bytes()], |row| {
                 Ok(row.get_ref(0)?.as_str().ok() == Some(key.colour)
                     && row.get::<_, Option<i64>>(1)? == key.valid_until
-                    && row.get_ref(2)?.as_str().ok() == Some(key.policy_version.as_str())
-                    && row.get_ref(3)?.as_str().ok() == Some(key.rule_ids.as_str()))
+                    && row.get_ref(2)?.as_str().ok() == Some(key.rule_ids.as_str()))
             })
             .optional()?
             == Some(true);
