@@ -137,7 +137,7 @@ pub fn import_check_ins(
 }
 
 /// How many distinct lines the errors are on (a line can have several bad fields).
-fn invalid_lines(errors: &[LineError]) -> usize {
+pub(crate) fn invalid_lines(errors: &[LineError]) -> usize {
     let mut lines: Vec<u64> = errors.iter().map(|error| error.line).collect();
     lines.sort_unstable();
     lines.dedup();
@@ -315,7 +315,7 @@ fn read_json_lines<T: DeserializeOwned>(
 
 /// A JSON error in words that do not quote the line: serde names the offending value in
 /// "invalid type" and "invalid value" errors, and that value may be an ID number.
-fn json_message(error: &serde_json::Error) -> String {
+pub(crate) fn json_message(error: &serde_json::Error) -> String {
     let text = error.to_string();
     let text = text
         .rsplit_once(" at line ")
@@ -354,29 +354,39 @@ pub(crate) fn progress_bar(path: &Path, json: bool) -> anyhow::Result<ProgressBa
 /// output) and answers the error the command ends with.
 pub(crate) fn refused(lines: u64, errors: &[LineError], json: bool) -> anyhow::Error {
     if json {
-        let errors: Vec<_> = errors
-            .iter()
-            .map(|error| serde_json::json!({"line": error.line, "field": error.field, "message": error.message}))
-            .collect();
         println!(
             "{}",
-            serde_json::json!({"lines": lines, "stored": 0, "errors": errors})
+            serde_json::json!({"lines": lines, "stored": 0, "errors": line_errors_json(errors)})
         );
     } else {
-        for error in errors.iter().take(ERRORS_SHOWN) {
-            match &error.field {
-                Some(field) => eprintln!("line {}: {field}: {}", error.line, error.message),
-                None => eprintln!("line {}: {}", error.line, error.message),
-            }
-        }
-        if errors.len() > ERRORS_SHOWN {
-            eprintln!("… and {} more invalid lines", errors.len() - ERRORS_SHOWN);
-        }
+        print_line_errors(errors);
     }
     anyhow::anyhow!(
         "{} of {lines} lines are invalid; nothing was imported",
         invalid_lines(errors)
     )
+}
+
+/// The errors of a file as JSON: `[{line, field, message}]`.
+pub(crate) fn line_errors_json(errors: &[LineError]) -> Vec<serde_json::Value> {
+    errors
+        .iter()
+        .map(|error| serde_json::json!({"line": error.line, "field": error.field, "message": error.message}))
+        .collect()
+}
+
+/// Prints the errors of a file on standard error as `line N: field: message`, the first
+/// [`ERRORS_SHOWN`] of them.
+pub(crate) fn print_line_errors(errors: &[LineError]) {
+    for error in errors.iter().take(ERRORS_SHOWN) {
+        match &error.field {
+            Some(field) => eprintln!("line {}: {field}: {}", error.line, error.message),
+            None => eprintln!("line {}: {}", error.line, error.message),
+        }
+    }
+    if errors.len() > ERRORS_SHOWN {
+        eprintln!("… and {} more invalid lines", errors.len() - ERRORS_SHOWN);
+    }
 }
 
 /// `healthcode import checkins`: imports a file and prints the outcome.

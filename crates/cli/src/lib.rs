@@ -1,6 +1,8 @@
 //! The `healthcode` command line: the operator's entry point to serve the API, prepare a data
 //! directory, manage staff accounts, import records and data feeds in bulk, check, compare,
-//! activate and roll back rating policies, keep ratings current, and measure performance.
+//! activate and roll back rating policies, keep ratings current, publish the region-risk list,
+//! work the appeal queue and override colours as a named health official, and measure
+//! performance.
 //!
 //! Every command calls the same library functions as the HTTP server; the command line only
 //! parses arguments, loads configuration and prints results.
@@ -8,8 +10,10 @@
 pub mod bench;
 pub mod config;
 pub mod import;
+pub mod officials;
 pub mod policy;
 pub mod ratings;
+pub mod region_risk;
 
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
@@ -18,8 +22,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use healthcode_core::Role;
 use healthcode_core::rating::Reporter;
+use healthcode_core::{PersonId, Role};
 use healthcode_server::clock::{Clock, SystemClock};
 use healthcode_store::{SqliteStore, Store};
 use rand::Rng;
@@ -28,7 +32,9 @@ use rand::distr::Alphanumeric;
 use crate::config::{Config, LogFormat};
 use crate::import::ImportFormat;
 use crate::import::feeds::Feed;
+use crate::officials::{AppealsCommand, OverrideArgs, StatusArgs};
 use crate::policy::PolicyCommand;
+use crate::region_risk::RegionRiskCommand;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,8 +44,9 @@ use crate::policy::PolicyCommand;
     long_about = "An epidemic health-code platform: explained colours, audited data.\n\n\
         Serve the HTTP API, prepare a data directory, manage staff accounts, import check-ins \
         and the data feeds (laboratory results, pharmacy purchases, health reports), manage \
-        rating policies (check, upload, compare, activate, roll back) and keep ratings current. \
-        Every command calls the same library functions as the server."
+        rating policies (check, upload, compare, activate, roll back), keep ratings current, \
+        show residents' colours with their reasons, publish the region-risk list, decide appeals \
+        and override colours. Every command calls the same library functions as the server."
 )]
 struct Cli {
     /// Configuration file (TOML). `healthcode config print-default` shows every key.
@@ -72,9 +79,19 @@ enum Command {
     /// roll back.
     #[command(subcommand)]
     Policy(PolicyCommand),
-    /// Keep residents' ratings current.
+    /// A resident's colour now, until when, why, and what would change it.
+    Status(StatusArgs),
+    /// Residents' ratings: a resident's history; re-rating those that ran out.
     #[command(subcommand)]
     Ratings(RatingsCommand),
+    /// The region-risk list: show a version; publish a new one, rating everyone again.
+    #[command(subcommand)]
+    RegionRisk(RegionRiskCommand),
+    /// Appeals: the queue, a resident's appeals, deciding one as a named official.
+    #[command(subcommand)]
+    Appeals(AppealsCommand),
+    /// Override a resident's colour as a named official, with a reason and an expiry.
+    Override(OverrideArgs),
     /// Show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -159,6 +176,15 @@ struct FeedFile {
 
 #[derive(Debug, Subcommand)]
 enum RatingsCommand {
+    /// A resident's rating history, oldest first: colour, until, policy, cause and rules of
+    /// each change.
+    History {
+        /// The resident's person id.
+        #[arg(value_name = "PERSON_ID")]
+        person: PersonId,
+        #[command(flatten)]
+        output: JsonFlag,
+    },
     /// Re-rate, once, every resident whose rating has run out.
     ///
     /// A red whose fourteen days are over turns green. The server does this every
@@ -219,9 +245,16 @@ pub fn run() -> anyhow::Result<()> {
             import_feed(&config, file, Feed::HealthReports(reporter))
         }
         Command::Policy(command) => policy::run(&config, command),
+        Command::Status(args) => officials::run_status(&config, args),
+        Command::Ratings(RatingsCommand::History { person, output }) => {
+            officials::run_history(&config, person, output.json)
+        }
         Command::Ratings(RatingsCommand::RerateDue(output)) => {
             ratings::run_rerate_due(&config, output.json)
         }
+        Command::RegionRisk(command) => region_risk::run(&config, command),
+        Command::Appeals(command) => officials::run_appeals(&config, command),
+        Command::Override(args) => officials::run_override(&config, args),
         Command::Config(ConfigCommand::PrintDefault) => {
             print!("{}", Config::default_toml());
             Ok(())

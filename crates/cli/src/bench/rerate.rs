@@ -12,13 +12,15 @@
 //!   back. Their ratio is the price of policy-as-data, and their answers must agree for every
 //!   resident: a second code path that checks the first.
 //!
-//! Loading facts from a store is not measured here; `healthcode policy diff` does that on real
-//! data.
+//! With `--store`, the same population is also written into a fresh embedded store, and a policy
+//! change is measured the way `healthcode policy activate` makes it: every resident's facts read
+//! in one pass, rated, and the ratings that changed recorded.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Instant;
 
+use anyhow::Context;
 use clap::Args;
 use healthcode_core::rating::{
     CaseId, CaseRecord, CaseStatus, Colour, Contact, ContactDegree, ContactId, ContactSetting,
@@ -26,9 +28,14 @@ use healthcode_core::rating::{
     TestKind, TestOutcome, TestResult, rate,
 };
 use healthcode_core::{
-    Declaration, EventId, PersonId, RegionCode, StaffId, Symptom, Temperature, Timestamp,
-    TravelEntry,
+    Access, Actor, Declaration, EventId, PersonId, Purpose, RegionCode, StaffId, Symptom,
+    Temperature, Timestamp, TravelEntry,
 };
+use healthcode_server::policies::{
+    Policies, activate_policy, ensure_default_policy, upload_policy,
+};
+use healthcode_store::SqliteStore;
+use healthcode_store::sqlite::bench::{Population, seed_facts, seed_population};
 use jiff::SignedDuration;
 use jiff::civil::Date;
 use rand::rngs::StdRng;
@@ -54,6 +61,10 @@ pub struct RerateOptions {
     /// Seed of the generated facts.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Also measure through the embedded store, in a fresh temporary data directory: activating
+    /// the changed policy and the default in turn, as `healthcode policy activate` does.
+    #[arg(long)]
+    store: bool,
     /// Print the figures as JSON.
     #[arg(long)]
     json: bool,
@@ -78,6 +89,23 @@ pub struct RerateFigures {
     pub engine_to_peer_ratio: f64,
     /// Residents by colour under the default policy.
     pub colours: BTreeMap<String, u64>,
+    /// The measurements through the store, with `--store`.
+    pub store: Option<StoreFigures>,
+}
+
+/// A policy change through the embedded store (medians over the repeats).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoreFigures {
+    /// Seconds to write the residents and their facts (setup, not part of a re-rating).
+    pub seed_seconds: f64,
+    /// Seconds to rate everyone for the first time, when every rating is new.
+    pub first_rating_seconds: f64,
+    /// Seconds to activate the changed policy: read every resident's facts, rate, record.
+    pub activate_changed_seconds: f64,
+    /// Seconds to activate the default policy again.
+    pub activate_default_seconds: f64,
+    /// Ratings recorded by one activation (the residents whose rating changed).
+    pub ratings_changed: u64,
 }
 
 pub fn run(options: &RerateOptions) -> anyhow::Result<()> {
@@ -87,18 +115,22 @@ pub fn run(options: &RerateOptions) -> anyhow::Result<()> {
     );
     let default = Policy::parse(DEFAULT_POLICY)
         .map_err(|errors| anyhow::anyhow!("the shipped default policy: {errors}"))?;
-    let changed = match &options.policy {
-        Some(path) => {
-            let source = std::fs::read_to_string(path)
-                .map_err(|error| anyhow::anyhow!("reading {}: {error}", path.display()))?;
-            Policy::parse(&source)
-                .map_err(|errors| anyhow::anyhow!("{}:\n{errors}", path.display()))?
-        }
-        None => changed_default_policy()?,
+    let changed_source = match &options.policy {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|error| anyhow::anyhow!("reading {}: {error}", path.display()))?,
+        None => changed_default_source()?,
     };
+    let changed = Policy::parse(&changed_source)
+        .map_err(|errors| anyhow::anyhow!("the changed policy:\n{errors}"))?;
+    anyhow::ensure!(
+        changed.version != default.version,
+        "the changed policy should have another name or version than {}",
+        default.version
+    );
     let now: Timestamp = "2026-02-20T04:00:00Z".parse()?;
     let started = Instant::now();
-    let population = synthetic_facts(options.residents, options.seed, now);
+    let residents = Population::generate(options.residents, 0, options.seed);
+    let population = synthetic_facts(&residents.persons, options.seed, now);
     if !options.json {
         eprintln!(
             "generated the facts of {} residents in {:.2} s",
@@ -158,6 +190,17 @@ pub fn run(options: &RerateOptions) -> anyhow::Result<()> {
         peer_times.push(peer);
         ratios.push(engine / peer);
     }
+    let store = if options.store {
+        Some(measure_store(
+            &residents,
+            &population,
+            &changed_source,
+            options,
+            now,
+        )?)
+    } else {
+        None
+    };
     let figures = RerateFigures {
         residents: options.residents,
         threads,
@@ -169,6 +212,7 @@ pub fn run(options: &RerateOptions) -> anyhow::Result<()> {
         peer_seconds_one_thread: median(&mut peer_times),
         engine_to_peer_ratio: median(&mut ratios),
         colours,
+        store,
     };
     if options.json {
         println!("{}", serde_json::to_string_pretty(&figures)?);
@@ -198,12 +242,96 @@ pub fn run(options: &RerateOptions) -> anyhow::Result<()> {
             "  colour changes under {}: {:?}",
             figures.changed_policy, figures.colour_changes
         );
+        if let Some(store) = &figures.store {
+            println!("through the embedded store, median of {}:", figures.repeats);
+            println!(
+                "  seeding residents and facts   {:>8.3} s",
+                store.seed_seconds
+            );
+            println!(
+                "  first rating of everyone      {:>8.3} s",
+                store.first_rating_seconds
+            );
+            println!(
+                "  activate {:<20} {:>8.3} s ({} ratings changed)",
+                figures.changed_policy, store.activate_changed_seconds, store.ratings_changed
+            );
+            println!(
+                "  activate default@1 again      {:>8.3} s",
+                store.activate_default_seconds
+            );
+        }
     }
     Ok(())
 }
 
+/// Writes the population into a fresh data directory, rates everyone under the default policy,
+/// then activates the changed policy and the default in turn, timing each activation.
+fn measure_store(
+    residents: &Population,
+    population: &[Facts],
+    changed_source: &str,
+    options: &RerateOptions,
+    now: Timestamp,
+) -> anyhow::Result<StoreFigures> {
+    let dir = tempfile::tempdir().context("creating a bench data directory")?;
+    let store = SqliteStore::open(dir.path()).context("opening a bench store")?;
+    let seeding = Access::new(Actor::LocalOperator, Purpose::BulkImport, now);
+    let started = Instant::now();
+    seed_population(&store, &seeding, residents).context("storing the residents")?;
+    let people: Vec<(PersonId, Facts)> = residents
+        .persons
+        .iter()
+        .copied()
+        .zip(population.iter().cloned())
+        .collect();
+    seed_facts(&store, &seeding, &people).context("storing the facts")?;
+    let seed_seconds = started.elapsed().as_secs_f64();
+    if !options.json {
+        eprintln!("store: seeded in {seed_seconds:.2} s");
+    }
+
+    let started = Instant::now();
+    let default = ensure_default_policy(&store, now).context("activating the default policy")?;
+    let first_rating_seconds = started.elapsed().as_secs_f64();
+    let operator = Access::new(Actor::LocalOperator, Purpose::Rating, now);
+    let (changed, _) = upload_policy(&store, &operator, changed_source)
+        .map_err(|error| anyhow::anyhow!("storing the changed policy: {error}"))?;
+    let policies = Policies::new();
+    let mut changed_times = Vec::new();
+    let mut default_times = Vec::new();
+    let mut ratings_changed = 0;
+    for repeat in 0..options.repeats {
+        for (version, times) in [
+            (&changed.version, &mut changed_times),
+            (&default.version, &mut default_times),
+        ] {
+            let started = Instant::now();
+            let activation = activate_policy(&store, &operator, &policies, version)
+                .map_err(|error| anyhow::anyhow!("activating {version}: {error}"))?;
+            let seconds = started.elapsed().as_secs_f64();
+            if !options.json {
+                eprintln!(
+                    "store repeat {}: activate {version} {seconds:.3} s, {} ratings changed",
+                    repeat + 1,
+                    activation.rerated.changed
+                );
+            }
+            ratings_changed = activation.rerated.changed;
+            times.push(seconds);
+        }
+    }
+    Ok(StoreFigures {
+        seed_seconds,
+        first_rating_seconds,
+        activate_changed_seconds: median(&mut changed_times),
+        activate_default_seconds: median(&mut default_times),
+        ratings_changed,
+    })
+}
+
 /// The default policy with two parameters changed, as an analyst trying a variant would.
-fn changed_default_policy() -> anyhow::Result<Policy> {
+fn changed_default_source() -> anyhow::Result<String> {
     let source = DEFAULT_POLICY
         .replace("version = 1", "version = 2")
         .replace(
@@ -215,7 +343,7 @@ fn changed_default_policy() -> anyhow::Result<Policy> {
         source.contains("for = \"10d\"") && source.contains("37.5"),
         "the default policy no longer has the shape the changed policy is derived from"
     );
-    Policy::parse(&source).map_err(|errors| anyhow::anyhow!("the changed policy: {errors}"))
+    Ok(source)
 }
 
 fn rate_all(population: &[Facts], policy: &Policy, now: Timestamp, threads: usize) -> Vec<Colour> {
@@ -259,9 +387,20 @@ fn time_peer(population: &[Facts], now: Timestamp) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
-/// Residents' facts in the shares of a cold season in a city with a few listed regions.
-pub fn synthetic_facts(residents: usize, seed: u64, now: Timestamp) -> Vec<Facts> {
+/// The case of every thousandth resident (counting from the eighth), which contacts name.
+fn index_case(index: usize) -> Option<CaseId> {
+    (index % 1_000 == 7).then(|| {
+        let mut bytes = [0xca; 16];
+        bytes[8..].copy_from_slice(&(index as u64).to_be_bytes());
+        CaseId::from_bytes(bytes)
+    })
+}
+
+/// The facts of `people`, in the shares of a cold season in a city with a few listed regions.
+/// Contacts name the cases of other residents among them.
+pub fn synthetic_facts(people: &[PersonId], seed: u64, now: Timestamp) -> Vec<Facts> {
     let mut rng = StdRng::seed_from_u64(seed);
+    let cases: Vec<CaseId> = (0..people.len()).filter_map(index_case).collect();
     let region_risk = Arc::new(RegionRiskList {
         version: 1,
         published_at: Some(now - SignedDuration::from_hours(24 * 10)),
@@ -288,9 +427,10 @@ pub fn synthetic_facts(residents: usize, seed: u64, now: Timestamp) -> Vec<Facts
     let official = StaffId::from_bytes([3; 16]);
     let mild = [Symptom::StuffyNose, Symptom::RunnyNose, Symptom::Fatigue];
     let core = [Symptom::Fever, Symptom::DryCough, Symptom::SoreThroat];
-    (0..residents)
-        .map(|index| {
-            let person = PersonId::from_bytes(uuid_bytes(&mut rng));
+    people
+        .iter()
+        .enumerate()
+        .map(|(index, &person)| {
             let mut facts = Facts {
                 region_risk: region_risk.clone(),
                 ..Facts::default()
@@ -378,7 +518,7 @@ pub fn synthetic_facts(residents: usize, seed: u64, now: Timestamp) -> Vec<Facts
                     let last_exposure = moment_in_last_days(&mut rng, 20);
                     facts.contacts.push(Contact {
                         contact: ContactId::from_bytes(uuid_bytes(&mut rng)),
-                        case: CaseId::from_bytes(uuid_bytes(&mut rng)),
+                        case: cases[rng.random_range(0..cases.len())],
                         degree,
                         setting: ContactSetting::Household,
                         first_exposure: last_exposure,
@@ -388,10 +528,10 @@ pub fn synthetic_facts(residents: usize, seed: u64, now: Timestamp) -> Vec<Facts
                     });
                 }
             }
-            if index % 1_000 == 7 {
+            if let Some(case) = index_case(index) {
                 let since = moment_in_last_days(&mut rng, 20);
                 facts.cases.push(CaseRecord {
-                    case: CaseId::from_bytes(uuid_bytes(&mut rng)),
+                    case,
                     status: CaseStatus::Confirmed,
                     since,
                     released_at: rng

@@ -3,6 +3,7 @@
 mod commands;
 mod feeds;
 mod import;
+mod officials;
 mod policy;
 mod ratings;
 mod seed;
