@@ -315,7 +315,7 @@ pub fn policy_diff(
     let now = access.at;
     let mut pairs: BTreeMap<(Colour, Colour), ColourPair> = BTreeMap::new();
     let mut changed = 0;
-    let people = store.for_each_facts(access, &mut |person, facts| {
+    let people = store.for_each_facts(access, &mut |person, facts, _latest| {
         let under_a = healthcode_core::rating::rate(&facts, a, now);
         let under_b = healthcode_core::rating::rate(&facts, b, now);
         let key = (under_a.colour, under_b.colour);

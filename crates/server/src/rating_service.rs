@@ -59,8 +59,13 @@ pub fn rerate(
 }
 
 /// Rates every enrolled resident at `now` and records the ratings that changed, in
-/// transactions of [`RERATE_BATCH`]. Used when a policy is activated or rolled back to and when
-/// a new region-risk list is published.
+/// transactions of [`RERATE_BATCH`] changed ratings. Used when a policy is activated or rolled
+/// back to and when a new region-risk list is published.
+///
+/// A policy change alters few residents' ratings, so only the ratings that show something other
+/// than the latest rating the walk hands over with the facts ([`Rating::shows_the_same_as`]) are
+/// sent to the store, which checks each again against the latest rating at the time of writing:
+/// the store's check is the contract, this one only spares it a look-up per unchanged resident.
 pub fn rerate_all(
     store: &dyn Store,
     policy: &Policy,
@@ -75,11 +80,15 @@ pub fn rerate_all(
     let mut pending = Vec::with_capacity(RERATE_BATCH);
     let mut changed = 0;
     let mut failed = None;
-    let people = store.for_each_facts(&access, &mut |person, facts| {
+    let people = store.for_each_facts(&access, &mut |person, facts, latest| {
         if failed.is_some() {
             return;
         }
-        pending.push((person, rate(&facts, policy, now), cause.clone()));
+        let rating = rate(&facts, policy, now);
+        if latest.is_some_and(|latest| rating.shows_the_same_as(&latest)) {
+            return;
+        }
+        pending.push((person, rating, cause.clone()));
         if pending.len() == RERATE_BATCH {
             match store.record_ratings(&access, &pending) {
                 Ok(stored) => changed += stored,

@@ -28,9 +28,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use healthcode_core::rating::{
     Appeal, AppealDecision, AppealId, AppealOutcome, AppealRecord, CaseId, CaseRecord, CaseStatus,
     Colour, Contact, ContactDegree, ContactId, ContactSetting, Evidence, Facts, Finding,
-    HealthReport, Medicine, Override, OverrideId, PharmacyPurchase, PolicyVersion, Rating,
-    RatingCause, RatingRecord, Reason, RegionRiskList, Reporter, RiskLevel, RuleId, TestKind,
-    TestOutcome, TestResult, Until,
+    HealthReport, LatestRating, Medicine, Override, OverrideId, PharmacyPurchase, PolicyVersion,
+    Rating, RatingCause, RatingRecord, Reason, RegionRiskList, Reporter, RiskLevel, RuleId,
+    TestKind, TestOutcome, TestResult, Until,
 };
 use jiff::SignedDuration;
 
@@ -107,6 +107,7 @@ macro_rules! conformance_suite {
             the_facts_of_many_people_are_not_found_if_one_is_not_enrolled_and_the_attempt_is_audited,
             every_residents_facts_are_visited_in_person_id_order_with_one_audit_record,
             visiting_every_residents_facts_in_an_empty_store_visits_nobody,
+            every_residents_facts_come_with_their_latest_rating_and_none_before_any,
             the_region_risk_list_is_empty_at_version_zero_until_one_is_published,
             every_published_version_of_the_region_risk_list_is_kept,
             a_valid_policy_is_stored_once_and_its_source_reads_back,
@@ -2817,7 +2818,7 @@ pub fn every_residents_facts_are_visited_in_person_id_order_with_one_audit_recor
     let before = audit_length(store);
     let mut visited = Vec::new();
     let count = store
-        .for_each_facts(&rating_access(), &mut |person, facts| {
+        .for_each_facts(&rating_access(), &mut |person, facts, _latest| {
             visited.push((person, facts))
         })
         .unwrap();
@@ -2853,10 +2854,78 @@ pub fn every_residents_facts_are_visited_in_person_id_order_with_one_audit_recor
 pub fn visiting_every_residents_facts_in_an_empty_store_visits_nobody(store: &dyn Store) {
     let mut visits = 0;
     let count = store
-        .for_each_facts(&rating_access(), &mut |_, _| visits += 1)
+        .for_each_facts(&rating_access(), &mut |_, _, _| visits += 1)
         .unwrap();
     assert_eq!((count, visits), (0, 0));
     assert_eq!(last_audit_record(store).action, AuditAction::ReadFacts);
+}
+
+pub fn every_residents_facts_come_with_their_latest_rating_and_none_before_any(store: &dyn Store) {
+    let people = four_residents_enrolled(store);
+    some_facts_of_four_residents(store, &people);
+    let yellow = rating(
+        Colour::Yellow,
+        Some("2026-02-20T00:00:00Z"),
+        &["fever", "close_contact"],
+        "2026-02-13T00:00:00Z",
+    );
+    let red = rating(
+        Colour::Red,
+        Some("2026-02-27T00:00:00Z"),
+        &["confirmed_case"],
+        "2026-02-13T01:00:00Z",
+    );
+    let green = rating(Colour::Green, None, &[], "2026-02-13T00:00:00Z");
+    // The first resident turns yellow then red; the second is green; the others are not rated.
+    store
+        .record_ratings(
+            &rating_access(),
+            &[
+                (people[0].id, yellow.clone(), RatingCause::Request),
+                (people[1].id, green.clone(), RatingCause::Request),
+                (people[0].id, red.clone(), RatingCause::Expiry),
+            ],
+        )
+        .unwrap();
+    let latest_of = |person: &Person| {
+        let history = store.rating_history(&rating_access(), person.id).unwrap();
+        history.last().map(|record| LatestRating {
+            sequence: record.sequence,
+            colour: record.colour,
+            valid_until: record.valid_until,
+            rule_ids: record.rule_ids.clone(),
+        })
+    };
+    let mut expected: Vec<(PersonId, Option<LatestRating>)> = people
+        .iter()
+        .map(|person| (person.id, latest_of(person)))
+        .collect();
+    expected.sort_by_key(|(person, _)| *person);
+
+    let mut visited = Vec::new();
+    store
+        .for_each_facts(&rating_access(), &mut |person, _facts, latest| {
+            visited.push((person, latest))
+        })
+        .unwrap();
+    assert_eq!(visited, expected);
+    let first = visited
+        .iter()
+        .find_map(|(person, latest)| (*person == people[0].id).then_some(latest.clone()))
+        .flatten()
+        .expect("the first resident has a latest rating");
+    assert_eq!(first.colour, Colour::Red);
+    assert_eq!(
+        first.rule_ids,
+        vec![RuleId::parse("confirmed_case").unwrap()]
+    );
+    assert!(red.shows_the_same_as(&first));
+    assert!(!yellow.shows_the_same_as(&first));
+    let unrated = visited
+        .iter()
+        .filter(|(_, latest)| latest.is_none())
+        .count();
+    assert_eq!(unrated, 2);
 }
 
 pub fn the_region_risk_list_is_empty_at_version_zero_until_one_is_published(store: &dyn Store) {
@@ -3695,15 +3764,22 @@ pub fn the_store_can_be_written_while_every_residents_facts_are_visited(store: &
     let green = rating(Colour::Green, None, &[], "2026-02-13T00:00:00Z");
     let newcomer = resident("330106199001011272", "王五", "13900139000");
     // Re-rating everyone stores ratings as it goes, alone and in batches, and may read more
-    // facts; the visit must not hold the store up, and sees the store as it was when it began.
+    // facts; the visit must not hold the store up, and sees the store as it was when it began:
+    // a rating recorded during the visit is not among the latest ratings it is handed.
     let mut visited = Vec::new();
     let count = store
-        .for_each_facts(&rating_access(), &mut |person, _facts| {
+        .for_each_facts(&rating_access(), &mut |person, _facts, latest| {
+            assert_eq!(
+                latest, None,
+                "a rating recorded during the visit is not handed to it"
+            );
             if visited.is_empty() {
                 enrolled(store, newcomer.clone());
-                store
-                    .record_rating(&rating_access(), person, &green, &RatingCause::Request)
-                    .expect("a rating is recorded during the visit");
+                for someone in [zhang.id, li.id] {
+                    store
+                        .record_rating(&rating_access(), someone, &green, &RatingCause::Request)
+                        .expect("a rating is recorded during the visit");
+                }
             } else {
                 store
                     .record_ratings(

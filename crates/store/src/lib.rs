@@ -21,8 +21,8 @@ use std::collections::BTreeMap;
 
 use healthcode_core::rating::{
     Appeal, AppealDecision, AppealId, AppealRecord, CaseId, CaseRecord, Contact, Facts,
-    HealthReport, Override, PharmacyPurchase, PolicyVersion, Rating, RatingCause, RatingRecord,
-    RegionRiskList, RiskLevel, TestResult,
+    HealthReport, LatestRating, Override, PharmacyPurchase, PolicyVersion, Rating, RatingCause,
+    RatingRecord, RegionRiskList, RiskLevel, TestResult,
 };
 use healthcode_core::{
     Access, Actor, AuditAction, AuditRecord, CheckIn, Declaration, EventId, Person, PersonId,
@@ -214,17 +214,23 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         people: &[PersonId],
     ) -> Result<Vec<Facts>, StoreError>;
 
-    /// Calls `visit` with every enrolled person's facts, in person id order, with one audit
-    /// record for the whole read (no subject, counting the people). Answers how many people
-    /// were visited.
+    /// Calls `visit` with every enrolled person's facts and their latest rating (`None` before
+    /// any is recorded), in person id order, with one audit record for the whole read (no
+    /// subject, counting the people). Answers how many people were visited.
+    ///
+    /// The latest rating comes with the facts so that re-rating everyone can send
+    /// [`Store::record_ratings`] only the ratings that change (see
+    /// [`Rating::shows_the_same_as`]) without asking for anyone's rating on its own: its cost
+    /// is one pass over the store, never a query per person.
     ///
     /// `visit` may call the store, writes included (e.g. to record ratings as it goes, or to
     /// enrol someone): the read sees the store as it was when the call began, so nobody
-    /// written during the visit is visited, and the facts share one region-risk list.
+    /// written during the visit is visited, a rating recorded during the visit is not among the
+    /// latest ratings it is handed, and the facts share one region-risk list.
     fn for_each_facts(
         &self,
         access: &Access,
-        visit: &mut dyn FnMut(PersonId, Facts),
+        visit: &mut dyn FnMut(PersonId, Facts, Option<LatestRating>),
     ) -> Result<u64, StoreError>;
 
     // --- Region-risk list -----------------------------------------------------------------
@@ -273,7 +279,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     // --- Ratings ----------------------------------------------------------------------------
 
     /// Appends a rating to a person's history if it differs from their latest one in what the
-    /// resident sees (colour, validity or rule ids); otherwise stores nothing and answers
+    /// resident sees (colour, validity or rule ids: [`Rating::shows_the_same_as`]); otherwise
+    /// stores nothing and answers
     /// [`Write::Duplicate`]. A new policy that rates a resident as the old one did adds nothing
     /// to their history: a policy change costs a write only for the residents it changes.
     fn record_rating(

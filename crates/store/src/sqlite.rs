@@ -34,8 +34,8 @@ use std::time::Duration;
 
 use healthcode_core::rating::{
     Appeal, AppealDecision, AppealId, AppealOutcome, AppealRecord, CaseId, CaseRecord, Contact,
-    Facts, HealthReport, Override, OverrideId, PharmacyPurchase, Policy, PolicyVersion, Rating,
-    RatingCause, RatingRecord, RegionRiskList, RiskLevel, TestResult,
+    Facts, HealthReport, LatestRating, Override, OverrideId, PharmacyPurchase, Policy,
+    PolicyVersion, Rating, RatingCause, RatingRecord, RegionRiskList, RiskLevel, TestResult,
 };
 use healthcode_core::{
     Access, Actor, AuditAction, AuditOutcome, AuditRecord, CheckIn, CheckInSource, Declaration,
@@ -1223,7 +1223,7 @@ impl Store for SqliteStore {
     fn for_each_facts(
         &self,
         access: &Access,
-        visit: &mut dyn FnMut(PersonId, Facts),
+        visit: &mut dyn FnMut(PersonId, Facts, Option<LatestRating>),
     ) -> Result<u64, StoreError> {
         // The read runs on a reader, in one snapshot, so that it holds no lock the writer needs
         // (`visit` may well store ratings as it goes) and a re-rating of every resident does not
@@ -1477,9 +1477,12 @@ impl Store for SqliteStore {
     ) -> Result<Write, StoreError> {
         let cause = encode_cause(cause);
         self.audited(access, AuditAction::RecordRating, |transaction| {
-            let appended = RatingAppender::new(transaction)?
-                .append(person, rating, &cause)
-                .map(usize::from);
+            let mut appender = RatingAppender::new(transaction)?;
+            let appended = if appender.changes(person, rating)? {
+                appender.append(person, rating, &cause).map(|()| 1)
+            } else {
+                Ok(0)
+            };
             written_once(transaction, appended, person, None)
         })
     }
@@ -1506,8 +1509,11 @@ impl Store for SqliteStore {
             let mut appender = RatingAppender::new(transaction)?;
             for &index in &order {
                 let (person, rating, _) = &ratings[index];
+                if !appender.changes(*person, rating)? {
+                    continue;
+                }
                 match appender.append(*person, rating, &causes[index]) {
-                    Ok(was_appended) => appended += u64::from(was_appended),
+                    Ok(()) => appended += 1,
                     Err(error) if is_foreign_key_violation(&error) => {
                         let people = ratings.iter().map(|(person, _, _)| *person);
                         let index = first_unknown_person(transaction, people)?

@@ -10,7 +10,7 @@ use crate::event::EventId;
 use crate::person::PersonId;
 
 use super::facts::{AppealId, Override, OverrideId};
-use super::{Colour, PolicyVersion, RuleId};
+use super::{Colour, PolicyVersion, Rating, RuleId};
 
 /// What made the system rate a resident again.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +42,36 @@ pub struct RatingRecord {
     pub rule_ids: Vec<RuleId>,
     pub rated_at: Timestamp,
     pub cause: RatingCause,
+}
+
+/// What a resident's latest stored rating shows them, as the store keeps it beside the history
+/// so that re-rating everyone can tell, without reading the history, whose rating changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LatestRating {
+    /// The rating's entry in the history.
+    pub sequence: u64,
+    pub colour: Colour,
+    pub valid_until: Option<Timestamp>,
+    /// The reasons' rule ids, strongest first.
+    pub rule_ids: Vec<RuleId>,
+}
+
+impl Rating {
+    /// Whether this rating shows the resident what their latest stored rating shows: the same
+    /// colour, validity and rule ids. Only a rating that does not is a new entry of their
+    /// history; the policy version alone is not something the resident sees, so a new policy
+    /// that rates a resident as the old one did changes nothing. This is the one definition of
+    /// "changed" that the store and re-rating share.
+    pub fn shows_the_same_as(&self, latest: &LatestRating) -> bool {
+        self.colour == latest.colour
+            && self.valid_until == latest.valid_until
+            && self.reasons.len() == latest.rule_ids.len()
+            && self
+                .reasons
+                .iter()
+                .zip(&latest.rule_ids)
+                .all(|(reason, rule_id)| reason.rule_id == *rule_id)
+    }
 }
 
 /// A resident's appeal against their rating, in their own words.

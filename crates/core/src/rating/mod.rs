@@ -28,8 +28,8 @@ pub use facts::{
     RegionStay, Reporter, RiskLevel, StaySource, TestKind, TestOutcome, TestResult,
 };
 pub use history::{
-    Appeal, AppealDecision, AppealOutcome, AppealRecord, MAX_STATEMENT_CHARS, RatingCause,
-    RatingRecord,
+    Appeal, AppealDecision, AppealOutcome, AppealRecord, LatestRating, MAX_STATEMENT_CHARS,
+    RatingCause, RatingRecord,
 };
 pub use policy::{Policy, PolicyError, PolicyErrors, PolicyName, PolicyVersion, RuleId};
 

@@ -245,15 +245,27 @@ async fn a_yellow_with_an_end_turns_green_when_it_runs_out_and_the_history_says_
 #[tokio::test]
 async fn re_rating_everyone_stores_ratings_in_batches_while_the_store_walks_the_residents() {
     use healthcode_core::rating::RatingCause;
-    use healthcode_core::{PersonName, PhoneNumber, ResidentId};
+    use healthcode_core::{
+        Access, Actor, AuditAction, PersonName, PhoneNumber, Purpose, ResidentId,
+    };
     use healthcode_server::api::NewResident;
     use healthcode_server::rating_service::{RERATE_BATCH, rerate_all};
     use healthcode_server::{Policies, service};
+    use healthcode_store::{AuditQuery, Store};
 
     let app = spawn_app().await;
     let (store, now) = (app.store.clone(), app.clock.now());
     let residents = RERATE_BATCH + 1;
-    let (first, second) = tokio::task::spawn_blocking(move || {
+    // How many batches of ratings were sent to the store, by their audit records.
+    let batches_recorded = move |store: &dyn Store| {
+        let auditor = Access::new(Actor::System, Purpose::AuditReview, now);
+        let query = AuditQuery {
+            action: Some(AuditAction::RecordRating),
+            ..AuditQuery::default()
+        };
+        store.audit_log(&auditor, &query).unwrap().len()
+    };
+    let (first, second, batches_of_second) = tokio::task::spawn_blocking(move || {
         for index in 0..residents {
             let body = format!("440305{}0607{:03}", 1980 + index / 1000, index % 1000);
             let resident = NewResident {
@@ -267,8 +279,9 @@ async fn re_rating_everyone_stores_ratings_in_batches_while_the_store_walks_the_
         let policy = Policies::new().active(&*store, now).unwrap();
         let cause = RatingCause::PolicyActivated(policy.version.clone());
         let first = rerate_all(&*store, &policy, &cause, now).unwrap();
+        let before_second = batches_recorded(&*store);
         let second = rerate_all(&*store, &policy, &cause, now).unwrap();
-        (first, second)
+        (first, second, batches_recorded(&*store) - before_second)
     })
     .await
     .unwrap();
@@ -280,5 +293,9 @@ async fn re_rating_everyone_stores_ratings_in_batches_while_the_store_walks_the_
         (second.people, second.changed),
         (residents as u64, 0),
         "an unchanged rating is not stored twice"
+    );
+    assert_eq!(
+        batches_of_second, 0,
+        "ratings that show what the latest ratings show are not even sent to the store"
     );
 }

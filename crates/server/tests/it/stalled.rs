@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use healthcode_core::rating::{
     Appeal, AppealDecision, AppealId, AppealRecord, CaseId, CaseRecord, Contact, Facts,
-    HealthReport, Override, PharmacyPurchase, PolicyVersion, Rating, RatingCause, RatingRecord,
-    RegionRiskList, RiskLevel, TestResult,
+    HealthReport, LatestRating, Override, PharmacyPurchase, PolicyVersion, Rating, RatingCause,
+    RatingRecord, RegionRiskList, RiskLevel, TestResult,
 };
 use healthcode_core::{
     Access, Actor, AuditAction, AuditRecord, CheckIn, Declaration, Person, PersonId, RegionCode,
@@ -182,7 +182,7 @@ impl Store for StalledStore {
     fn for_each_facts(
         &self,
         _: &Access,
-        _: &mut dyn FnMut(PersonId, Facts),
+        _: &mut dyn FnMut(PersonId, Facts, Option<LatestRating>),
     ) -> Result<u64, StoreError> {
         Err(unused())
     }

@@ -12,10 +12,10 @@ use std::sync::Arc;
 
 use healthcode_core::rating::{
     Appeal, AppealDecision, AppealId, AppealOutcome, AppealRecord, CaseId, CaseRecord, CaseStatus,
-    Colour, Contact, ContactDegree, ContactId, ContactSetting, Facts, HealthReport, Medicine,
-    Override, OverrideId, PharmacyPurchase, PolicyError, PolicyErrors, PolicyVersion, Rating,
-    RatingCause, RatingRecord, RegionRiskList, Reporter, RiskLevel, RuleId, TestKind, TestOutcome,
-    TestResult,
+    Colour, Contact, ContactDegree, ContactId, ContactSetting, Facts, HealthReport, LatestRating,
+    Medicine, Override, OverrideId, PharmacyPurchase, PolicyError, PolicyErrors, PolicyVersion,
+    Rating, RatingCause, RatingRecord, RegionRiskList, Reporter, RiskLevel, RuleId, TestKind,
+    TestOutcome, TestResult,
 };
 use healthcode_core::{
     Date, EventId, PersonId, RegionCode, StaffId, Temperature, Timestamp, VenueId,
@@ -110,6 +110,15 @@ pub(super) const OVERRIDES: FactTable = FactTable {
     columns: "override_id, colour, reason_sealed, set_by, set_at, expires_at, appeal_id, person_id",
     order: "set_at, override_id",
     person_column: 7,
+};
+
+/// Each person's latest rating, read beside their facts. A person has at most one row, so the
+/// order after `person_id` orders nothing; it is there because every table read names one.
+const LATEST_RATINGS: FactTable = FactTable {
+    table: "current_ratings",
+    columns: "sequence, colour, valid_until, rule_ids, person_id",
+    order: "sequence",
+    person_column: 4,
 };
 
 fn event_id(row: &Row<'_>, index: usize, column: &str) -> Result<EventId, StoreError> {
@@ -350,7 +359,7 @@ impl<'connection> FactStatements<'connection> {
         bound: &[[u8; 16]],
         region_risk: &Arc<RegionRiskList>,
         next_person: &mut dyn FnMut() -> Result<Option<[u8; 16]>, StoreError>,
-        visit: &mut dyn FnMut(PersonId, Facts),
+        visit: &mut dyn FnMut([u8; 16], Facts) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError> {
         let mut declarations = PersonOrderedRows::new(
             self.declarations.query(params_from_iter(bound))?,
@@ -403,23 +412,30 @@ impl<'connection> FactStatements<'connection> {
                 overrides: overrides.take(&id)?,
                 region_risk: Arc::clone(region_risk),
             };
-            visit(PersonId::from_bytes(id), facts);
+            visit(id, facts)?;
             visited += 1;
         }
         Ok(visited)
     }
 }
 
-/// Calls `visit` with every enrolled person's facts in person id order: one ordered scan of
-/// `persons` and of each fact table, merged, so that the cost is one pass over each table and
-/// never a query per person. Answers how many people were visited.
+/// Calls `visit` with every enrolled person's facts and latest rating in person id order: one
+/// ordered scan of `persons`, of each fact table and of `current_ratings`, merged, so that the
+/// cost is one pass over each table and never a query per person. Answers how many people were
+/// visited.
 pub(super) fn for_each_person_facts(
     connection: &Connection,
     keys: &KeyRing,
     region_risk: Arc<RegionRiskList>,
-    visit: &mut dyn FnMut(PersonId, Facts),
+    visit: &mut dyn FnMut(PersonId, Facts, Option<LatestRating>),
 ) -> Result<u64, StoreError> {
     let mut statements = FactStatements::prepare(connection, FactTable::of_everyone)?;
+    let mut latest_statement = connection.prepare_cached(&LATEST_RATINGS.of_everyone())?;
+    let mut latest_ratings = PersonOrderedRows::new(
+        latest_statement.query([])?,
+        &LATEST_RATINGS,
+        decode_latest_rating,
+    );
     let mut persons = connection.prepare_cached(EVERYONE)?;
     let mut rows = persons.query([])?;
     statements.merge(
@@ -430,7 +446,12 @@ pub(super) fn for_each_person_facts(
             Some(row) => id_bytes(row, 0, "persons.id").map(Some),
             None => Ok(None),
         },
-        visit,
+        &mut |id, facts| {
+            // The primary key allows one row per person.
+            let latest = latest_ratings.take(&id)?.pop();
+            visit(PersonId::from_bytes(id), facts, latest);
+            Ok(())
+        },
     )
 }
 
@@ -480,7 +501,10 @@ pub(super) fn facts_of_people(
             &bound,
             &region_risk,
             &mut || Ok(next.next()),
-            &mut |_, facts| read.push(Some(facts)),
+            &mut |_, facts| {
+                read.push(Some(facts));
+                Ok(())
+            },
         )?;
     }
     // A person asked for more than once gets a copy of their facts each time but the last.
@@ -556,24 +580,14 @@ pub(super) fn read_region_risk_list(
     Ok(Some(list))
 }
 
-/// A rating as `current_ratings` keeps it: what [`Store::record_rating`](crate::Store) compares.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) struct RatingKey {
-    pub(super) colour: &'static str,
-    pub(super) valid_until: Option<i64>,
-    pub(super) policy_version: String,
-    pub(super) rule_ids: String,
-}
-
-impl RatingKey {
-    pub(super) fn of(rating: &Rating) -> RatingKey {
-        RatingKey {
-            colour: rating.colour.code(),
-            valid_until: rating.valid_until.map(millis),
-            policy_version: rating.policy_version.to_string(),
-            rule_ids: rating.rule_ids().join(" "),
-        }
-    }
+/// A person's row of `current_ratings`, as [`LATEST_RATINGS`] and [`RatingAppender`] read it.
+fn decode_latest_rating(row: &Row<'_>) -> Result<LatestRating, StoreError> {
+    Ok(LatestRating {
+        sequence: row.get(0)?,
+        colour: code(row, 1, "current_ratings.colour", Colour::parse)?,
+        valid_until: optional_timestamp(row, 2, "current_ratings.valid_until")?,
+        rule_ids: decode_rule_ids(text(row, 3, "current_ratings.rule_ids")?)?,
+    })
 }
 
 /// The `cause_kind` and `cause_reference` columns of a rating.
@@ -661,9 +675,10 @@ pub(super) struct RatingAppender<'connection> {
 impl<'connection> RatingAppender<'connection> {
     pub(super) fn new(connection: &'connection Connection) -> rusqlite::Result<Self> {
         Ok(RatingAppender {
-            latest: connection.prepare_cached(
-                "SELECT colour, valid_until, rule_ids FROM current_ratings WHERE person_id = ?1",
-            )?,
+            latest: connection.prepare_cached(&format!(
+                "SELECT {} FROM current_ratings WHERE person_id = ?1",
+                LATEST_RATINGS.columns
+            ))?,
             insert_history: connection.prepare_cached(
                 "INSERT INTO ratings (person_id, colour, valid_until, policy_version, rule_ids, \
                  rated_at, cause_kind, cause_reference) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -679,35 +694,41 @@ impl<'connection> RatingAppender<'connection> {
         })
     }
 
-    /// Appends `rating` to the person's history unless it says what their latest rating says
-    /// (the policy version aside: see [`Store::record_rating`](crate::Store)).
-    /// Answers whether it was appended. A person who is not enrolled fails the insert with a
+    /// Whether `rating` changes what the person's latest rating shows them (see
+    /// [`Rating::shows_the_same_as`]); a person never rated yet is always changed. Only such a
+    /// rating is appended: see [`Store::record_rating`](crate::Store).
+    pub(super) fn changes(
+        &mut self,
+        person: PersonId,
+        rating: &Rating,
+    ) -> Result<bool, StoreError> {
+        let latest = self
+            .latest
+            .query_and_then([person.as_bytes()], decode_latest_rating)?
+            .next()
+            .transpose()?;
+        Ok(latest.is_none_or(|latest| !rating.shows_the_same_as(&latest)))
+    }
+
+    /// Appends `rating` to the person's history and makes it their latest; the caller has asked
+    /// [`RatingAppender::changes`] first. A person who is not enrolled fails the insert with a
     /// foreign-key violation, which the caller reports.
     pub(super) fn append(
         &mut self,
         person: PersonId,
         rating: &Rating,
         cause: &(&'static str, Value),
-    ) -> rusqlite::Result<bool> {
-        let key = RatingKey::of(rating);
-        let unchanged = self
-            .latest
-            .query_row([person.as_bytes()], |row| {
-                Ok(row.get_ref(0)?.as_str().ok() == Some(key.colour)
-                    && row.get::<_, Option<i64>>(1)? == key.valid_until
-                    && row.get_ref(2)?.as_str().ok() == Some(key.rule_ids.as_str()))
-            })
-            .optional()?
-            == Some(true);
-        if unchanged {
-            return Ok(false);
-        }
+    ) -> rusqlite::Result<()> {
+        let colour = rating.colour.code();
+        let valid_until = rating.valid_until.map(millis);
+        let policy_version = rating.policy_version.to_string();
+        let rule_ids = rating.rule_ids().join(" ");
         self.insert_history.execute(params![
             person.as_bytes(),
-            key.colour,
-            key.valid_until,
-            key.policy_version,
-            key.rule_ids,
+            colour,
+            valid_until,
+            policy_version,
+            rule_ids,
             millis(rating.rated_at),
             cause.0,
             cause.1,
@@ -716,12 +737,12 @@ impl<'connection> RatingAppender<'connection> {
         self.replace_latest.execute(params![
             person.as_bytes(),
             sequence,
-            key.colour,
-            key.valid_until,
-            key.policy_version,
-            key.rule_ids,
+            colour,
+            valid_until,
+            policy_version,
+            rule_ids,
         ])?;
-        Ok(true)
+        Ok(())
     }
 }
 
@@ -875,6 +896,7 @@ mod tests {
             &CASES,
             &CONTACTS,
             &OVERRIDES,
+            &LATEST_RATINGS,
         ];
         for table in tables {
             let plan = query_plan(&store, &table.of_everyone());

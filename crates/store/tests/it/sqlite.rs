@@ -721,7 +721,9 @@ fn facts_whose_person_is_not_enrolled_are_given_to_nobody() {
     let access = Access::new(Actor::System, Purpose::Rating, at("2026-02-13T00:00:00Z"));
     let mut results = 0;
     let visited = store
-        .for_each_facts(&access, &mut |_, facts| results += facts.test_results.len())
+        .for_each_facts(&access, &mut |_, facts, _| {
+            results += facts.test_results.len()
+        })
         .unwrap();
     assert_eq!((visited, results), (3, 0));
 }
@@ -987,7 +989,7 @@ fn seeded_facts_read_back_equal_with_one_audit_record_per_kind_and_sealed_reason
     }
     let mut visited = 0;
     store
-        .for_each_facts(&rating, &mut |person, read| {
+        .for_each_facts(&rating, &mut |person, read, _| {
             let (_, facts) = seeded.iter().find(|(seeded, _)| *seeded == person).unwrap();
             assert_same_facts(&read, facts);
             visited += 1;
