@@ -27,10 +27,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use healthcode_core::rating::{
     Appeal, AppealDecision, AppealId, AppealOutcome, AppealRecord, CaseId, CaseRecord, CaseStatus,
-    Colour, Contact, ContactDegree, ContactId, ContactSetting, Evidence, Facts, Finding,
-    HealthReport, LatestRating, Medicine, Override, OverrideId, PharmacyPurchase, PolicyVersion,
-    Rating, RatingCause, RatingRecord, Reason, RegionRiskList, Reporter, RiskLevel, RuleId,
-    TestKind, TestOutcome, TestResult, Until,
+    Colour, Contact, ContactDegree, ContactId, ContactSetting, Evidence, Finding, HealthReport,
+    LatestRating, Medicine, Override, OverrideId, PharmacyPurchase, PolicyVersion, Rating,
+    RatingCause, RatingRecord, Reason, RegionRiskList, Reporter, RiskLevel, RuleId, TestKind,
+    TestOutcome, TestResult, Until,
 };
 use jiff::SignedDuration;
 
@@ -2144,19 +2144,6 @@ fn some_facts_of_four_residents(store: &dyn Store, people: &[Person]) -> CaseRec
     source
 }
 
-/// Asserts that two reads of a person's facts found the same facts.
-fn assert_same_facts(left: &Facts, right: &Facts) {
-    assert_eq!(left.declarations, right.declarations);
-    assert_eq!(left.health_reports, right.health_reports);
-    assert_eq!(left.test_results, right.test_results);
-    assert_eq!(left.pharmacy_purchases, right.pharmacy_purchases);
-    assert_eq!(left.stays, right.stays);
-    assert_eq!(left.contacts, right.contacts);
-    assert_eq!(left.cases, right.cases);
-    assert_eq!(left.overrides, right.overrides);
-    assert_eq!(left.region_risk, right.region_risk);
-}
-
 /// The summaries of the audit records written since `before` records, without the auditor's
 /// read that `audit_trail` adds.
 fn audit_since(store: &dyn Store, before: usize) -> Vec<AuditSummary> {
@@ -2694,7 +2681,7 @@ pub fn the_facts_of_many_people_are_answered_in_the_order_asked_with_one_audit_r
     );
     assert_eq!(answer.len(), asked.len());
     for (person, facts) in asked.iter().zip(&answer) {
-        assert_same_facts(facts, &store.facts_of(&rating_access(), *person).unwrap());
+        assert_eq!(facts, &store.facts_of(&rating_access(), *person).unwrap());
         assert!(std::sync::Arc::ptr_eq(
             &facts.region_risk,
             &answer[0].region_risk
@@ -2833,7 +2820,7 @@ pub fn every_residents_facts_are_visited_in_person_id_order_with_one_audit_recor
     );
     // Each person's facts are the ones facts_of gives, and the region list is shared.
     for (person, facts) in &visited {
-        assert_same_facts(facts, &store.facts_of(&rating_access(), *person).unwrap());
+        assert_eq!(facts, &store.facts_of(&rating_access(), *person).unwrap());
         assert!(std::sync::Arc::ptr_eq(
             &facts.region_risk,
             &visited[0].1.region_risk

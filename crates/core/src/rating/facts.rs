@@ -25,7 +25,7 @@ use super::Colour;
 ///
 /// Any combination of facts is accepted: the engine is total over them, and facts dated after
 /// the moment of rating are ignored.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Facts {
     pub declarations: Vec<Declaration>,
     pub health_reports: Vec<HealthReport>,

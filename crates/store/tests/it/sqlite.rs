@@ -964,17 +964,6 @@ fn four_seeded_people(
     (store, access, facts)
 }
 
-fn assert_same_facts(read: &Facts, seeded: &Facts) {
-    assert_eq!(read.declarations, seeded.declarations);
-    assert_eq!(read.health_reports, seeded.health_reports);
-    assert_eq!(read.test_results, seeded.test_results);
-    assert_eq!(read.pharmacy_purchases, seeded.pharmacy_purchases);
-    assert_eq!(read.stays, seeded.stays);
-    assert_eq!(read.contacts, seeded.contacts);
-    assert_eq!(read.cases, seeded.cases);
-    assert_eq!(read.overrides, seeded.overrides);
-}
-
 #[test]
 fn seeded_facts_read_back_equal_with_one_audit_record_per_kind_and_sealed_reasons() {
     let temporary = tempfile::tempdir().unwrap();
@@ -985,13 +974,13 @@ fn seeded_facts_read_back_equal_with_one_audit_record_per_kind_and_sealed_reason
 
     let rating = Access::new(Actor::System, Purpose::Rating, at("2026-02-13T00:00:00Z"));
     for (person, facts) in &seeded {
-        assert_same_facts(&store.facts_of(&rating, *person).unwrap(), facts);
+        assert_eq!(&store.facts_of(&rating, *person).unwrap(), facts);
     }
     let mut visited = 0;
     store
         .for_each_facts(&rating, &mut |person, read, _| {
             let (_, facts) = seeded.iter().find(|(seeded, _)| *seeded == person).unwrap();
-            assert_same_facts(&read, facts);
+            assert_eq!(&read, facts);
             visited += 1;
         })
         .unwrap();
