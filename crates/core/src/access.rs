@@ -30,12 +30,16 @@ vocabulary! {
         Laboratory => "laboratory",
         Pharmacy => "pharmacy",
         CommunityWorker => "community_worker",
+        /// An airline, railway, bus company or taxi platform reporting real-name boardings.
+        TransitOperator => "transit_operator",
+        /// A mobile network reporting cell pings.
+        PhoneNetwork => "phone_network",
     }
 }
 
 impl Role {
     /// The roles a staff account can hold: every role but `Resident`.
-    pub const STAFF: [Role; 9] = [
+    pub const STAFF: [Role; 11] = [
         Role::VenueOperator,
         Role::CheckpointWorker,
         Role::HealthOfficial,
@@ -45,6 +49,8 @@ impl Role {
         Role::Laboratory,
         Role::Pharmacy,
         Role::CommunityWorker,
+        Role::TransitOperator,
+        Role::PhoneNetwork,
     ];
 }
 
@@ -107,6 +113,16 @@ vocabulary! {
         AppealReview => "appeal_review",
         /// Comparing policies on the current data before one is activated.
         PolicyEvaluation => "policy_evaluation",
+        /// A transit operator's report of who rode which trip.
+        TransitReport => "transit_report",
+        /// A mobile network's report of which cell served whom.
+        PhoneData => "phone_data",
+        /// An employer's consented check of whether an employee is a close contact.
+        EmploymentCheck => "employment_check",
+        /// The daily checks of residents in isolation or quarantine.
+        QuarantineFollowUp => "quarantine_follow_up",
+        /// Deleting personal data once it is kept no longer than needed.
+        DataRetention => "data_retention",
     }
 }
 
@@ -152,6 +168,23 @@ vocabulary! {
         StorePolicy => "store_policy",
         ActivatePolicy => "activate_policy",
         PublishRegionRiskList => "publish_region_risk_list",
+        RecordBoardings => "record_boardings",
+        RegisterHouseholds => "register_households",
+        TraceCase => "trace_case",
+        ReadContacts => "read_contacts",
+        DismissContact => "dismiss_contact",
+        RegisterCells => "register_cells",
+        IngestCellPings => "ingest_cell_pings",
+        PurgeCellPings => "purge_cell_pings",
+        ReadItinerary => "read_itinerary",
+        SearchProximity => "search_proximity",
+        ReviewProximityCandidate => "review_proximity_candidate",
+        IssueConsent => "issue_consent",
+        RevokeConsent => "revoke_consent",
+        ReadConsents => "read_consents",
+        CheckCloseContact => "check_close_contact",
+        RecordFollowUpCheck => "record_follow_up_check",
+        ReadFollowUp => "read_follow_up",
     }
 }
 

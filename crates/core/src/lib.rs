@@ -12,10 +12,13 @@ pub mod access;
 pub mod check_in;
 pub mod declaration;
 pub mod event;
+pub mod household;
 pub mod person;
 pub mod rating;
 pub mod region;
 pub mod resident_id;
+pub mod trace;
+pub mod transit;
 pub mod venue;
 mod vocabulary;
 
@@ -28,9 +31,11 @@ pub use declaration::{
     Declaration, DeclarationError, Symptom, Temperature, TemperatureError, TravelEntry,
 };
 pub use event::{EventId, EventIdError};
+pub use household::{HouseholdCode, HouseholdCodeError};
 pub use person::{NameError, Person, PersonId, PersonName, PhoneError, PhoneNumber};
 pub use region::{RegionCode, RegionCodeError};
 pub use resident_id::{ResidentId, ResidentIdError};
+pub use transit::{Boarding, BoardingError, Seat, SeatError, TransitMode, Trip, TripError, TripId};
 pub use venue::{
     GeoPoint, GeoPointError, OpeningHours, OpeningHoursError, Venue, VenueId, VenueKind,
 };

@@ -23,6 +23,17 @@
 //! it was asked to write (1, or the batch length), a read counts the records it returned, and a
 //! refusal of a read counts 0.
 
+mod consent;
+mod phone_data;
+mod tracing;
+
+#[allow(unused_imports)] // until the section has behaviours
+pub use self::consent::*;
+#[allow(unused_imports)] // until the section has behaviours
+pub use self::phone_data::*;
+#[allow(unused_imports)] // until the section has behaviours
+pub use self::tracing::*;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use healthcode_core::rating::{
@@ -38,7 +49,7 @@ use healthcode_core::{
     Access, Actor, AuditAction, AuditOutcome, AuditRecord, CheckIn, CheckInSource, Date,
     Declaration, EventId, GeoPoint, OpeningHours, Person, PersonId, PersonName, PhoneNumber,
     Purpose, RegionCode, ResidentId, Role, StaffAccount, StaffId, Symptom, Temperature, Timestamp,
-    TravelEntry, Username, Venue, VenueId, VenueKind,
+    TravelEntry, TripId, Username, Venue, VenueId, VenueKind,
 };
 
 use crate::audit_chain::{GENESIS_HASH, chain_hash};
@@ -128,6 +139,9 @@ macro_rules! conformance_suite {
             an_amended_appeal_stores_its_override_naming_the_appeal_in_the_same_decision,
             an_override_is_stored_once_and_an_override_for_an_unknown_person_is_rejected,
             the_store_can_be_written_while_every_residents_facts_are_visited,
+            // Tracing (conformance/tracing.rs).
+            // Phone data (conformance/phone_data.rs).
+            // Consent and follow-up (conformance/consent.rs).
         }
     };
 }
@@ -1920,6 +1934,8 @@ fn case(status: CaseStatus, since: &str) -> CaseRecord {
         case: CaseId::from_uuid(random_uuid()),
         status,
         since: at(since),
+        onset: at(since) - SignedDuration::from_hours(36),
+        isolated_at: at(since),
         released_at: None,
     }
 }
@@ -1933,6 +1949,7 @@ fn contact(case: &CaseRecord, setting: ContactSetting, last_exposure: &str) -> C
         setting,
         first_exposure: last_exposure - SignedDuration::from_hours(2),
         last_exposure,
+        together: SignedDuration::from_hours(2),
         found_at: last_exposure + SignedDuration::from_hours(30),
         dismissed_at: None,
     }
@@ -2125,7 +2142,11 @@ fn some_facts_of_four_residents(store: &dyn Store, people: &[Person]) -> CaseRec
         .record_contact(
             &investigation(),
             people[3].id,
-            &contact(&source, ContactSetting::Trip, "2026-02-08T19:00:00Z"),
+            &contact(
+                &source,
+                ContactSetting::Trip(TripId::from_bytes([7; 16])),
+                "2026-02-08T19:00:00Z",
+            ),
         )
         .unwrap();
     store
@@ -2481,7 +2502,11 @@ pub fn contacts_of_every_setting_read_back_exactly_and_are_stored_once(store: &d
     let on_trip = Contact {
         degree: ContactDegree::Secondary,
         dismissed_at: Some(at("2026-02-12T08:00:00Z")),
-        ..contact(&source, ContactSetting::Trip, "2026-02-07T07:00:00Z")
+        ..contact(
+            &source,
+            ContactSetting::Trip(TripId::from_bytes([7; 16])),
+            "2026-02-07T07:00:00Z",
+        )
     };
     let at_home = contact(&source, ContactSetting::Household, "2026-02-09T07:00:00Z");
     for contact in [&at_venue, &on_trip, &at_home] {
@@ -2526,7 +2551,11 @@ pub fn a_contact_or_case_naming_an_unknown_case_or_person_is_rejected_and_audite
     let result = store.record_contact(
         &investigation(),
         zhang.id,
-        &contact(&unregistered, ContactSetting::Trip, "2026-02-08T19:00:00Z"),
+        &contact(
+            &unregistered,
+            ContactSetting::Trip(TripId::from_bytes([7; 16])),
+            "2026-02-08T19:00:00Z",
+        ),
     );
     assert_eq!(
         unknown_reference(&result),
@@ -2536,7 +2565,11 @@ pub fn a_contact_or_case_naming_an_unknown_case_or_person_is_rejected_and_audite
     let result = store.record_contact(
         &investigation(),
         stranger,
-        &contact(&registered, ContactSetting::Trip, "2026-02-08T19:00:00Z"),
+        &contact(
+            &registered,
+            ContactSetting::Trip(TripId::from_bytes([7; 16])),
+            "2026-02-08T19:00:00Z",
+        ),
     );
     assert_eq!(
         unknown_reference(&result),

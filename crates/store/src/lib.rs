@@ -348,6 +348,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         person: PersonId,
         override_: &Override,
     ) -> Result<Write, StoreError>;
+
+    // --- Tracing: cases, trips, households, contacts ---------------------------------------
+
+    // --- Phone data: cells, pings, daily stays, itinerary, proximity search ----------------
+
+    // --- Consent for employers' checks, and quarantine follow-up ---------------------------
 }
 
 /// A policy file as stored.

@@ -1763,6 +1763,12 @@ impl Store for SqliteStore {
     ) -> Result<Write, StoreError> {
         self.write_fact(access, person, &OverrideRow::seal(&self.keys, override_))
     }
+
+    // --- Tracing ---------------------------------------------------------------------------
+
+    // --- Phone data ------------------------------------------------------------------------
+
+    // --- Consent and quarantine follow-up --------------------------------------------------
 }
 
 /// Undecided appeals, oldest first, at most ?1.

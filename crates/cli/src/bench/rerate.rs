@@ -523,6 +523,7 @@ pub fn synthetic_facts(people: &[PersonId], seed: u64, now: Timestamp) -> Vec<Fa
                         setting: ContactSetting::Household,
                         first_exposure: last_exposure,
                         last_exposure,
+                        together: SignedDuration::from_hours(24),
                         found_at: last_exposure + SignedDuration::from_hours(30),
                         dismissed_at: None,
                     });
@@ -534,6 +535,8 @@ pub fn synthetic_facts(people: &[PersonId], seed: u64, now: Timestamp) -> Vec<Fa
                     case,
                     status: CaseStatus::Confirmed,
                     since,
+                    onset: since - SignedDuration::from_hours(24 * 3),
+                    isolated_at: since,
                     released_at: rng
                         .random_bool(0.2)
                         .then(|| since + SignedDuration::from_hours(24 * 10)),

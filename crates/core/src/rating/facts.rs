@@ -9,13 +9,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use jiff::Timestamp;
 use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
 
 use crate::access::StaffId;
 use crate::declaration::{Declaration, Symptom, Temperature};
 use crate::event::{EventId, uuid_id};
 use crate::region::RegionCode;
+use crate::transit::TripId;
 use crate::venue::VenueId;
 use crate::vocabulary::vocabulary;
 
@@ -193,6 +194,12 @@ pub struct CaseRecord {
     pub status: CaseStatus,
     /// When the case was registered with this status.
     pub since: Timestamp,
+    /// The symptom onset, or the sample of the first positive test if that came first (or
+    /// there were no symptoms): the infectious window opens the policy's `infectious_before`
+    /// earlier.
+    pub onset: Timestamp,
+    /// When the person was isolated: the infectious window closes then.
+    pub isolated_at: Timestamp,
     pub released_at: Option<Timestamp>,
 }
 
@@ -210,11 +217,16 @@ uuid_id!(
 );
 
 /// Where a contact met the case (or, for a secondary contact, the close contact).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ContactSetting {
+    /// Visits to the same venue that overlapped.
     Venue(VenueId),
-    Trip,
+    /// The same trip.
+    Trip(TripId),
+    /// The same household.
     Household,
+    /// Phone data placed them near the case, and an official who reviewed it confirmed it.
+    Nearby,
 }
 
 /// A contact found by tracing, with its evidence.
@@ -226,6 +238,8 @@ pub struct Contact {
     pub setting: ContactSetting,
     pub first_exposure: Timestamp,
     pub last_exposure: Timestamp,
+    /// How long they were together between the first and the last exposure.
+    pub together: SignedDuration,
     /// When tracing found it: the contact counts from then on.
     pub found_at: Timestamp,
     /// When an official dismissed it, if one did: it counts for nothing from then on.

@@ -274,10 +274,12 @@ fn setting(evidence: &[Evidence], language: Language) -> &'static str {
     match (setting, language) {
         (Some(ContactSetting::Venue(_)), Language::English) => "at the same venue",
         (Some(ContactSetting::Venue(_)), Language::SimplifiedChinese) => "同一场所",
-        (Some(ContactSetting::Trip), Language::English) => "on the same trip",
-        (Some(ContactSetting::Trip), Language::SimplifiedChinese) => "同一行程",
+        (Some(ContactSetting::Trip(_)), Language::English) => "on the same trip",
+        (Some(ContactSetting::Trip(_)), Language::SimplifiedChinese) => "同一行程",
         (Some(ContactSetting::Household), Language::English) => "in the same household",
         (Some(ContactSetting::Household), Language::SimplifiedChinese) => "同一住户",
+        (Some(ContactSetting::Nearby), Language::English) => "nearby, by phone data",
+        (Some(ContactSetting::Nearby), Language::SimplifiedChinese) => "经手机信令发现在附近",
         (None, Language::English) => "found by tracing",
         (None, Language::SimplifiedChinese) => "经流调发现",
     }

@@ -13,6 +13,7 @@ use healthcode_core::{
     Declaration, EventId, PersonId, RegionCode, StaffId, Symptom, Temperature, Timestamp,
     TravelEntry,
 };
+use jiff::SignedDuration;
 use proptest::prelude::*;
 
 const DEFAULT: &str = include_str!("../../../../policies/default.toml");
@@ -153,6 +154,7 @@ fn facts() -> impl Strategy<Value = Facts> {
                     setting: ContactSetting::Household,
                     first_exposure: last_exposure,
                     last_exposure,
+                    together: SignedDuration::ZERO,
                     found_at,
                     dismissed_at,
                 },
@@ -174,6 +176,8 @@ fn facts() -> impl Strategy<Value = Facts> {
                 case: CaseId::from_bytes(id),
                 status,
                 since,
+                onset: since,
+                isolated_at: since,
                 released_at,
             })
             .collect::<Vec<_>>()

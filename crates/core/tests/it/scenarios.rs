@@ -22,8 +22,9 @@ use healthcode_core::rating::{
 };
 use healthcode_core::{
     Declaration, EventId, PersonId, RegionCode, StaffId, Symptom, Temperature, Timestamp,
-    TravelEntry, VenueId,
+    TravelEntry, TripId, VenueId,
 };
+use jiff::SignedDuration;
 use jiff::tz::{Offset, TimeZone};
 use serde::Deserialize;
 
@@ -526,6 +527,8 @@ impl Scenario {
                     case: CaseId::from_bytes(uuid_of(2, &case.id)),
                     status: CaseStatus::parse(&case.status).unwrap(),
                     since: at,
+                    onset: at,
+                    isolated_at: at,
                     released_at: None,
                 });
             }
@@ -538,7 +541,7 @@ impl Scenario {
             if let Some(contact) = &event.contact {
                 let setting = match contact.setting.as_str() {
                     "venue" => ContactSetting::Venue(VenueId::from_bytes(uuid_of(3, "venue"))),
-                    "trip" => ContactSetting::Trip,
+                    "trip" => ContactSetting::Trip(TripId::from_bytes(uuid_of(5, "trip"))),
                     "household" => ContactSetting::Household,
                     other => panic!("setting {other}: should be venue, trip or household"),
                 };
@@ -550,6 +553,7 @@ impl Scenario {
                     setting,
                     first_exposure: last_exposure,
                     last_exposure,
+                    together: SignedDuration::from_mins(15),
                     found_at: at,
                     dismissed_at: None,
                 });

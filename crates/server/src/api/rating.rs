@@ -240,11 +240,14 @@ pub struct EvidenceView {
     /// Where a stay is known from (`declared`, `itinerary`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// Where a contact met the case: `venue`, `trip` or `household`.
+    /// Where a contact met the case: `venue`, `trip`, `household` or `nearby`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub venue_id: Option<Uuid>,
+    /// The trip a contact shared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trip_id: Option<Uuid>,
     /// A case's status: `suspected` or `confirmed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -321,18 +324,19 @@ impl From<&Evidence> for EvidenceView {
                 setting,
                 last_exposure,
             } => {
-                let (setting, venue_id) = match setting {
-                    healthcode_core::rating::ContactSetting::Venue(venue) => {
-                        ("venue", Some(venue.as_uuid()))
-                    }
-                    healthcode_core::rating::ContactSetting::Trip => ("trip", None),
-                    healthcode_core::rating::ContactSetting::Household => ("household", None),
+                use healthcode_core::rating::ContactSetting;
+                let (setting, venue_id, trip_id) = match setting {
+                    ContactSetting::Venue(venue) => ("venue", Some(venue.as_uuid()), None),
+                    ContactSetting::Trip(trip) => ("trip", None, Some(trip.as_uuid())),
+                    ContactSetting::Household => ("household", None, None),
+                    ContactSetting::Nearby => ("nearby", None, None),
                 };
                 EvidenceView {
                     contact_id: Some(contact.as_uuid()),
                     case_id: Some(case.as_uuid()),
                     setting: Some(setting.to_owned()),
                     venue_id,
+                    trip_id,
                     at: Some(*last_exposure),
                     ..kind("contact")
                 }

@@ -9,7 +9,9 @@
 use healthcode_core::rating::{
     AppealId, CaseRecord, Contact, HealthReport, Override, PharmacyPurchase, TestResult,
 };
-use healthcode_core::{AuditAction, Declaration, PersonId, Temperature, Timestamp, VenueId};
+use healthcode_core::{
+    AuditAction, Declaration, PersonId, Temperature, Timestamp, TripId, VenueId,
+};
 use rusqlite::{Statement, params};
 
 use super::encoding::{encode_symptoms, encode_travel, millis};
@@ -145,7 +147,7 @@ impl FactRow for HealthReport {
 
 impl FactRow for CaseRecord {
     const INSERT: &'static str = "INSERT OR IGNORE INTO cases (person_id, since, case_id, \
-         status, released_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+         status, released_at, onset, isolated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
     const ACTION: AuditAction = AuditAction::RecordCase;
 
     fn identity(&self) -> ([u8; 16], Timestamp) {
@@ -159,14 +161,16 @@ impl FactRow for CaseRecord {
             self.case.as_bytes(),
             self.status.code(),
             self.released_at.map(millis),
+            millis(self.onset),
+            millis(self.isolated_at),
         ])
     }
 }
 
 impl FactRow for Contact {
     const INSERT: &'static str = "INSERT OR IGNORE INTO contacts (person_id, found_at, \
-         contact_id, case_id, degree, setting, venue_id, first_exposure, last_exposure, \
-         dismissed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+         contact_id, case_id, degree, setting, venue_id, trip_id, first_exposure, last_exposure, \
+         together_ms, dismissed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
     const ACTION: AuditAction = AuditAction::RecordContact;
 
     fn identity(&self) -> ([u8; 16], Timestamp) {
@@ -174,7 +178,7 @@ impl FactRow for Contact {
     }
 
     fn insert(&self, statement: &mut Statement<'_>, person: PersonId) -> rusqlite::Result<usize> {
-        let (setting, venue) = encode_contact_setting(self.setting);
+        let (setting, venue, trip) = encode_contact_setting(self.setting);
         statement.execute(params![
             person.as_bytes(),
             millis(self.found_at),
@@ -183,8 +187,10 @@ impl FactRow for Contact {
             self.degree.code(),
             setting,
             venue.as_ref().map(VenueId::as_bytes),
+            trip.as_ref().map(TripId::as_bytes),
             millis(self.first_exposure),
             millis(self.last_exposure),
+            self.together.as_millis() as i64,
             self.dismissed_at.map(millis),
         ])
     }

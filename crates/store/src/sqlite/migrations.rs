@@ -16,6 +16,7 @@ use crate::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_rating.sql"),
+    include_str!("migrations/0003_tracing.sql"),
 ];
 
 /// The schema version this code writes and reads.

@@ -18,7 +18,7 @@ use healthcode_core::rating::{
     TestOutcome, TestResult,
 };
 use healthcode_core::{
-    Date, EventId, PersonId, RegionCode, StaffId, Temperature, Timestamp, VenueId,
+    Date, EventId, PersonId, RegionCode, StaffId, Temperature, Timestamp, TripId, VenueId,
 };
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{
@@ -94,16 +94,16 @@ const HEALTH_REPORTS: FactTable = FactTable {
 };
 const CASES: FactTable = FactTable {
     table: "cases",
-    columns: "case_id, status, since, released_at, person_id",
+    columns: "case_id, status, since, released_at, onset, isolated_at, person_id",
     order: "since, case_id",
-    person_column: 4,
+    person_column: 6,
 };
 const CONTACTS: FactTable = FactTable {
     table: "contacts",
     columns: "contact_id, case_id, degree, setting, venue_id, first_exposure, last_exposure, \
-              found_at, dismissed_at, person_id",
+              found_at, dismissed_at, trip_id, together_ms, person_id",
     order: "found_at, contact_id",
-    person_column: 9,
+    person_column: 11,
 };
 pub(super) const OVERRIDES: FactTable = FactTable {
     table: "overrides",
@@ -189,16 +189,24 @@ fn decode_case(row: &Row<'_>) -> Result<CaseRecord, StoreError> {
         status: code(row, 1, "cases.status", CaseStatus::parse)?,
         since: timestamp(row.get(2)?, "cases.since")?,
         released_at: optional_timestamp(row, 3, "cases.released_at")?,
+        onset: timestamp(row.get(4)?, "cases.onset")?,
+        isolated_at: timestamp(row.get(5)?, "cases.isolated_at")?,
     })
 }
 
 fn decode_contact(row: &Row<'_>) -> Result<Contact, StoreError> {
     let venue = optional_id_bytes(row, 4, "contacts.venue_id")?;
-    let setting = match (text(row, 3, "contacts.setting")?, venue) {
-        ("venue", Some(venue)) => ContactSetting::Venue(VenueId::from_bytes(venue)),
-        ("trip", None) => ContactSetting::Trip,
-        ("household", None) => ContactSetting::Household,
-        _ => return Err(corrupt("contacts.setting does not match venue_id")),
+    let trip = optional_id_bytes(row, 9, "contacts.trip_id")?;
+    let setting = match (text(row, 3, "contacts.setting")?, venue, trip) {
+        ("venue", Some(venue), None) => ContactSetting::Venue(VenueId::from_bytes(venue)),
+        ("trip", None, Some(trip)) => ContactSetting::Trip(TripId::from_bytes(trip)),
+        ("household", None, None) => ContactSetting::Household,
+        ("nearby", None, None) => ContactSetting::Nearby,
+        _ => {
+            return Err(corrupt(
+                "contacts.setting does not match venue_id and trip_id",
+            ));
+        }
     };
     Ok(Contact {
         contact: ContactId::from_bytes(id_bytes(row, 0, "contacts.contact_id")?),
@@ -207,17 +215,21 @@ fn decode_contact(row: &Row<'_>) -> Result<Contact, StoreError> {
         setting,
         first_exposure: timestamp(row.get(5)?, "contacts.first_exposure")?,
         last_exposure: timestamp(row.get(6)?, "contacts.last_exposure")?,
+        together: jiff::SignedDuration::from_millis(row.get(10)?),
         found_at: timestamp(row.get(7)?, "contacts.found_at")?,
         dismissed_at: optional_timestamp(row, 8, "contacts.dismissed_at")?,
     })
 }
 
-/// The `setting` and `venue_id` columns of a contact.
-pub(super) fn encode_contact_setting(setting: ContactSetting) -> (&'static str, Option<VenueId>) {
+/// The `setting`, `venue_id` and `trip_id` columns of a contact.
+pub(super) fn encode_contact_setting(
+    setting: ContactSetting,
+) -> (&'static str, Option<VenueId>, Option<TripId>) {
     match setting {
-        ContactSetting::Venue(venue) => ("venue", Some(venue)),
-        ContactSetting::Trip => ("trip", None),
-        ContactSetting::Household => ("household", None),
+        ContactSetting::Venue(venue) => ("venue", Some(venue), None),
+        ContactSetting::Trip(trip) => ("trip", None, Some(trip)),
+        ContactSetting::Household => ("household", None, None),
+        ContactSetting::Nearby => ("nearby", None, None),
     }
 }
 

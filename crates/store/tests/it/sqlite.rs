@@ -752,8 +752,20 @@ fn the_conformance_suite_runs_every_behaviour_it_defines() {
     let (macro_text, behaviours_text) = source
         .split_once("// Behaviours.")
         .expect("conformance.rs marks where its behaviours start");
-    let defined: Vec<&str> = behaviours_text
-        .lines()
+    let sections = [
+        include_str!("../../src/conformance/tracing.rs"),
+        include_str!("../../src/conformance/phone_data.rs"),
+        include_str!("../../src/conformance/consent.rs"),
+    ];
+    let sections = sections.map(|section| {
+        section
+            .split_once("// Behaviours.")
+            .expect("each conformance section marks where its behaviours start")
+            .1
+    });
+    let defined: Vec<&str> = std::iter::once(behaviours_text)
+        .chain(sections)
+        .flat_map(str::lines)
         .filter_map(|line| line.strip_prefix("pub fn "))
         .map(|rest| rest.split('(').next().unwrap())
         .collect();
@@ -854,6 +866,8 @@ fn varied_facts(people: &[PersonId]) -> Vec<(PersonId, Facts)> {
         case: CaseId::from_uuid(uuid::Uuid::new_v4()),
         status: CaseStatus::Confirmed,
         since: at("2026-02-09T12:00:00Z"),
+        onset: at("2026-02-07T08:30:00Z"),
+        isolated_at: at("2026-02-09T10:00:00Z"),
         released_at: Some(at("2026-02-19T12:00:00Z")),
     };
     let contact = |setting, found_at: &str| Contact {
@@ -863,6 +877,7 @@ fn varied_facts(people: &[PersonId]) -> Vec<(PersonId, Facts)> {
         setting,
         first_exposure: at("2026-02-08T19:00:00Z"),
         last_exposure: at("2026-02-08T21:00:00.500Z"),
+        together: jiff::SignedDuration::from_millis(7_200_500),
         found_at: at(found_at),
         dismissed_at: None,
     };

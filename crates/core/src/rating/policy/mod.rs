@@ -67,6 +67,7 @@ use jiff::SignedDuration;
 use jiff::tz::Offset;
 
 use crate::declaration::Symptom;
+use crate::trace::TracingPolicy;
 
 use super::Colour;
 use super::facts::RiskLevel;
@@ -80,6 +81,8 @@ pub struct Policy {
     pub core_symptoms: BTreeSet<Symptom>,
     pub pharmacy_prompt: SignedDuration,
     pub rules: Vec<Rule>,
+    /// How cases are traced (the `[tracing]` table).
+    pub tracing: TracingPolicy,
 }
 
 impl Policy {

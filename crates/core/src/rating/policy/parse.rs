@@ -24,6 +24,7 @@ use toml::de::DeTable;
 use crate::declaration::Symptom;
 use crate::rating::Colour;
 use crate::rating::facts::RiskLevel;
+use crate::trace::TracingPolicy;
 use crate::vocabulary::vocabulary;
 
 use self::read::{Field, RawFile, RawNegativeTest, RawRule, RawSymptomSet};
@@ -270,6 +271,7 @@ fn compile(raw: RawFile, source: &str, problems: &mut Problems) -> Option<Policy
         core_symptoms: core_symptoms?,
         pharmacy_prompt: pharmacy_prompt?,
         rules: rules.into_iter().map(|checked| checked.rule).collect(),
+        tracing: TracingPolicy::default(),
     })
 }
 

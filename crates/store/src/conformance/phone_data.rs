@@ -1,0 +1,7 @@
+//! The behaviours of phone data: cells, pings reduced to daily stays, the itinerary, retention
+//! and proximity search.
+
+#[allow(unused_imports)]
+use super::*;
+
+// Behaviours.
