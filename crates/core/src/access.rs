@@ -170,6 +170,7 @@ vocabulary! {
         PublishRegionRiskList => "publish_region_risk_list",
         RecordBoardings => "record_boardings",
         RegisterHouseholds => "register_households",
+        ReadCase => "read_case",
         TraceCase => "trace_case",
         ReadContacts => "read_contacts",
         DismissContact => "dismiss_contact",

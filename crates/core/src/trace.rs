@@ -27,8 +27,9 @@ use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::access::StaffId;
 use crate::person::PersonId;
-use crate::rating::{CaseRecord, ContactDegree, ContactSetting};
+use crate::rating::{CaseRecord, Contact, ContactDegree, ContactSetting};
 use crate::transit::{Seat, TransitMode, TripId};
 use crate::venue::{VenueId, VenueKind};
 
@@ -131,6 +132,25 @@ pub struct TracedContact {
     pub together: SignedDuration,
     /// For a secondary contact, the close contact they met.
     pub via: Option<PersonId>,
+}
+
+/// A contact as officials review it: the fact the rating engine reads, whose contact it is,
+/// through whom a secondary contact was found, and its dismissal if an official dismissed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactRecord {
+    pub person: PersonId,
+    pub contact: Contact,
+    pub via: Option<PersonId>,
+    pub dismissal: Option<Dismissal>,
+}
+
+/// An official's dismissal of a contact: when, by whom (`None` for the local operator) and
+/// why. The reason is shown to the resident.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dismissal {
+    pub at: Timestamp,
+    pub by: Option<StaffId>,
+    pub reason: String,
 }
 
 /// What tracing one case found: the infectious window, then the close contacts and the

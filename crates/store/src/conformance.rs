@@ -31,7 +31,6 @@ mod tracing;
 pub use self::consent::*;
 #[allow(unused_imports)] // until the section has behaviours
 pub use self::phone_data::*;
-#[allow(unused_imports)] // until the section has behaviours
 pub use self::tracing::*;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -140,6 +139,12 @@ macro_rules! conformance_suite {
             an_override_is_stored_once_and_an_override_for_an_unknown_person_is_rejected,
             the_store_can_be_written_while_every_residents_facts_are_visited,
             // Tracing (conformance/tracing.rs).
+            boardings_are_stored_once_and_a_trip_resent_with_other_details_conflicts,
+            tracing_a_case_finds_its_venue_trip_and_household_contacts_with_their_evidence,
+            traced_contacts_are_recorded_once_and_tracing_again_stores_only_new_ones,
+            a_dismissed_contact_keeps_its_reason_and_counts_for_nothing_from_then_on,
+            tracing_or_reading_an_unknown_case_is_refused_as_not_found_and_audited,
+            a_person_registered_in_another_household_moves_there,
             // Phone data (conformance/phone_data.rs).
             // Consent and follow-up (conformance/consent.rs).
         }

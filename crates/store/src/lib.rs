@@ -20,13 +20,15 @@ pub mod sqlite;
 use std::collections::BTreeMap;
 
 use healthcode_core::rating::{
-    Appeal, AppealDecision, AppealId, AppealRecord, CaseId, CaseRecord, Contact, Facts,
+    Appeal, AppealDecision, AppealId, AppealRecord, CaseId, CaseRecord, Contact, ContactId, Facts,
     HealthReport, LatestRating, Override, PharmacyPurchase, PolicyVersion, Rating, RatingCause,
     RatingRecord, RegionRiskList, RiskLevel, TestResult,
 };
+use healthcode_core::trace::{ContactRecord, Traced, TracedContact, TracingPolicy};
 use healthcode_core::{
-    Access, Actor, AuditAction, AuditRecord, CheckIn, Declaration, EventId, Person, PersonId,
-    Purpose, RegionCode, ResidentId, StaffAccount, Timestamp, Username, Venue, VenueId,
+    Access, Actor, AuditAction, AuditRecord, Boarding, CheckIn, Declaration, EventId,
+    HouseholdCode, Person, PersonId, Purpose, RegionCode, ResidentId, StaffAccount, Timestamp,
+    Trip, Username, Venue, VenueId,
 };
 
 pub use keys::{KeyError, KeyRing};
@@ -351,6 +353,76 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     // --- Tracing: cases, trips, households, contacts ---------------------------------------
 
+    /// Registers the trips a batch of boardings names and stores the boardings, in one
+    /// transaction with one audit record. A trip resent as it was stores nothing; with another
+    /// mode, code or departure it is a [`StoreError::Conflict`]. Boardings whose event id is
+    /// stored (or repeated in the batch) are duplicates. [`StoreError::UnknownReference`]
+    /// (nothing stored) with the position of the first boarding whose person is not enrolled
+    /// ([`Reference::Person`]) or whose trip is neither stored nor in `trips`
+    /// ([`Reference::Trip`]).
+    fn ingest_boardings(
+        &self,
+        access: &Access,
+        trips: &[Trip],
+        boardings: &[Boarding],
+    ) -> Result<IngestReport, StoreError>;
+
+    /// Registers people in households, one audit record for the batch; a person registered
+    /// elsewhere moves, the same registration again is a duplicate, and the last registration of
+    /// a person in the batch wins. [`StoreError::UnknownReference`] (nothing stored) for a person
+    /// not enrolled.
+    fn register_households(
+        &self,
+        access: &Access,
+        members: &[(PersonId, HouseholdCode)],
+    ) -> Result<IngestReport, StoreError>;
+
+    /// A case and whose it is. [`StoreError::NotFound`] if there is no such case.
+    fn case(&self, access: &Access, case: CaseId) -> Result<(PersonId, CaseRecord), StoreError>;
+
+    /// Traces a case with `policy` as of `access.at` ([`healthcode_core::trace::trace`] over this
+    /// store's visits, rides and households), in one snapshot, with one audit record naming the
+    /// case's person and counting the contacts found. Records nothing else: see
+    /// [`Store::record_traced_contacts`]. [`StoreError::NotFound`] if there is no such case.
+    fn trace_case(
+        &self,
+        access: &Access,
+        case: CaseId,
+        policy: &TracingPolicy,
+    ) -> Result<(PersonId, CaseRecord, Traced), StoreError>;
+
+    /// Records what tracing found for a case, found at `access.at`, each contact under the id
+    /// given with it, in one transaction with one audit record. A contact already recorded for
+    /// the case with the same degree, person and place (venue, trip, household or nearby) is
+    /// kept as it is, dismissed or not: tracing a case again stores only what is new. Answers
+    /// the contacts stored. [`StoreError::NotFound`] if the case is not recorded.
+    fn record_traced_contacts(
+        &self,
+        access: &Access,
+        case: CaseId,
+        contacts: &[(ContactId, TracedContact)],
+    ) -> Result<Vec<(PersonId, Contact)>, StoreError>;
+
+    /// The contacts recorded for a case, close ones first, each in person order, with their
+    /// evidence and dismissals; one audit record counting them. [`StoreError::NotFound`] if
+    /// there is no such case.
+    fn contacts_of_case(
+        &self,
+        access: &Access,
+        case: CaseId,
+    ) -> Result<Vec<ContactRecord>, StoreError>;
+
+    /// Dismisses a contact at `access.at`, by the access's actor, for `reason` (stored sealed).
+    /// From then on it counts for nothing in ratings. Answers the contact's person.
+    /// [`StoreError::NotFound`] if there is no such contact, [`StoreError::Conflict`] if it
+    /// is already dismissed.
+    fn dismiss_contact(
+        &self,
+        access: &Access,
+        contact: ContactId,
+        reason: &str,
+    ) -> Result<PersonId, StoreError>;
+
     // --- Phone data: cells, pings, daily stays, itinerary, proximity search ----------------
 
     // --- Consent for employers' checks, and quarantine follow-up ---------------------------
@@ -458,6 +530,7 @@ pub enum Reference {
     Person,
     Venue,
     Case,
+    Trip,
 }
 
 /// What went wrong in the store, in its callers' terms.

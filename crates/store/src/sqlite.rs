@@ -19,6 +19,7 @@
 
 pub mod bench;
 mod checkpoint;
+mod contact_tracing;
 mod encoding;
 mod fact_rows;
 mod migrations;
@@ -34,14 +35,16 @@ use std::time::Duration;
 
 use healthcode_core::rating::{
     Appeal, AppealDecision, AppealId, AppealOutcome, AppealRecord, CaseId, CaseRecord, Contact,
-    Facts, HealthReport, LatestRating, Override, OverrideId, PharmacyPurchase, Policy,
+    ContactId, Facts, HealthReport, LatestRating, Override, OverrideId, PharmacyPurchase, Policy,
     PolicyVersion, Rating, RatingCause, RatingRecord, RegionRiskList, RiskLevel, TestResult,
 };
+use healthcode_core::trace::{ContactRecord, Traced, TracedContact, TracingPolicy};
 use healthcode_core::{
     Access, Actor, AuditAction, AuditOutcome, AuditRecord, CheckIn, CheckInSource, Declaration,
     EventId, Person, PersonId, PersonName, PhoneNumber, ResidentId, Role, StaffAccount, StaffId,
     Temperature, Timestamp, Username, Venue, VenueId, VenueKind,
 };
+use healthcode_core::{Boarding, HouseholdCode, Trip};
 use healthcode_core::{GeoPoint, OpeningHours, RegionCode};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Statement, Transaction};
@@ -1765,6 +1768,69 @@ impl Store for SqliteStore {
     }
 
     // --- Tracing ---------------------------------------------------------------------------
+
+    #[tracing::instrument(level = "debug", skip_all, fields(boardings = boardings.len()))]
+    fn ingest_boardings(
+        &self,
+        access: &Access,
+        trips: &[Trip],
+        boardings: &[Boarding],
+    ) -> Result<IngestReport, StoreError> {
+        self.ingest_boardings_now(access, trips, boardings)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(members = members.len()))]
+    fn register_households(
+        &self,
+        access: &Access,
+        members: &[(PersonId, HouseholdCode)],
+    ) -> Result<IngestReport, StoreError> {
+        self.register_households_now(access, members)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(case = %case))]
+    fn case(&self, access: &Access, case: CaseId) -> Result<(PersonId, CaseRecord), StoreError> {
+        self.case_now(access, case)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(case = %case))]
+    fn trace_case(
+        &self,
+        access: &Access,
+        case: CaseId,
+        policy: &TracingPolicy,
+    ) -> Result<(PersonId, CaseRecord, Traced), StoreError> {
+        self.trace_case_now(access, case, policy)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(case = %case, contacts = contacts.len()))]
+    fn record_traced_contacts(
+        &self,
+        access: &Access,
+        case: CaseId,
+        contacts: &[(ContactId, TracedContact)],
+    ) -> Result<Vec<(PersonId, Contact)>, StoreError> {
+        self.record_traced_contacts_now(access, case, contacts)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(case = %case))]
+    fn contacts_of_case(
+        &self,
+        access: &Access,
+        case: CaseId,
+    ) -> Result<Vec<ContactRecord>, StoreError> {
+        self.contacts_of_case_now(access, case)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(contact = %contact))]
+    fn dismiss_contact(
+        &self,
+        access: &Access,
+        contact: ContactId,
+        reason: &str,
+    ) -> Result<PersonId, StoreError> {
+        self.dismiss_contact_now(access, contact, reason)
+    }
 
     // --- Phone data ------------------------------------------------------------------------
 
