@@ -23,9 +23,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+mod cases;
 mod feeds;
 mod rating;
 
+pub use cases::*;
 pub use feeds::*;
 pub use rating::*;
 

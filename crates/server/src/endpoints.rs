@@ -49,6 +49,11 @@ pub enum Endpoint {
     IngestLabResults,
     IngestPharmacyPurchases,
     IngestHealthReports,
+    RegisterCase,
+    ReleaseCase,
+    TraceCase,
+    ListCaseContacts,
+    DismissContact,
 }
 
 /// Who may call an endpoint.
@@ -82,7 +87,7 @@ const fn personal(action: AuditAction, purpose: Purpose) -> Option<PersonalData>
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 38] = [
+    pub const ALL: [Endpoint; 43] = [
         Endpoint::Health,
         Endpoint::Ready,
         Endpoint::Metrics,
@@ -121,6 +126,11 @@ impl Endpoint {
         Endpoint::IngestLabResults,
         Endpoint::IngestPharmacyPurchases,
         Endpoint::IngestHealthReports,
+        Endpoint::RegisterCase,
+        Endpoint::ReleaseCase,
+        Endpoint::TraceCase,
+        Endpoint::ListCaseContacts,
+        Endpoint::DismissContact,
     ];
 
     pub fn method(self) -> Method {
@@ -141,7 +151,11 @@ impl Endpoint {
             | Endpoint::RollbackPolicy
             | Endpoint::IngestLabResults
             | Endpoint::IngestPharmacyPurchases
-            | Endpoint::IngestHealthReports => Method::POST,
+            | Endpoint::IngestHealthReports
+            | Endpoint::RegisterCase
+            | Endpoint::ReleaseCase
+            | Endpoint::TraceCase
+            | Endpoint::DismissContact => Method::POST,
             // A new version of the one list in force replaces it.
             Endpoint::PublishRegionRiskList => Method::PUT,
             Endpoint::Health
@@ -163,7 +177,8 @@ impl Endpoint {
             | Endpoint::ReadRegionRiskList
             | Endpoint::ReadRegionRiskListVersion
             | Endpoint::ListPolicies
-            | Endpoint::ReadPolicy => Method::GET,
+            | Endpoint::ReadPolicy
+            | Endpoint::ListCaseContacts => Method::GET,
         }
     }
 
@@ -204,6 +219,11 @@ impl Endpoint {
             Endpoint::IngestLabResults => "/v1/lab/results",
             Endpoint::IngestPharmacyPurchases => "/v1/pharmacy/purchases",
             Endpoint::IngestHealthReports => "/v1/health-reports",
+            Endpoint::RegisterCase => "/v1/cases",
+            Endpoint::ReleaseCase => "/v1/cases/{case_id}/release",
+            Endpoint::TraceCase => "/v1/cases/{case_id}/trace",
+            Endpoint::ListCaseContacts => "/v1/cases/{case_id}/contacts",
+            Endpoint::DismissContact => "/v1/contacts/{contact_id}/dismissal",
         }
     }
 
@@ -242,7 +262,12 @@ impl Endpoint {
             | Endpoint::UploadPolicy
             | Endpoint::DiffPolicies
             | Endpoint::ActivatePolicy
-            | Endpoint::RollbackPolicy => Allowed::Roles(&[HealthOfficial]),
+            | Endpoint::RollbackPolicy
+            | Endpoint::RegisterCase
+            | Endpoint::ReleaseCase
+            | Endpoint::TraceCase
+            | Endpoint::ListCaseContacts
+            | Endpoint::DismissContact => Allowed::Roles(&[HealthOfficial]),
             // Rules are reviewable: auditors read them as officials do.
             Endpoint::ListPolicies | Endpoint::ReadPolicy => {
                 Allowed::Roles(&[HealthOfficial, Auditor])
@@ -300,6 +325,19 @@ impl Endpoint {
             }
             Endpoint::IngestHealthReports => {
                 personal(AuditAction::RecordHealthReports, Purpose::HealthReport)
+            }
+            Endpoint::RegisterCase => {
+                personal(AuditAction::RecordCase, Purpose::CaseInvestigation)
+            }
+            Endpoint::ReleaseCase => {
+                personal(AuditAction::ReleaseCase, Purpose::CaseInvestigation)
+            }
+            Endpoint::TraceCase => personal(AuditAction::TraceCase, Purpose::CaseInvestigation),
+            Endpoint::ListCaseContacts => {
+                personal(AuditAction::ReadContacts, Purpose::CaseInvestigation)
+            }
+            Endpoint::DismissContact => {
+                personal(AuditAction::DismissContact, Purpose::CaseInvestigation)
             }
             Endpoint::Health
             | Endpoint::Ready

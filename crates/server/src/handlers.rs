@@ -4,6 +4,7 @@
 //! Handlers hold no business logic and never check roles: the endpoint table and the
 //! authorization middleware do that. Each carries the `#[utoipa::path]` that documents it.
 
+pub(crate) mod cases;
 pub(crate) mod feeds;
 pub(crate) mod rating;
 

@@ -20,6 +20,7 @@
 pub mod accounts;
 pub mod api;
 mod auth;
+pub mod cases;
 pub mod clock;
 pub mod config;
 pub mod endpoints;
@@ -274,6 +275,11 @@ fn handler_of(endpoint: Endpoint) -> MethodRouter<App> {
         Endpoint::IngestLabResults => on(method, handlers::feeds::ingest_lab_results),
         Endpoint::IngestPharmacyPurchases => on(method, handlers::feeds::ingest_pharmacy_purchases),
         Endpoint::IngestHealthReports => on(method, handlers::feeds::ingest_health_reports),
+        Endpoint::RegisterCase => on(method, handlers::cases::register_case),
+        Endpoint::ReleaseCase => on(method, handlers::cases::release_case),
+        Endpoint::TraceCase => on(method, handlers::cases::trace_case),
+        Endpoint::ListCaseContacts => on(method, handlers::cases::list_case_contacts),
+        Endpoint::DismissContact => on(method, handlers::cases::dismiss_contact),
     }
 }
 

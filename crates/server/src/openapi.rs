@@ -54,6 +54,11 @@ use crate::handlers;
         handlers::feeds::ingest_lab_results,
         handlers::feeds::ingest_pharmacy_purchases,
         handlers::feeds::ingest_health_reports,
+        handlers::cases::register_case,
+        handlers::cases::release_case,
+        handlers::cases::trace_case,
+        handlers::cases::list_case_contacts,
+        handlers::cases::dismiss_contact,
     ),
     modifiers(&BearerTokens),
     tags(
@@ -68,6 +73,7 @@ use crate::handlers;
         (name = "region-risk", description = "The versioned list of risky regions."),
         (name = "policies", description = "Rule files: upload, compare on current data, activate, roll back."),
         (name = "feeds", description = "Laboratory results, pharmacy purchases and daily health reports."),
+        (name = "tracing", description = "Cases, contact tracing with evidence, and dismissals."),
     )
 )]
 pub struct ApiDoc;

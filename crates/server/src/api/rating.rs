@@ -526,7 +526,7 @@ impl AppealRequest {
 }
 
 /// A written text of 1 to [`MAX_STATEMENT_CHARS`] characters, trimmed.
-fn written_text(field: &str, text: &str) -> Result<String, FieldError> {
+pub(crate) fn written_text(field: &str, text: &str) -> Result<String, FieldError> {
     let text = text.trim();
     let length = text.chars().count();
     if length == 0 || length > MAX_STATEMENT_CHARS {

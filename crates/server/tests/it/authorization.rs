@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use healthcode_core::{Role, Timestamp};
 use healthcode_server::api::{
-    AppealRequest, BatchRequest, CreateStaffRequest, DecisionRequest, DeclarationRequest,
-    DiffRequest, FiledAppeal, HealthReportBatch, HealthReportRow, OverrideRequest,
-    PharmacyPurchaseBatch, PharmacyPurchaseRow, PublishedRegionRiskList, RegionRiskEntry,
-    RegionRiskRequest, SessionRequest,
+    AppealRequest, BatchRequest, CaseRequest, CaseResponse, CreateStaffRequest, DecisionRequest,
+    DeclarationRequest, DiffRequest, DismissalRequest, FiledAppeal, HealthReportBatch,
+    HealthReportRow, OverrideRequest, PharmacyPurchaseBatch, PharmacyPurchaseRow,
+    PublishedRegionRiskList, RegionRiskEntry, RegionRiskRequest, SessionRequest,
 };
 use healthcode_server::policies::DEFAULT_POLICY_SOURCE;
 use healthcode_server::{Allowed, Clock, Endpoint};
@@ -29,6 +29,9 @@ struct Fixtures {
     appeal: Uuid,
     /// A published version of the region-risk list.
     list_version: u32,
+    /// A confirmed case, traced, and a contact it found.
+    case: Uuid,
+    contact: Uuid,
     now: Timestamp,
 }
 
@@ -195,6 +198,29 @@ async fn call(
             };
             app.post(endpoint.path(), token, &request).await
         }
+        Endpoint::RegisterCase => {
+            app.post(endpoint.path(), token, &confirmed_case(fixtures))
+                .await
+        }
+        Endpoint::ReleaseCase => {
+            app.post(&format!("/v1/cases/{}/release", fixtures.case), token, &())
+                .await
+        }
+        Endpoint::TraceCase => {
+            app.post(&format!("/v1/cases/{}/trace", fixtures.case), token, &())
+                .await
+        }
+        Endpoint::ListCaseContacts => {
+            app.get(&format!("/v1/cases/{}/contacts", fixtures.case), token)
+                .await
+        }
+        Endpoint::DismissContact => {
+            let request = DismissalRequest {
+                reason: "Lives elsewhere since January.".into(),
+            };
+            let path = format!("/v1/contacts/{}/dismissal", fixtures.contact);
+            app.post(&path, token, &request).await
+        }
         Endpoint::IngestHealthReports => {
             let request = HealthReportBatch {
                 reports: vec![HealthReportRow {
@@ -207,6 +233,16 @@ async fn call(
             };
             app.post(endpoint.path(), token, &request).await
         }
+    }
+}
+
+fn confirmed_case(fixtures: &Fixtures) -> CaseRequest {
+    CaseRequest {
+        case_id: Uuid::new_v4().to_string(),
+        resident_id: fixtures.resident_id.clone(),
+        status: "confirmed".into(),
+        onset: (fixtures.now - jiff::SignedDuration::from_hours(24)).to_string(),
+        isolated_at: None,
     }
 }
 
@@ -274,15 +310,29 @@ async fn only_the_roles_the_endpoint_table_allows_get_through_and_refusals_of_pe
         .post("/v1/policies/default@2/activate", Some(&official), &())
         .await;
     assert_eq!(activated.status(), StatusCode::CREATED);
-    let fixtures = Fixtures {
+    // A household of two, and a confirmed case in it: its tracing finds the other member.
+    let li = app.enrolled(&TestResident::li()).await;
+    app.same_household(&[enrolled.person_id, li.person_id])
+        .await;
+    let mut fixtures = Fixtures {
         person: enrolled.person_id,
         resident_id: TestResident::zhang().resident_id,
         venue: app.registered_venue(&operator).await,
         admin_username: "admin-user".into(),
         appeal,
         list_version: published.list.version,
+        case: Uuid::nil(),
+        contact: Uuid::nil(),
         now: app.clock.now(),
     };
+    let registered: CaseResponse = expect_json(
+        app.post("/v1/cases", Some(&official), &confirmed_case(&fixtures))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    fixtures.case = registered.case_id;
+    fixtures.contact = registered.trace.unwrap().contacts[0].contact_id;
     let admin_username = fixtures.admin_username.clone();
     let (store, clock) = (app.store.clone(), app.clock.clone());
     tokio::task::spawn_blocking(move || {

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use healthcode_core::{ResidentId, Role, Timestamp};
+use healthcode_core::{
+    Access, Actor, HouseholdCode, PersonId, Purpose, ResidentId, Role, Timestamp,
+};
 use healthcode_server::api::{
     AuditLog, AuditRecordView, CheckInRequest, DeclarationRequest, EnrolRequest, EnrolResponse,
     ErrorBody, LabResultBatch, LabResultRow, RatingHistory, SessionRequest, SessionResponse,
@@ -13,7 +15,7 @@ use healthcode_server::api::{
 };
 use healthcode_server::rating_service::{self, RerateReport};
 use healthcode_server::{Clock, ManualClock, Policies, ServerConfig, accounts};
-use healthcode_store::SqliteStore;
+use healthcode_store::{SqliteStore, Store};
 use reqwest::StatusCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -218,6 +220,25 @@ impl TestApp {
     }
 
     /// Enrols a resident and returns what their device keeps.
+    /// Registers the people as one household, directly in the store.
+    pub async fn same_household(&self, people: &[Uuid]) {
+        let store = self.store.clone();
+        let code = HouseholdCode::parse(&format!("household-{}", Uuid::new_v4().simple())).unwrap();
+        let members: Vec<_> = people
+            .iter()
+            .map(|person| (PersonId::from_uuid(*person), code.clone()))
+            .collect();
+        let access = Access::new(
+            Actor::LocalOperator,
+            Purpose::CaseInvestigation,
+            self.clock.now(),
+        );
+        tokio::task::spawn_blocking(move || store.register_households(&access, &members))
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
     pub async fn enrolled(&self, resident: &TestResident) -> EnrolResponse {
         expect_json(self.enrol(resident).await, StatusCode::CREATED).await
     }

@@ -14,4 +14,5 @@ mod privacy;
 mod rating;
 mod sessions;
 mod stalled;
+mod tracing;
 mod walk;

@@ -7,14 +7,16 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::collections::BTreeMap;
 
 use healthcode_core::rating::{
-    Appeal, AppealDecision, AppealId, AppealRecord, CaseId, CaseRecord, Contact, Facts,
+    Appeal, AppealDecision, AppealId, AppealRecord, CaseId, CaseRecord, Contact, ContactId, Facts,
     HealthReport, LatestRating, Override, PharmacyPurchase, PolicyVersion, Rating, RatingCause,
     RatingRecord, RegionRiskList, RiskLevel, TestResult,
 };
+use healthcode_core::trace::{ContactRecord, Traced, TracedContact, TracingPolicy};
 use healthcode_core::{
     Access, Actor, AuditAction, AuditRecord, CheckIn, Declaration, Person, PersonId, RegionCode,
     ResidentId, StaffAccount, Timestamp, Username, Venue, VenueId,
 };
+use healthcode_core::{Boarding, HouseholdCode, Trip};
 use healthcode_store::{
     AuditChainReport, AuditQuery, Enrolled, Enrolment, IngestReport, PolicyActivation, Store,
     StoreError, StoredPolicy, TokenGrant, TokenHash, Write,
@@ -266,6 +268,53 @@ impl Store for StalledStore {
     }
 
     fn set_override(&self, _: &Access, _: PersonId, _: &Override) -> Result<Write, StoreError> {
+        Err(unused())
+    }
+
+    fn ingest_boardings(
+        &self,
+        _: &Access,
+        _: &[Trip],
+        _: &[Boarding],
+    ) -> Result<IngestReport, StoreError> {
+        Err(unused())
+    }
+
+    fn register_households(
+        &self,
+        _: &Access,
+        _: &[(PersonId, HouseholdCode)],
+    ) -> Result<IngestReport, StoreError> {
+        Err(unused())
+    }
+
+    fn case(&self, _: &Access, _: CaseId) -> Result<(PersonId, CaseRecord), StoreError> {
+        Err(unused())
+    }
+
+    fn trace_case(
+        &self,
+        _: &Access,
+        _: CaseId,
+        _: &TracingPolicy,
+    ) -> Result<(PersonId, CaseRecord, Traced), StoreError> {
+        Err(unused())
+    }
+
+    fn record_traced_contacts(
+        &self,
+        _: &Access,
+        _: CaseId,
+        _: &[(ContactId, TracedContact)],
+    ) -> Result<Vec<(PersonId, Contact)>, StoreError> {
+        Err(unused())
+    }
+
+    fn contacts_of_case(&self, _: &Access, _: CaseId) -> Result<Vec<ContactRecord>, StoreError> {
+        Err(unused())
+    }
+
+    fn dismiss_contact(&self, _: &Access, _: ContactId, _: &str) -> Result<PersonId, StoreError> {
         Err(unused())
     }
 }

@@ -1,0 +1,155 @@
+//! Cases and tracing: registering and releasing cases, tracing them, and dismissing contacts.
+//!
+//! A confirmed case is traced as soon as it is registered; any case can be traced again (new
+//! visits or boardings may have arrived). Tracing stores only the contacts not recorded before
+//! for the case, and rates each of them again at once, through the rating engine: a close
+//! contact's colour comes from the policy, never from tracing itself. A dismissal rates its
+//! person again too.
+//!
+//! Shared by the HTTP API and the command line; nothing here knows HTTP or logs personal data.
+
+use std::collections::BTreeMap;
+
+use healthcode_core::rating::{CaseId, CaseRecord, CaseStatus, ContactId, Policy, RatingCause};
+use healthcode_core::trace::ContactRecord;
+use healthcode_core::{Access, EventId, PersonId};
+use healthcode_store::{Store, StoreError, Write};
+use uuid::Uuid;
+
+use crate::api::{ContactView, NewCase, TraceResponse, WindowView};
+use crate::error::ApiError;
+use crate::rating_service::{self, rerate_people};
+
+/// What registering a case did.
+#[derive(Clone, Debug)]
+pub struct Registered {
+    pub person: PersonId,
+    pub write: Write,
+    /// What tracing found, for a confirmed case.
+    pub trace: Option<TraceResponse>,
+}
+
+/// Registers a case for the resident its ID number names, rates them again, and traces a
+/// confirmed case at once.
+pub fn register_case(
+    store: &dyn Store,
+    access: &Access,
+    policy: &Policy,
+    case: &NewCase,
+) -> Result<Registered, ApiError> {
+    let person = store
+        .find_person(access, &case.resident_id)?
+        .ok_or_else(|| ApiError::NotFound {
+            what: "resident",
+            field: Some("resident_id".to_owned()),
+        })?;
+    let record = CaseRecord {
+        case: case.id,
+        status: case.status,
+        since: access.at,
+        onset: case.onset,
+        isolated_at: case.isolated_at,
+        released_at: None,
+    };
+    let write = rating_service::record_case(store, access, policy, person, &record)?;
+    let trace = match case.status {
+        CaseStatus::Confirmed => Some(trace_case(store, access, policy, case.id)?),
+        CaseStatus::Suspected => None,
+    };
+    Ok(Registered {
+        person,
+        write,
+        trace,
+    })
+}
+
+/// Traces a case with the policy's tracing rules as of `access.at`, records the contacts not
+/// recorded before and rates them again; answers every contact recorded for the case.
+pub fn trace_case(
+    store: &dyn Store,
+    access: &Access,
+    policy: &Policy,
+    case: CaseId,
+) -> Result<TraceResponse, ApiError> {
+    let (person, _, traced) = store
+        .trace_case(access, case, &policy.tracing)
+        .map_err(case_not_found)?;
+    let with_ids: Vec<_> = traced
+        .contacts
+        .iter()
+        .map(|contact| (ContactId::from_uuid(Uuid::new_v4()), *contact))
+        .collect();
+    let stored = store
+        .record_traced_contacts(access, case, &with_ids)
+        .map_err(case_not_found)?;
+    let causes: BTreeMap<PersonId, RatingCause> = stored
+        .iter()
+        .map(|(person, contact)| (*person, contact_cause(contact.contact)))
+        .collect();
+    rerate_people(store, policy, &causes, access.at)?;
+    let contacts = contacts_of(store, access, case)?;
+    tracing::info!(
+        case = %case,
+        found = traced.contacts.len(),
+        new = stored.len(),
+        "traced a case"
+    );
+    Ok(TraceResponse {
+        case_id: case.as_uuid(),
+        person_id: person.as_uuid(),
+        window: traced.window.map(WindowView::from),
+        new_contacts: stored.len() as u64,
+        contacts,
+    })
+}
+
+/// Every contact recorded for a case, with its evidence.
+pub fn contacts_of(
+    store: &dyn Store,
+    access: &Access,
+    case: CaseId,
+) -> Result<Vec<ContactView>, ApiError> {
+    let records: Vec<ContactRecord> = store
+        .contacts_of_case(access, case)
+        .map_err(case_not_found)?;
+    Ok(records.iter().map(ContactView::from).collect())
+}
+
+/// Dismisses a contact for a reason and rates its person again; answers the person and their
+/// colour.
+pub fn dismiss_contact(
+    store: &dyn Store,
+    access: &Access,
+    policy: &Policy,
+    contact: ContactId,
+    reason: &str,
+) -> Result<(PersonId, String), ApiError> {
+    let person = store
+        .dismiss_contact(access, contact, reason)
+        .map_err(|error| match error {
+            StoreError::NotFound { .. } => ApiError::NotFound {
+                what: "contact",
+                field: Some("contact_id".to_owned()),
+            },
+            StoreError::Conflict(_) => ApiError::Conflict("this contact is already dismissed"),
+            other => other.into(),
+        })?;
+    let (rating, _) =
+        rating_service::rerate(store, policy, person, &contact_cause(contact), access.at)?;
+    Ok((person, rating.colour.code().to_owned()))
+}
+
+/// A contact's recording or dismissal is an event about its person, named by the contact's id.
+fn contact_cause(contact: ContactId) -> RatingCause {
+    EventId::from_uuid(contact.as_uuid()).map_or(RatingCause::Request, RatingCause::Event)
+}
+
+fn case_not_found(error: StoreError) -> ApiError {
+    match error {
+        StoreError::NotFound { .. } => ApiError::NotFound {
+            what: "case",
+            field: Some("case_id".to_owned()),
+        },
+        other => other.into(),
+    }
+}
