@@ -14,6 +14,7 @@ pub mod officials;
 pub mod policy;
 pub mod ratings;
 pub mod region_risk;
+pub mod trace;
 
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
@@ -92,6 +93,9 @@ enum Command {
     Appeals(AppealsCommand),
     /// Override a resident's colour as a named official, with a reason and an expiry.
     Override(OverrideArgs),
+    /// Trace a case: record and rate its new contacts, and list every contact with its
+    /// evidence.
+    Trace(trace::TraceArgs),
     /// Show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -255,6 +259,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::RegionRisk(command) => region_risk::run(&config, command),
         Command::Appeals(command) => officials::run_appeals(&config, command),
         Command::Override(args) => officials::run_override(&config, args),
+        Command::Trace(args) => trace::run(&config, args),
         Command::Config(ConfigCommand::PrintDefault) => {
             print!("{}", Config::default_toml());
             Ok(())

@@ -367,7 +367,7 @@ fn about_person(error: ApiError, person: PersonId) -> anyhow::Error {
 
 /// A moment as RFC 3339 at `offset`, to the second (`2026-02-14T09:00:00+08:00`): the form the
 /// commands take times in.
-fn moment(at: Timestamp, offset: Offset) -> String {
+pub(crate) fn moment(at: Timestamp, offset: Offset) -> String {
     let zoned = at.to_zoned(TimeZone::fixed(offset));
     jiff::fmt::strtime::format("%Y-%m-%dT%H:%M:%S%:z", &zoned).unwrap_or_else(|_| at.to_string())
 }

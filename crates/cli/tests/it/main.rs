@@ -7,6 +7,7 @@ mod officials;
 mod policy;
 mod ratings;
 mod seed;
+mod trace;
 
 use std::path::Path;
 use std::process::{Command, Output};
