@@ -259,6 +259,9 @@ pub fn trace<I: VisitIndex>(
     })
 }
 
+/// The merged, ordered intervals of exposure of each person, per setting.
+type Exposures = BTreeMap<(PersonId, ContactSetting), Vec<Interval>>;
+
 /// The people exposed to `person` during `window`, each with the merged, ordered intervals of
 /// exposure per setting.
 fn exposures_to<I: VisitIndex>(
@@ -266,8 +269,8 @@ fn exposures_to<I: VisitIndex>(
     person: PersonId,
     window: Interval,
     policy: &TracingPolicy,
-) -> Result<BTreeMap<(PersonId, ContactSetting), Vec<Interval>>, I::Error> {
-    let mut found: BTreeMap<(PersonId, ContactSetting), Vec<Interval>> = BTreeMap::new();
+) -> Result<Exposures, I::Error> {
+    let mut found = Exposures::new();
     let reach = policy.longest_stay;
 
     for visit in index.visits_of(person, window.reached_from(reach))? {
@@ -295,10 +298,13 @@ fn exposures_to<I: VisitIndex>(
         let Some(exposed) = ride_interval(&ride, policy).intersection(&window) else {
             continue;
         };
-        if !riders.contains_key(&ride.trip) {
-            riders.insert(ride.trip, index.rides_on(ride.trip)?);
-        }
-        for other in &riders[&ride.trip] {
+        let others = match riders.entry(ride.trip) {
+            std::collections::btree_map::Entry::Occupied(known) => known.into_mut(),
+            std::collections::btree_map::Entry::Vacant(new) => {
+                new.insert(index.rides_on(ride.trip)?)
+            }
+        };
+        for other in others.iter() {
             if other.person == person || !seated_near(&ride, other, policy) {
                 continue;
             }

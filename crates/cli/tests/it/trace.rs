@@ -51,7 +51,10 @@ fn trace_records_a_household_contact_once_and_lists_it_with_its_evidence() {
     let output = healthcode(&data, &["trace", &case_id], "");
     assert!(output.status.success(), "{}", stderr_of(&output));
     let text = stdout_of(&output);
-    assert!(text.contains("Contacts: 1, of which 0 found now:"), "{text}");
+    assert!(
+        text.contains("Contacts: 1, of which 0 found now:"),
+        "{text}"
+    );
     assert!(
         text.contains(&format!("close     person {member}  household")),
         "{text}"
