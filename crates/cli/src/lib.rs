@@ -152,6 +152,12 @@ enum ImportCommand {
     /// Rows in the shape of POST /v1/pharmacy/purchases: event_id, resident_id, medicine
     /// (fever_reducer, cough_medicine or antiviral), purchased_at.
     PharmacyPurchases(FeedFile),
+    /// Import a transit operator's real-name boardings with the trips they name.
+    ///
+    /// Rows in the shape of POST /v1/transit/boardings: event_id, trip_id, mode (flight,
+    /// train, bus or taxi), trip_code, departs_at, resident_id, seat (may be empty),
+    /// boarded_at, alighted_at (may be empty).
+    Boardings(FeedFile),
     /// Import a daily health report of an employer or a community and rate its residents
     /// again.
     ///
@@ -244,6 +250,9 @@ pub fn run() -> anyhow::Result<()> {
         }
         Command::Import(ImportCommand::PharmacyPurchases(file)) => {
             import_feed(&config, file, Feed::PharmacyPurchases)
+        }
+        Command::Import(ImportCommand::Boardings(file)) => {
+            import_feed(&config, file, Feed::Boardings)
         }
         Command::Import(ImportCommand::HealthReports { file, reporter }) => {
             import_feed(&config, file, Feed::HealthReports(reporter))

@@ -54,6 +54,7 @@ pub enum Endpoint {
     TraceCase,
     ListCaseContacts,
     DismissContact,
+    IngestBoardings,
 }
 
 /// Who may call an endpoint.
@@ -87,7 +88,7 @@ const fn personal(action: AuditAction, purpose: Purpose) -> Option<PersonalData>
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 43] = [
+    pub const ALL: [Endpoint; 44] = [
         Endpoint::Health,
         Endpoint::Ready,
         Endpoint::Metrics,
@@ -131,6 +132,7 @@ impl Endpoint {
         Endpoint::TraceCase,
         Endpoint::ListCaseContacts,
         Endpoint::DismissContact,
+        Endpoint::IngestBoardings,
     ];
 
     pub fn method(self) -> Method {
@@ -155,7 +157,8 @@ impl Endpoint {
             | Endpoint::RegisterCase
             | Endpoint::ReleaseCase
             | Endpoint::TraceCase
-            | Endpoint::DismissContact => Method::POST,
+            | Endpoint::DismissContact
+            | Endpoint::IngestBoardings => Method::POST,
             // A new version of the one list in force replaces it.
             Endpoint::PublishRegionRiskList => Method::PUT,
             Endpoint::Health
@@ -224,6 +227,7 @@ impl Endpoint {
             Endpoint::TraceCase => "/v1/cases/{case_id}/trace",
             Endpoint::ListCaseContacts => "/v1/cases/{case_id}/contacts",
             Endpoint::DismissContact => "/v1/contacts/{contact_id}/dismissal",
+            Endpoint::IngestBoardings => "/v1/transit/boardings",
         }
     }
 
@@ -275,6 +279,7 @@ impl Endpoint {
             Endpoint::IngestLabResults => Allowed::Roles(&[Laboratory]),
             Endpoint::IngestPharmacyPurchases => Allowed::Roles(&[Pharmacy]),
             Endpoint::IngestHealthReports => Allowed::Roles(&[Employer, CommunityWorker]),
+            Endpoint::IngestBoardings => Allowed::Roles(&[TransitOperator]),
             Endpoint::ReadAuditLog | Endpoint::VerifyAuditChain => Allowed::Roles(&[Auditor]),
             Endpoint::CreateStaffAccount => Allowed::Roles(&[Admin]),
         }
@@ -339,6 +344,9 @@ impl Endpoint {
             Endpoint::DismissContact => {
                 personal(AuditAction::DismissContact, Purpose::CaseInvestigation)
             }
+            Endpoint::IngestBoardings => {
+                personal(AuditAction::RecordBoardings, Purpose::TransitReport)
+            }
             Endpoint::Health
             | Endpoint::Ready
             | Endpoint::Metrics
@@ -377,6 +385,7 @@ impl Endpoint {
                 | Endpoint::IngestLabResults
                 | Endpoint::IngestPharmacyPurchases
                 | Endpoint::IngestHealthReports
+                | Endpoint::IngestBoardings
         )
     }
 }

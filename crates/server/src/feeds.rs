@@ -12,15 +12,16 @@
 use std::collections::BTreeMap;
 
 use healthcode_core::rating::{Policy, RatingCause, Reporter};
-use healthcode_core::{Access, Actor, PersonId, ResidentId, Role};
+use healthcode_core::{Access, Actor, Boarding, PersonId, ResidentId, Role, Trip};
 use healthcode_store::{IngestReport, Store, StoreError};
 
 use crate::api::{
-    FeedResponse, FeedRow, HealthReportUpload, LabResultRow, PharmacyPurchaseRow, RowError,
-    health_reports_from_rows, lab_results_from_rows, pharmacy_purchases_from_rows,
+    BoardingRow, FeedResponse, FeedRow, HealthReportUpload, LabResultRow, PharmacyPurchaseRow,
+    RowError, boardings_from_rows, health_reports_from_rows, lab_results_from_rows,
+    pharmacy_purchases_from_rows,
 };
 use crate::error::ApiError;
-use crate::rating_service::rerate_people;
+use crate::rating_service::{RerateReport, rerate_people};
 
 /// Checks and stores laboratory results, then re-rates the residents they are about.
 pub fn ingest_lab_results(
@@ -42,6 +43,7 @@ pub fn ingest_lab_results(
             checked,
             errors,
             locate: &|error| error,
+            rates_again: true,
         },
         |people| store.ingest_test_results(access, people),
     )
@@ -67,6 +69,7 @@ pub fn ingest_pharmacy_purchases(
             checked,
             errors,
             locate: &|error| error,
+            rates_again: true,
         },
         |people| store.ingest_pharmacy_purchases(access, people),
     )
@@ -100,8 +103,58 @@ pub fn ingest_health_reports(
             checked,
             errors,
             locate: &locate,
+            rates_again: true,
         },
         |people| store.ingest_health_reports(access, people),
+    )
+}
+
+/// Checks and stores a transit operator's boardings with the trips they name. Boardings
+/// change nobody's colour by themselves (tracing reads them), so nobody is rated again.
+pub fn ingest_boardings(
+    store: &dyn Store,
+    access: &Access,
+    policy: &Policy,
+    rows: Vec<BoardingRow>,
+    max_rows: usize,
+) -> Result<FeedResponse, ApiError> {
+    check_size("boardings", rows.len(), max_rows)?;
+    let (checked, errors) = boardings_from_rows(&rows, access.at);
+    ingest_feed(
+        store,
+        access,
+        policy,
+        Feed {
+            list: "boardings",
+            received: rows.len(),
+            checked,
+            errors,
+            locate: &|error| error,
+            rates_again: false,
+        },
+        |rides| {
+            let mut trips: Vec<Trip> = Vec::new();
+            let mut boardings = Vec::with_capacity(rides.len());
+            for (person, ride) in rides {
+                if !trips.iter().any(|trip| trip.id == ride.trip.id) {
+                    trips.push(ride.trip.clone());
+                }
+                boardings.push(
+                    Boarding::new(
+                        ride.event_id,
+                        ride.trip.id,
+                        *person,
+                        ride.boarded,
+                        ride.alighted,
+                        ride.seat,
+                    )
+                    .map_err(|_| {
+                        StoreError::Corrupt("a checked boarding ends after it starts".into())
+                    })?,
+                );
+            }
+            store.ingest_boardings(access, &trips, &boardings)
+        },
     )
 }
 
@@ -136,6 +189,8 @@ struct Feed<'a, T> {
     errors: Vec<RowError>,
     /// Places an error about `checked`'s rows where the row is in the upload.
     locate: &'a dyn Fn(RowError) -> RowError,
+    /// Whether the facts change colours, so that their residents are rated again.
+    rates_again: bool,
 }
 
 fn ingest_feed<T>(
@@ -151,6 +206,7 @@ fn ingest_feed<T>(
         checked,
         mut errors,
         locate,
+        rates_again,
     } = feed;
     let resident_ids: Vec<ResidentId> = checked.iter().map(|row| row.resident_id.clone()).collect();
     let people = if resident_ids.is_empty() {
@@ -195,7 +251,11 @@ fn ingest_feed<T>(
         },
         other => other.into(),
     })?;
-    let rerated = rerate_people(store, policy, &causes, access.at)?;
+    let rerated = if rates_again {
+        rerate_people(store, policy, &causes, access.at)?
+    } else {
+        RerateReport::default()
+    };
     tracing::info!(
         list,
         received,

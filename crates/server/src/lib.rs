@@ -280,6 +280,7 @@ fn handler_of(endpoint: Endpoint) -> MethodRouter<App> {
         Endpoint::TraceCase => on(method, handlers::cases::trace_case),
         Endpoint::ListCaseContacts => on(method, handlers::cases::list_case_contacts),
         Endpoint::DismissContact => on(method, handlers::cases::dismiss_contact),
+        Endpoint::IngestBoardings => on(method, handlers::feeds::ingest_boardings),
     }
 }
 

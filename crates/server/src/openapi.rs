@@ -54,6 +54,7 @@ use crate::handlers;
         handlers::feeds::ingest_lab_results,
         handlers::feeds::ingest_pharmacy_purchases,
         handlers::feeds::ingest_health_reports,
+        handlers::feeds::ingest_boardings,
         handlers::cases::register_case,
         handlers::cases::release_case,
         handlers::cases::trace_case,
@@ -72,7 +73,7 @@ use crate::handlers;
         (name = "appeals", description = "Residents' appeals, officials' decisions and overrides."),
         (name = "region-risk", description = "The versioned list of risky regions."),
         (name = "policies", description = "Rule files: upload, compare on current data, activate, roll back."),
-        (name = "feeds", description = "Laboratory results, pharmacy purchases and daily health reports."),
+        (name = "feeds", description = "Laboratory results, pharmacy purchases, daily health reports and transit boardings."),
         (name = "tracing", description = "Cases, contact tracing with evidence, and dismissals."),
     )
 )]

@@ -16,8 +16,9 @@ use healthcode_core::rating::{Policy, Reporter};
 use healthcode_core::{Access, Actor, Timestamp};
 use healthcode_server::ApiError;
 use healthcode_server::api::{
-    FeedResponse, HealthReportRow, HealthReportUpload, LabResultRow, PharmacyPurchaseRow, RowError,
-    health_reports_from_rows, lab_results_from_rows, pharmacy_purchases_from_rows,
+    BoardingRow, FeedResponse, HealthReportRow, HealthReportUpload, LabResultRow,
+    PharmacyPurchaseRow, RowError, boardings_from_rows, health_reports_from_rows,
+    lab_results_from_rows, pharmacy_purchases_from_rows,
 };
 use healthcode_server::clock::{Clock, SystemClock};
 use healthcode_server::endpoints::Endpoint;
@@ -40,6 +41,8 @@ pub enum Feed {
     /// A daily health report filed by an employer or a community, in the shape of
     /// `POST /v1/health-reports`.
     HealthReports(Reporter),
+    /// A transit operator's real-name boardings, in the shape of `POST /v1/transit/boardings`.
+    Boardings,
 }
 
 impl Feed {
@@ -49,6 +52,7 @@ impl Feed {
             Feed::TestResults => "test result",
             Feed::PharmacyPurchases => "pharmacy purchase",
             Feed::HealthReports(_) => "health report",
+            Feed::Boardings => "boarding",
         }
     }
 
@@ -58,6 +62,7 @@ impl Feed {
             Feed::TestResults => Endpoint::IngestLabResults,
             Feed::PharmacyPurchases => Endpoint::IngestPharmacyPurchases,
             Feed::HealthReports(_) => Endpoint::IngestHealthReports,
+            Feed::Boardings => Endpoint::IngestBoardings,
         }
     }
 }
@@ -127,6 +132,24 @@ pub fn import_feed(
                 |access, policy| {
                     feeds::ingest_pharmacy_purchases(store, access, policy, list, NO_ROW_LIMIT)
                 },
+            )
+        }
+        Feed::Boardings => {
+            let mut rows = read_rows::<BoardingRow>(path, format, progress, feed.row_name())?;
+            if !rows.errors.is_empty() {
+                let (_, errors) = boardings_from_rows(&rows.rows, now);
+                return Err(unreadable(rows, errors));
+            }
+            let lines = rows.line_count();
+            let list = std::mem::take(&mut rows.rows);
+            store_feed(
+                store,
+                now,
+                feed,
+                lines,
+                &rows,
+                progress,
+                |access, policy| feeds::ingest_boardings(store, access, policy, list, NO_ROW_LIMIT),
             )
         }
         Feed::HealthReports(reporter) => {

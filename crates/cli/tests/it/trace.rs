@@ -69,3 +69,41 @@ fn trace_records_a_household_contact_once_and_lists_it_with_its_evidence() {
         stderr_of(&output)
     );
 }
+
+#[test]
+fn a_boardings_file_is_imported_with_its_trips_and_its_empty_seats_and_alightings() {
+    let temporary = tempfile::tempdir().unwrap();
+    let data = temporary.path().join("data");
+    let store = SqliteStore::open(&data).unwrap();
+    enrol(&store, 1, hours_ago(24 * 10));
+    enrol(&store, 2, hours_ago(24 * 10));
+    drop(store);
+    let trip = uuid::Uuid::new_v4();
+    let departs = hours_ago(5).to_string();
+    let boarded = hours_ago(6).to_string();
+    let row = |serial: u32, seat: &str| {
+        format!(
+            "{},{trip},bus,B12,{departs},{},{seat},{boarded},",
+            uuid::Uuid::new_v4(),
+            crate::seed::resident_id(serial).as_str()
+        )
+    };
+    let file = temporary.path().join("boardings.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "event_id,trip_id,mode,trip_code,departs_at,resident_id,seat,boarded_at,alighted_at\n{}\n{}\n",
+            row(1, ""),
+            row(2, "3A")
+        ),
+    )
+    .unwrap();
+    let output = healthcode(
+        &data,
+        &["import", "boardings", file.to_str().unwrap(), "--json"],
+        "",
+    );
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let answer: serde_json::Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+    assert_eq!(answer["stored"], 2, "{answer}");
+}

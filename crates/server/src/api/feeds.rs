@@ -11,7 +11,9 @@ use std::fmt;
 use healthcode_core::rating::{
     HealthReport, Medicine, PharmacyPurchase, Reporter, TestKind, TestOutcome, TestResult,
 };
-use healthcode_core::{EventId, ResidentId, Symptom, Temperature, Timestamp};
+use healthcode_core::{
+    EventId, ResidentId, Seat, Symptom, Temperature, Timestamp, TransitMode, Trip, TripId,
+};
 use healthcode_store::IngestReport;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -605,4 +607,148 @@ mod tests {
         assert_eq!(errors[0].line, Some(1));
         assert_eq!(errors[0].field, "header");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transit boardings
+// ---------------------------------------------------------------------------------------------
+
+/// One real-name boarding reported by a transit operator: who rode which trip, when, where.
+#[derive(Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoardingRow {
+    /// A UUID chosen by the operator; a resend with the same id is stored once.
+    #[schema(format = Uuid)]
+    pub event_id: String,
+    /// The operator's UUID for the trip (one flight on one day, one run of a bus); every
+    /// boarding of the trip names it with the same mode, code and departure.
+    #[schema(format = Uuid)]
+    pub trip_id: String,
+    /// `flight`, `train`, `bus` or `taxi`.
+    #[schema(example = "flight")]
+    pub mode: String,
+    /// The service's code: a flight number, a train number, a bus line, a taxi's plate.
+    #[schema(example = "CA1501")]
+    pub trip_code: String,
+    /// When the trip departs (RFC 3339).
+    pub departs_at: String,
+    /// The rider's 18-character ID number.
+    #[schema(example = "330106199001011256")]
+    pub resident_id: String,
+    /// The seat, such as `12C`, where seats are assigned.
+    #[serde(default)]
+    pub seat: Option<String>,
+    /// RFC 3339, not later than now.
+    pub boarded_at: String,
+    /// RFC 3339, after `boarded_at`, if the operator knows it (a bus card is tapped only on
+    /// boarding).
+    #[serde(default)]
+    pub alighted_at: Option<String>,
+}
+
+impl fmt::Debug for BoardingRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoardingRow")
+            .field("event_id", &self.event_id)
+            .field("trip_id", &self.trip_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Boardings in bulk.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoardingBatch {
+    pub boardings: Vec<BoardingRow>,
+}
+
+/// One boarding, or `{"boardings": […]}`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum BoardingsRequest {
+    Many(BoardingBatch),
+    One(BoardingRow),
+}
+
+/// A boarding row, checked: the trip it names and the ride, without the rider, whom the
+/// server finds by ID number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RiddenTrip {
+    pub event_id: EventId,
+    pub trip: Trip,
+    pub seat: Option<Seat>,
+    pub boarded: Timestamp,
+    pub alighted: Option<Timestamp>,
+}
+
+/// Checks boarding rows received at `now`. Rows naming one trip must agree on its mode, code
+/// and departure.
+pub fn boardings_from_rows(
+    rows: &[BoardingRow],
+    now: Timestamp,
+) -> (Vec<FeedRow<RiddenTrip>>, Vec<RowError>) {
+    let mut trips: std::collections::HashMap<TripId, Trip> = std::collections::HashMap::new();
+    check_rows(rows, |row, check| {
+        let event_id = check.keep(parse_event_id("event_id", &row.event_id));
+        let resident_id = check.keep(parse_resident_id(&row.resident_id));
+        let trip_id = check.keep(
+            uuid::Uuid::parse_str(row.trip_id.trim())
+                .map(TripId::from_uuid)
+                .map_err(|_| FieldError::new("trip_id", "should be a UUID")),
+        );
+        let mode =
+            check.keep(TransitMode::parse(row.mode.trim()).map_err(|e| FieldError::new("mode", e)));
+        let departs_at = check.keep(parse_timestamp("departs_at", &row.departs_at));
+        let seat = match &row.seat {
+            Some(seat) => check
+                .keep(
+                    seat.trim()
+                        .parse::<Seat>()
+                        .map_err(|e| FieldError::new("seat", e)),
+                )
+                .map(Some),
+            None => Some(None),
+        };
+        let boarded = check.keep(
+            parse_timestamp("boarded_at", &row.boarded_at)
+                .and_then(|at| not_after_now("boarded_at", at, now)),
+        );
+        let alighted = match &row.alighted_at {
+            Some(text) => check.keep(parse_timestamp("alighted_at", text)).map(Some),
+            None => Some(None),
+        };
+        if let (Some(boarded), Some(Some(alighted))) = (boarded, alighted) {
+            if alighted <= boarded {
+                check.error(FieldError::new("alighted_at", "should be after boarded_at"));
+            }
+        }
+        let trip = match (trip_id, mode, departs_at) {
+            (Some(id), Some(mode), Some(departs_at)) => check.keep(
+                Trip::new(id, mode, row.trip_code.trim(), departs_at)
+                    .map_err(|e| FieldError::new("trip_code", e)),
+            ),
+            _ => None,
+        };
+        if let Some(trip) = &trip {
+            let first = trips.entry(trip.id).or_insert_with(|| trip.clone());
+            if first != trip {
+                check.error(FieldError::new(
+                    "trip_id",
+                    "an earlier row names this trip with another mode, code or departure",
+                ));
+            }
+        }
+        let (event_id, resident_id) = (event_id?, resident_id?);
+        Some((
+            event_id,
+            resident_id,
+            RiddenTrip {
+                event_id,
+                trip: trip?,
+                seat: seat?,
+                boarded: boarded?,
+                alighted: alighted?,
+            },
+        ))
+    })
 }

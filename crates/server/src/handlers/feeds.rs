@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 
 use super::Answer;
 use crate::api::{
-    ErrorBody, FeedResponse, HealthReportBatch, LabResultRow, LabResultsRequest,
-    PharmacyPurchaseRow, PharmacyPurchasesRequest, one_or_many,
+    BoardingRow, BoardingsRequest, ErrorBody, FeedResponse, HealthReportBatch, LabResultRow,
+    LabResultsRequest, PharmacyPurchaseRow, PharmacyPurchasesRequest, one_or_many,
 };
 use crate::endpoints::Endpoint;
 use crate::extract::{Caller, HealthReportBody, Json};
@@ -89,6 +89,31 @@ pub(crate) async fn ingest_health_reports(
                 upload_errors,
                 max_rows,
             )
+        })
+        .await?;
+    Ok((StatusCode::OK, Json(report)))
+}
+
+#[utoipa::path(post, path = "/v1/transit/boardings", tag = "feeds",
+    request_body = BoardingsRequest, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Stored with the trips they name (resent boardings counted as duplicates).", body = FeedResponse),
+        (status = 400, description = "Invalid rows, unknown residents among them (all listed; nothing stored), or too many rows.", body = ErrorBody),
+        (status = 409, description = "A trip is already registered with another mode, code or departure; nothing stored.", body = ErrorBody),
+        (status = 413, description = "The body is too large.", body = ErrorBody)))]
+pub(crate) async fn ingest_boardings(
+    State(app): State<App>,
+    caller: Caller,
+    Json(body): Json<serde_json::Value>,
+) -> Answer<FeedResponse> {
+    let rows: Vec<BoardingRow> = one_or_many(body, "boardings")?;
+    let access = app.access(caller, Endpoint::IngestBoardings);
+    let max_rows = app.config.batch_max_events;
+    let policies = app.policies.clone();
+    let report = app
+        .run(move |store| {
+            let policy = policies.active(store, access.at)?;
+            feeds::ingest_boardings(store, &access, &policy, rows, max_rows)
         })
         .await?;
     Ok((StatusCode::OK, Json(report)))

@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 
 use healthcode_core::{Role, Timestamp};
 use healthcode_server::api::{
-    AppealRequest, BatchRequest, CaseRequest, CaseResponse, CreateStaffRequest, DecisionRequest,
-    DeclarationRequest, DiffRequest, DismissalRequest, FiledAppeal, HealthReportBatch,
-    HealthReportRow, OverrideRequest, PharmacyPurchaseBatch, PharmacyPurchaseRow,
-    PublishedRegionRiskList, RegionRiskEntry, RegionRiskRequest, SessionRequest,
+    AppealRequest, BatchRequest, BoardingBatch, BoardingRow, CaseRequest, CaseResponse,
+    CreateStaffRequest, DecisionRequest, DeclarationRequest, DiffRequest, DismissalRequest,
+    FiledAppeal, HealthReportBatch, HealthReportRow, OverrideRequest, PharmacyPurchaseBatch,
+    PharmacyPurchaseRow, PublishedRegionRiskList, RegionRiskEntry, RegionRiskRequest,
+    SessionRequest,
 };
 use healthcode_server::policies::DEFAULT_POLICY_SOURCE;
 use healthcode_server::{Allowed, Clock, Endpoint};
@@ -220,6 +221,22 @@ async fn call(
             };
             let path = format!("/v1/contacts/{}/dismissal", fixtures.contact);
             app.post(&path, token, &request).await
+        }
+        Endpoint::IngestBoardings => {
+            let request = BoardingBatch {
+                boardings: vec![BoardingRow {
+                    event_id: Uuid::new_v4().to_string(),
+                    trip_id: Uuid::new_v4().to_string(),
+                    mode: "train".into(),
+                    trip_code: "G7".into(),
+                    departs_at: fixtures.now.to_string(),
+                    resident_id: fixtures.resident_id.clone(),
+                    seat: Some("5F".into()),
+                    boarded_at: fixtures.now.to_string(),
+                    alighted_at: None,
+                }],
+            };
+            app.post(endpoint.path(), token, &request).await
         }
         Endpoint::IngestHealthReports => {
             let request = HealthReportBatch {

@@ -3,8 +3,8 @@
 
 use healthcode_server::Clock;
 use healthcode_server::api::{
-    CaseRequest, CaseResponse, ContactList, DismissalRequest, DismissalResponse, ErrorBody,
-    TraceResponse,
+    BoardingBatch, BoardingRow, CaseRequest, CaseResponse, ContactList, DismissalRequest,
+    DismissalResponse, ErrorBody, FeedResponse, TraceResponse,
 };
 use reqwest::StatusCode;
 use uuid::Uuid;
@@ -166,4 +166,70 @@ async fn a_case_of_someone_not_enrolled_or_with_an_onset_in_the_future_is_refuse
     )
     .await;
     assert_eq!(error.error.field.as_deref(), Some("onset"));
+}
+
+#[tokio::test]
+async fn riders_of_one_flight_near_the_case_are_close_contacts_and_those_five_rows_away_are_not() {
+    let app = spawn_app().await;
+    let zhang = app.enrolled(&TestResident::zhang()).await;
+    let li = app.enrolled(&TestResident::li()).await;
+    let far_resident = TestResident::fresh();
+    let far = app.enrolled(&far_resident).await;
+    let far_id = far_resident.resident_id;
+    let operator = app.sign_in_as(healthcode_core::Role::TransitOperator).await;
+    let trip = Uuid::new_v4().to_string();
+    let departs = app.clock.now() - jiff::SignedDuration::from_hours(6);
+    let row = |resident_id: String, seat: &str| BoardingRow {
+        event_id: Uuid::new_v4().to_string(),
+        trip_id: trip.clone(),
+        mode: "flight".into(),
+        trip_code: "CA1501".into(),
+        departs_at: departs.to_string(),
+        resident_id,
+        seat: Some(seat.into()),
+        boarded_at: (departs - jiff::SignedDuration::from_mins(20)).to_string(),
+        alighted_at: Some((departs + jiff::SignedDuration::from_hours(2)).to_string()),
+    };
+    let batch = BoardingBatch {
+        boardings: vec![
+            row(TestResident::zhang().resident_id, "12C"),
+            row(TestResident::li().resident_id, "14A"),
+            row(far_id.clone(), "17C"),
+        ],
+    };
+    let stored: FeedResponse = expect_json(
+        app.post("/v1/transit/boardings", Some(&operator), &batch)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!((stored.stored, stored.people_rated), (3, 0));
+    let moved = BoardingBatch {
+        boardings: vec![BoardingRow {
+            trip_code: "CA1502".into(),
+            ..row(far_id, "18C")
+        }],
+    };
+    let conflict = expect_error(
+        app.post("/v1/transit/boardings", Some(&operator), &moved)
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert!(conflict.error.message.contains("trip"), "{conflict:?}");
+
+    let official = app.sign_in_as(healthcode_core::Role::HealthOfficial).await;
+    let registered: CaseResponse = expect_json(
+        app.post("/v1/cases", Some(&official), &confirmed(&app))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(registered.person_id, zhang.person_id);
+    let contacts = registered.trace.unwrap().contacts;
+    let people: Vec<Uuid> = contacts.iter().map(|contact| contact.person_id).collect();
+    assert_eq!(people, vec![li.person_id], "{contacts:?}");
+    assert!(!people.contains(&far.person_id));
+    assert_eq!(contacts[0].setting, "trip");
+    assert_eq!(contacts[0].trip_id, Some(trip.parse().unwrap()));
 }
