@@ -24,6 +24,7 @@
 mod policy;
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -239,6 +240,9 @@ pub fn trace<I: VisitIndex>(
     })
 }
 
+/// The intervals of exposure of each person, per setting.
+type Exposures = BTreeMap<(PersonId, ContactSetting), Vec<Interval>>;
+
 /// The people exposed to `person` during `window`, each with the merged, ordered intervals of
 /// exposure per setting.
 fn exposures_to<I: VisitIndex>(
@@ -246,8 +250,8 @@ fn exposures_to<I: VisitIndex>(
     person: PersonId,
     window: Interval,
     policy: &TracingPolicy,
-) -> Result<BTreeMap<(PersonId, ContactSetting), Vec<Interval>>, I::Error> {
-    let mut found: BTreeMap<(PersonId, ContactSetting), Vec<Interval>> = BTreeMap::new();
+) -> Result<Exposures, I::Error> {
+    let mut found = Exposures::new();
     let reach = policy.longest_stay;
 
     for visit in index.visits_of(person, window.reached_from(reach))? {
@@ -275,10 +279,11 @@ fn exposures_to<I: VisitIndex>(
         let Some(exposed) = ride_interval(&ride, policy).intersection(&window) else {
             continue;
         };
-        if !riders.contains_key(&ride.trip) {
-            riders.insert(ride.trip, index.rides_on(ride.trip)?);
-        }
-        for other in &riders[&ride.trip] {
+        let on_board = match riders.entry(ride.trip) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(unknown) => unknown.insert(index.rides_on(ride.trip)?),
+        };
+        for other in on_board.iter() {
             if other.person == person || !seated_near(&ride, other, policy) {
                 continue;
             }
