@@ -18,6 +18,12 @@
 //! half-open intervals: visits that only touch (one leaves at the minute the other enters) were
 //! never together, and a visit that ends as the window opens is outside it.
 //!
+//! The minimum overlap applies to each pair of visits: two separate 10-minute overlaps are not a
+//! contact, and shorter overlaps between people who are contacts elsewhere count neither
+//! towards the time together nor the last exposure. A seat not known counts as near every
+//! other. A secondary contact found through several close contacts is credited to the one
+//! exposed first (on a tie, the lower person id).
+//!
 //! The algorithm reads through a [`VisitIndex`], which each store implements with its own
 //! indexes, so that every backend traces alike.
 

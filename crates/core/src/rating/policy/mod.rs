@@ -57,6 +57,37 @@
 //! `within` at least as long) and asks for a colour at least as high, for at least as long
 //! (`until` and a rule that a negative test ends count as longest), and a negative test never
 //! lowers it below the first: such a rule could never change a rating.
+//!
+//! An optional `[tracing]` table says how cases are traced (see [`crate::trace`]). Every key is
+//! optional and keeps its default when left out; without the table every default holds. The
+//! values shown are the defaults:
+//!
+//! ```toml
+//! [tracing]
+//! infectious_before = "2d"     # the window opens this long before onset (or the first
+//!                              # positive sample) and closes at isolation
+//! min_overlap = "15m"          # how long visits to one venue must overlap inside the window
+//! longest_stay = "1d"          # no visit or ride counts for longer: a later check-out is
+//!                              # taken as forgotten
+//! flight_seat_rows = 2         # on a flight where both seats are known, only this many rows
+//!                              # either side of the case (0 to 100: 0 is the same row), or
+//!                              # "all" for the whole flight
+//! contact_check_within = "14d" # how far back an employer's close-contact check looks
+//!
+//! [tracing.default_stays]      # how long a check-in without a check-out lasts, by venue kind
+//! shop = "20m"                 # any kind of `VenueKind`: shop, supermarket, market, mall,
+//! office = "8h"                # restaurant, office, …; a kind not listed keeps its default
+//!
+//! [tracing.default_rides]      # how long a boarding without an alighting lasts, by mode
+//! bus = "30m"                  # flight, train, bus or taxi; a mode not listed keeps its default
+//! ```
+//!
+//! The built-in default stays and rides are `crate::trace::DEFAULT_STAYS` and `DEFAULT_RIDES`;
+//! `policies/default.toml` writes every one of them out. Each duration is written as above,
+//! more than zero and at most `365d`. `min_overlap` and every default stay and ride, listed or
+//! kept, must be at most `longest_stay`: nothing counts for longer, so a longer one could never
+//! be reached. A venue kind or transit mode that does not exist is refused, naming those that
+//! do; so is any other unknown key.
 
 mod parse;
 

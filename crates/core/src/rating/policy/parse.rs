@@ -13,7 +13,7 @@
 
 mod read;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use jiff::SignedDuration;
@@ -25,9 +25,13 @@ use crate::declaration::Symptom;
 use crate::rating::Colour;
 use crate::rating::facts::RiskLevel;
 use crate::trace::TracingPolicy;
-use crate::vocabulary::vocabulary;
+use crate::transit::TransitMode;
+use crate::venue::VenueKind;
+use crate::vocabulary::{UnknownCode, vocabulary};
 
-use self::read::{Field, RawFile, RawNegativeTest, RawRule, RawSymptomSet};
+use self::read::{
+    Field, RawDefault, RawFile, RawNegativeTest, RawRule, RawSeatRows, RawSymptomSet, RawTracing,
+};
 use super::{
     Lasting, NegativeTestEffect, Policy, PolicyError, PolicyErrors, PolicyName, PolicyVersion,
     RegionScope, Rule, RuleId, RuleIdError, SymptomSet, Trigger,
@@ -44,6 +48,9 @@ const DEFAULT_PHARMACY_PROMPT: SignedDuration = SignedDuration::from_hours(3 * 2
 /// it nobody who can still declare does.
 const LOWEST_FEVER_TENTHS: i16 = 350;
 const HIGHEST_FEVER_TENTHS: i16 = 420;
+/// `flight_seat_rows` beyond this is a typing mistake: no aircraft has that many rows, so the
+/// author means the whole flight and should say `"all"`.
+const MOST_SEAT_ROWS: i64 = 100;
 
 pub(super) fn parse(source: &str) -> Result<Policy, PolicyErrors> {
     let document = match DeTable::parse(source) {
@@ -260,6 +267,11 @@ fn compile(raw: RawFile, source: &str, problems: &mut Problems) -> Option<Policy
     if let Some(core) = &core_symptoms {
         compare_rules(&rules, core, problems);
     }
+    let tracing = match &raw.tracing {
+        Field::Absent => Some(TracingPolicy::default()),
+        Field::Broken(_) => None,
+        Field::Given(tracing) => compile_tracing(tracing, problems),
+    };
 
     Some(Policy {
         version: PolicyVersion {
@@ -271,7 +283,7 @@ fn compile(raw: RawFile, source: &str, problems: &mut Problems) -> Option<Policy
         core_symptoms: core_symptoms?,
         pharmacy_prompt: pharmacy_prompt?,
         rules: rules.into_iter().map(|checked| checked.rule).collect(),
-        tracing: TracingPolicy::default(),
+        tracing: tracing?,
     })
 }
 
@@ -440,6 +452,226 @@ fn colour(
         );
     }
     parsed
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `[tracing]` table.
+
+/// What messages about `[tracing]` name its keys with.
+const TRACING: &str = "tracing.";
+
+fn compile_tracing(raw: &RawTracing, problems: &mut Problems) -> Option<TracingPolicy> {
+    let built_in = TracingPolicy::default();
+    let before = problems.count();
+    let mut duration_or =
+        |field: &Field<Spanned<String>>, key: &str, default: SignedDuration| match field {
+            Field::Absent => Some(default),
+            Field::Broken(_) => None,
+            Field::Given(text) => duration(TRACING, key, text, Zero::Refused, problems),
+        };
+    let infectious_before = duration_or(
+        &raw.infectious_before,
+        "infectious_before",
+        built_in.infectious_before,
+    );
+    let min_overlap = duration_or(&raw.min_overlap, "min_overlap", built_in.min_overlap);
+    let longest_stay = duration_or(&raw.longest_stay, "longest_stay", built_in.longest_stay);
+    let contact_check_within = duration_or(
+        &raw.contact_check_within,
+        "contact_check_within",
+        built_in.contact_check_within,
+    );
+    let flight_seat_rows = match &raw.flight_seat_rows {
+        Field::Absent => Some(built_in.flight_seat_rows),
+        Field::Broken(_) => None,
+        Field::Given(rows) => seat_rows(rows, problems),
+    };
+    let stays = defaults_by_code(
+        &raw.default_stays,
+        "default_stays",
+        "venue kind",
+        &built_in.default_stays,
+        VenueKind::parse,
+        problems,
+    );
+    let rides = defaults_by_code(
+        &raw.default_rides,
+        "default_rides",
+        "transit mode",
+        &built_in.default_rides,
+        TransitMode::parse,
+        problems,
+    );
+
+    // Nothing counts for longer than `longest_stay`: a minimum or a default beyond it could
+    // never be reached, and would silently mean `longest_stay` instead.
+    if let Some(longest) = longest_stay {
+        let longest_written = written_duration(longest);
+        if let (Some(min_overlap), Field::Given(text)) = (min_overlap, &raw.min_overlap)
+            && min_overlap > longest
+        {
+            problems.at(
+                text.span(),
+                format!(
+                    "{TRACING}min_overlap should be at most longest_stay ({longest_written}), \
+                     found {:?}: no visit counts for longer than longest_stay, so nobody \
+                     would ever be together long enough",
+                    text.get_ref()
+                ),
+            );
+        }
+        let mut unlisted = Vec::new();
+        if let Some(stays) = &stays {
+            stays.check_against(
+                longest,
+                "default_stays",
+                VenueKind::code,
+                &mut unlisted,
+                problems,
+            );
+        }
+        if let Some(rides) = &rides {
+            rides.check_against(
+                longest,
+                "default_rides",
+                TransitMode::code,
+                &mut unlisted,
+                problems,
+            );
+        }
+        if let (false, Field::Given(text)) = (unlisted.is_empty(), &raw.longest_stay) {
+            problems.at(
+                text.span(),
+                format!(
+                    "{TRACING}longest_stay {:?} is shorter than the default of {}; list each \
+                     under [tracing.default_stays] or [tracing.default_rides] with at most \
+                     {longest_written}, or lengthen longest_stay",
+                    text.get_ref(),
+                    unlisted.join(", ")
+                ),
+            );
+        }
+    }
+
+    // A value of the wrong type, reported while reading, is left out above; `parse` refuses the
+    // policy for it all the same.
+    if problems.count() > before {
+        return None;
+    }
+    Some(TracingPolicy {
+        infectious_before: infectious_before?,
+        min_overlap: min_overlap?,
+        longest_stay: longest_stay?,
+        default_stays: stays?.all,
+        default_rides: rides?.all,
+        flight_seat_rows: flight_seat_rows?,
+        contact_check_within: contact_check_within?,
+    })
+}
+
+/// `flight_seat_rows`: `Some(rows)` narrows flights to that many rows either side of the case,
+/// `None` counts the whole flight.
+fn seat_rows(written: &Spanned<RawSeatRows>, problems: &mut Problems) -> Option<Option<u16>> {
+    let found = match written.get_ref() {
+        RawSeatRows::Named(word) if word == "all" => return Some(None),
+        RawSeatRows::Rows(rows) if (0..=MOST_SEAT_ROWS).contains(rows) => {
+            return Some(u16::try_from(*rows).ok());
+        }
+        RawSeatRows::Named(word) => format!("{word:?}"),
+        RawSeatRows::Rows(rows) => rows.to_string(),
+    };
+    problems.at(
+        written.span(),
+        format!(
+            "{TRACING}flight_seat_rows should be a whole number of rows from 0 to \
+             {MOST_SEAT_ROWS}, or \"all\" for the whole flight, found {found}"
+        ),
+    );
+    None
+}
+
+/// The defaults of one vocabulary (venue kinds or transit modes) once a policy's table is
+/// read over the built-in ones.
+struct Defaults<K> {
+    /// Every code's duration: the table's where it lists the code, the built-in one otherwise.
+    all: BTreeMap<K, SignedDuration>,
+    /// The codes the table lists, with each one's duration as written.
+    listed: BTreeMap<K, Spanned<String>>,
+}
+
+impl<K: Copy + Ord> Defaults<K> {
+    /// Reports each listed default longer than `longest` at its value, and adds each built-in
+    /// one the table leaves longer than `longest` to `unlisted`, as `code (duration)`.
+    fn check_against(
+        &self,
+        longest: SignedDuration,
+        key: &str,
+        code: fn(K) -> &'static str,
+        unlisted: &mut Vec<String>,
+        problems: &mut Problems,
+    ) {
+        for (&which, &lasts) in self.all.iter().filter(|(_, lasts)| **lasts > longest) {
+            match self.listed.get(&which) {
+                Some(text) => problems.at(
+                    text.span(),
+                    format!(
+                        "{TRACING}{key}.{} should be at most longest_stay ({}), found {:?}: \
+                         nothing counts for longer than longest_stay",
+                        code(which),
+                        written_duration(longest),
+                        text.get_ref()
+                    ),
+                ),
+                None => unlisted.push(format!("{} ({})", code(which), written_duration(lasts))),
+            }
+        }
+    }
+}
+
+/// `[tracing.default_stays]` or `[tracing.default_rides]` over the built-in defaults: each
+/// code must be in the vocabulary, and each duration valid. A line with a problem is reported
+/// and left out, so that the others are still checked against `longest_stay`; `None` only when
+/// the table itself could not be read.
+fn defaults_by_code<K: Copy + Ord>(
+    raw: &Field<Vec<RawDefault>>,
+    key: &str,
+    noun: &str,
+    built_in: &BTreeMap<K, SignedDuration>,
+    parse: fn(&str) -> Result<K, UnknownCode>,
+    problems: &mut Problems,
+) -> Option<Defaults<K>> {
+    let listed_lines = match raw {
+        Field::Absent => &[][..],
+        Field::Broken(_) => return None,
+        Field::Given(listed) => listed.as_slice(),
+    };
+    let mut defaults = Defaults {
+        all: built_in.clone(),
+        listed: BTreeMap::new(),
+    };
+    let context = format!("{TRACING}{key}.");
+    for line in listed_lines {
+        let written = line.code.get_ref();
+        let which = match parse(written) {
+            Ok(which) => Some(which),
+            Err(error) => {
+                problems.at(
+                    line.code.span(),
+                    format!("{TRACING}{key}: unknown {noun} {written:?}, {error}"),
+                );
+                None
+            }
+        };
+        let lasts = line
+            .lasts
+            .given()
+            .and_then(|text| duration(&context, written, text, Zero::Refused, problems));
+        if let (Some(which), Some(lasts), Field::Given(text)) = (which, lasts, &line.lasts) {
+            defaults.all.insert(which, lasts);
+            defaults.listed.insert(which, text.clone());
+        }
+    }
+    Some(defaults)
 }
 
 fn compile_rule(

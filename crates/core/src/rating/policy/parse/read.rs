@@ -63,6 +63,7 @@ pub(super) struct RawFile {
     pub(super) rules: Vec<RawRule>,
     /// Whether the file gives no rule at all: no `rule` key, or an empty list.
     pub(super) without_rules: bool,
+    pub(super) tracing: Field<RawTracing>,
 }
 
 /// `[policy]`.
@@ -73,6 +74,32 @@ pub(super) struct RawHeader {
     pub(super) utc_offset: Field<Spanned<String>>,
     pub(super) core_symptoms: Field<Spanned<Vec<Spanned<String>>>>,
     pub(super) pharmacy_prompt: Field<Spanned<String>>,
+}
+
+/// `[tracing]`.
+pub(super) struct RawTracing {
+    pub(super) infectious_before: Field<Spanned<String>>,
+    pub(super) min_overlap: Field<Spanned<String>>,
+    pub(super) longest_stay: Field<Spanned<String>>,
+    pub(super) contact_check_within: Field<Spanned<String>>,
+    pub(super) flight_seat_rows: Field<Spanned<RawSeatRows>>,
+    /// `[tracing.default_stays]`, one entry per line.
+    pub(super) default_stays: Field<Vec<RawDefault>>,
+    /// `[tracing.default_rides]`, one entry per line.
+    pub(super) default_rides: Field<Vec<RawDefault>>,
+}
+
+/// `flight_seat_rows`: a number of rows, or a word (`"all"`).
+pub(super) enum RawSeatRows {
+    Rows(i64),
+    Named(String),
+}
+
+/// One line of `[tracing.default_stays]` or `[tracing.default_rides]`: a code (venue kind or
+/// transit mode, not yet judged) and how long it lasts.
+pub(super) struct RawDefault {
+    pub(super) code: Spanned<String>,
+    pub(super) lasts: Field<Spanned<String>>,
 }
 
 /// One `[[rule]]`.
@@ -142,7 +169,12 @@ const POLICY: Key = key(
     "a [policy] table with name, version, utc_offset and core_symptoms",
 );
 const RULE: Key = key("rule", Required::Optional, "a list of [[rule]] tables");
-const FILE_KEYS: [Key; 2] = [POLICY, RULE];
+const TRACING: Key = key(
+    "tracing",
+    Required::Optional,
+    r#"a [tracing] table, such as min_overlap = "15m""#,
+);
+const FILE_KEYS: [Key; 3] = [POLICY, RULE, TRACING];
 
 const NAME: Key = key(
     "name",
@@ -216,6 +248,35 @@ const OF: Key = key(
 const MIN_COUNT: Key = key("min_count", Required::Optional, "a whole number, such as 2");
 const TRIGGER_KEYS: [Key; 6] = [LEVELS, WITHIN, SCOPE, MIN_TEMPERATURE, OF, MIN_COUNT];
 
+const INFECTIOUS_BEFORE: Key = key("infectious_before", Required::Optional, DURATION);
+const MIN_OVERLAP: Key = key("min_overlap", Required::Optional, DURATION);
+const LONGEST_STAY: Key = key("longest_stay", Required::Optional, DURATION);
+const CONTACT_CHECK_WITHIN: Key = key("contact_check_within", Required::Optional, DURATION);
+const FLIGHT_SEAT_ROWS: Key = key(
+    "flight_seat_rows",
+    Required::Optional,
+    r#"a whole number of rows, such as 2, or "all""#,
+);
+const DEFAULT_STAYS: Key = key(
+    "default_stays",
+    Required::Optional,
+    r#"a [tracing.default_stays] table of venue kinds, such as shop = "20m""#,
+);
+const DEFAULT_RIDES: Key = key(
+    "default_rides",
+    Required::Optional,
+    r#"a [tracing.default_rides] table of transit modes, such as bus = "30m""#,
+);
+const TRACING_KEYS: [Key; 7] = [
+    INFECTIOUS_BEFORE,
+    MIN_OVERLAP,
+    LONGEST_STAY,
+    CONTACT_CHECK_WITHIN,
+    FLIGHT_SEAT_ROWS,
+    DEFAULT_STAYS,
+    DEFAULT_RIDES,
+];
+
 const DOWNGRADE_TO: Key = key("downgrade_to", Required::Yes, r#""green" or "yellow""#);
 const SAMPLED_AFTER: Key = key("sampled_after", Required::Optional, DURATION);
 const NEGATIVE_TEST_KEYS: [Key; 2] = [DOWNGRADE_TO, SAMPLED_AFTER];
@@ -276,11 +337,25 @@ pub(super) fn read_file(document: &Spanned<DeTable<'_>>, problems: &mut Problems
         }
     }
 
+    let tracing = file
+        .read(TRACING, problems, |value, _| table(value))
+        .map(|(at, entries)| {
+            let table = Table {
+                entries,
+                at,
+                context: String::new(),
+                path: "tracing.",
+                label: " in [tracing]",
+            };
+            read_tracing(&table, problems)
+        });
+
     RawFile {
         header,
         header_at,
         rules,
         without_rules,
+        tracing,
     }
 }
 
@@ -293,6 +368,19 @@ fn read_header(table: &Table<'_, '_>, problems: &mut Problems) -> RawHeader {
         utc_offset: table.text(UTC_OFFSET, problems),
         core_symptoms: table.texts(CORE_SYMPTOMS, SYMPTOM, problems),
         pharmacy_prompt: table.text(PHARMACY_PROMPT, problems),
+    }
+}
+
+fn read_tracing(table: &Table<'_, '_>, problems: &mut Problems) -> RawTracing {
+    table.refuse_unknown_keys(&TRACING_KEYS, problems);
+    RawTracing {
+        infectious_before: table.text(INFECTIOUS_BEFORE, problems),
+        min_overlap: table.text(MIN_OVERLAP, problems),
+        longest_stay: table.text(LONGEST_STAY, problems),
+        contact_check_within: table.text(CONTACT_CHECK_WITHIN, problems),
+        flight_seat_rows: table.seat_rows(FLIGHT_SEAT_ROWS, problems),
+        default_stays: table.defaults(DEFAULT_STAYS, problems),
+        default_rides: table.defaults(DEFAULT_RIDES, problems),
     }
 }
 
@@ -521,6 +609,65 @@ impl<'t, 'i> Table<'t, 'i> {
             };
             let texts = self.list_items(key, listed.as_ref(), items, problems)?;
             Ok(Spanned::new(value.span(), texts))
+        })
+    }
+
+    /// A whole number or a word, as `flight_seat_rows` is written.
+    fn seat_rows(&self, key: Key, problems: &mut Problems) -> Field<Spanned<RawSeatRows>> {
+        self.read(key, problems, |value, problems| {
+            let rows = match value.get_ref() {
+                DeValue::String(word) => RawSeatRows::Named(word.to_string()),
+                DeValue::Integer(integer) => {
+                    match i64::from_str_radix(integer.as_str(), integer.radix()) {
+                        Ok(number) => RawSeatRows::Rows(number),
+                        Err(_) => {
+                            problems.at(
+                                value.span(),
+                                format!(
+                                    "{}{}{} should be {}, found {integer}, which is too large",
+                                    self.context, self.path, key.name, key.expected
+                                ),
+                            );
+                            return Err(Unread::Reported);
+                        }
+                    }
+                }
+                _ => return Err(Unread::WrongType),
+            };
+            Ok(Spanned::new(value.span(), rows))
+        })
+    }
+
+    /// A table of codes and durations: `[tracing.default_stays]`. Each value of the wrong type
+    /// is reported; the codes are judged by the checks, which know the vocabulary.
+    fn defaults(&self, key: Key, problems: &mut Problems) -> Field<Vec<RawDefault>> {
+        self.read(key, problems, |value, problems| {
+            let (_, entries) = table(value)?;
+            let mut defaults = Vec::new();
+            for (code, lasts) in entries.iter() {
+                let lasts = match text(lasts) {
+                    Ok(lasts) => Field::Given(lasts),
+                    Err(_) => {
+                        problems.at(
+                            lasts.span(),
+                            format!(
+                                "{}{}{}.{} should be {DURATION}, found {}",
+                                self.context,
+                                self.path,
+                                key.name,
+                                code.get_ref(),
+                                found(lasts.get_ref())
+                            ),
+                        );
+                        Field::Broken(lasts.span())
+                    }
+                };
+                defaults.push(RawDefault {
+                    code: Spanned::new(code.span(), code.get_ref().to_string()),
+                    lasts,
+                });
+            }
+            Ok(defaults)
         })
     }
 

@@ -12,6 +12,9 @@ use crate::rating::facts::RiskLevel;
 use crate::rating::policy::{
     Lasting, NegativeTestEffect, Policy, PolicyVersion, RegionScope, SymptomSet, Trigger,
 };
+use crate::trace::TracingPolicy;
+use crate::transit::TransitMode;
+use crate::venue::VenueKind;
 
 const DEFAULT: &str = include_str!("../../../../../../policies/default.toml");
 const STRICT_2020: &str = include_str!("../../../../../../policies/strict-2020.toml");
@@ -131,6 +134,8 @@ fn the_default_policy_reads() {
             min_count: 2,
         }
     );
+    // The file writes out every tracing default, so the two cannot drift apart unseen.
+    assert_eq!(policy.tracing, TracingPolicy::default());
 }
 
 #[test]
@@ -187,6 +192,111 @@ fn the_strict_2020_policy_reads_and_turns_red_without_a_way_out() {
             .rules
             .iter()
             .any(|rule| matches!(rule.trigger, Trigger::MedicineWithSymptoms { .. }))
+    );
+    assert_eq!(
+        policy.tracing,
+        TracingPolicy {
+            infectious_before: days(4),
+            min_overlap: SignedDuration::from_mins(1),
+            flight_seat_rows: None,
+            ..TracingPolicy::default()
+        }
+    );
+}
+
+/// A rule to end tracing snippets with, since a policy needs one.
+const A_RULE: &str = r#"
+[[rule]]
+id = "close_contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+"#;
+
+#[test]
+fn a_policy_without_a_tracing_table_traces_with_the_defaults() {
+    let policy = parse_ok(&whole_file(A_RULE).0);
+    assert_eq!(policy.tracing, TracingPolicy::default());
+}
+
+#[test]
+fn a_tracing_table_changes_only_what_it_lists() {
+    let snippet = format!(
+        r#"
+[tracing]
+min_overlap = "10m"
+flight_seat_rows = "all"
+
+[tracing.default_stays]
+gym = "2h"
+residential_compound = "1m"
+
+[tracing.default_rides]
+bus = "45m"
+{A_RULE}"#
+    );
+    let policy = parse_ok(&whole_file(&snippet).0);
+    let mut expected = TracingPolicy {
+        min_overlap: SignedDuration::from_mins(10),
+        flight_seat_rows: None,
+        ..TracingPolicy::default()
+    };
+    expected
+        .default_stays
+        .insert(VenueKind::Gym, SignedDuration::from_hours(2));
+    expected
+        .default_stays
+        .insert(VenueKind::ResidentialCompound, SignedDuration::from_mins(1));
+    expected
+        .default_rides
+        .insert(TransitMode::Bus, SignedDuration::from_mins(45));
+    assert_eq!(policy.tracing, expected);
+}
+
+#[test]
+fn flight_seat_rows_is_a_number_of_rows_from_0_to_100_or_all() {
+    for (written, expected) in [
+        ("0", Some(0)),
+        ("2", Some(2)),
+        ("100", Some(100)),
+        ("\"all\"", None),
+    ] {
+        let snippet = format!("[tracing]\nflight_seat_rows = {written}\n{A_RULE}");
+        let policy = parse_ok(&whole_file(&snippet).0);
+        assert_eq!(policy.tracing.flight_seat_rows, expected, "{written}");
+    }
+    for (written, found) in [
+        ("101", "101"),
+        ("-1", "-1"),
+        ("\"none\"", "\"none\""),
+        ("\"All\"", "\"All\""),
+    ] {
+        let snippet = format!("[tracing]\nflight_seat_rows = {written}\n{A_RULE}");
+        check_refused(
+            &snippet,
+            &[&format!(
+                r#"2:20: tracing.flight_seat_rows should be a whole number of rows from 0 to 100, or "all" for the whole flight, found {found}"#
+            )],
+        );
+    }
+    check_refused(
+        &format!("[tracing]\nflight_seat_rows = 99999999999999999999\n{A_RULE}"),
+        &[
+            r#"2:20: tracing.flight_seat_rows should be a whole number of rows, such as 2, or "all", found 99999999999999999999, which is too large"#,
+        ],
+    );
+}
+
+#[test]
+fn a_tracing_key_that_is_not_a_table_is_refused() {
+    let source = format!("tracing = 3\n{HEADER}{A_RULE}");
+    let errors = Policy::parse(&source).unwrap_err().0;
+    let found: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        found,
+        [
+            r#"line 1, column 11: tracing should be a [tracing] table, such as min_overlap = "15m", found the whole number 3"#
+        ]
     );
 }
 
@@ -309,6 +419,50 @@ when = "positive_test"
 colour = "red"
 for = "14d"
 "#,
+    // The longest durations in [tracing], and a minimum as long as the longest stay.
+    r#"
+[tracing]
+infectious_before = "365d"
+min_overlap = "365d"
+longest_stay = "365d"
+contact_check_within = "8760h"
+
+[tracing.default_stays]
+hotel = "365d"
+
+[tracing.default_rides]
+train = "365d"
+
+[[rule]]
+id = "close_contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+"#,
+    // Stays and rides exactly as long as the longest stay, written as an inline table and as
+    // a dotted key; then [tracing.default_stays] without [tracing].
+    r#"
+[tracing]
+longest_stay = "8h"
+default_stays = { hotel = "8h", school = "480m" }
+default_rides.flight = "8h"
+
+[[rule]]
+id = "close_contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+"#,
+    r#"
+[tracing.default_stays]
+shop = "1m"
+
+[[rule]]
+id = "close_contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+"#,
     r#"
 [policy]
 name = "kathmandu"
@@ -333,6 +487,117 @@ fn policies_at_the_edges_of_the_checks_read() {
 
 /// Broken policies and every error each must give, as `line:column: part of the message`.
 const REFUSED: &[(&str, &[&str])] = &[
+    // [tracing]: values of the wrong type, bad durations, unknown keys, kinds and modes, all
+    // at once.
+    (
+        r#"
+[tracing]
+infectious_before = 2
+min_overlap = "15 minutes"
+longest_stay = "0d"
+contact_check_within = "366d"
+flight_seat_rows = true
+min_overlapp = "15m"
+
+[tracing.default_stays]
+castle = "1h"
+shop = 20
+gym = "0m"
+
+[tracing.default_rides]
+boat = "1h"
+bus = "30"
+
+[[rule]]
+id = "close_contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+"#,
+        &[
+            r#"2:21: tracing.infectious_before should be a duration in quotes, such as "14d", "36h" or "90m", found the whole number 2"#,
+            r#"3:15: tracing.min_overlap should be a duration such as 14d, 36h or 90m, found "15 minutes""#,
+            r#"4:16: tracing.longest_stay should be longer than 0, found "0d""#,
+            r#"5:24: tracing.contact_check_within should be at most 365d, found "366d""#,
+            r#"6:20: tracing.flight_seat_rows should be a whole number of rows, such as 2, or "all", found true"#,
+            r#"7:1: unknown key "min_overlapp" in [tracing], should be one of: infectious_before, min_overlap, longest_stay, contact_check_within, flight_seat_rows, default_stays, default_rides"#,
+            r#"10:1: tracing.default_stays: unknown venue kind "castle", should be one of: shop, supermarket, market, mall, restaurant, office, factory, school, hospital, clinic, pharmacy, hotel, gym, place_of_worship, residential_compound, subway_station, bus_station, railway_station, airport, highway_checkpoint"#,
+            r#"11:8: tracing.default_stays.shop should be a duration in quotes, such as "14d", "36h" or "90m", found the whole number 20"#,
+            r#"12:7: tracing.default_stays.gym should be longer than 0, found "0m""#,
+            r#"15:1: tracing.default_rides: unknown transit mode "boat", should be one of: flight, train, bus, taxi"#,
+            r#"16:7: tracing.default_rides.bus should be a duration such as 14d, 36h or 90m, found "30""#,
+        ],
+    ),
+    // Nothing may need longer than the longest stay: the minimum overlap, a listed default,
+    // or a default the table leaves as it is.
+    (
+        r#"
+[tracing]
+min_overlap = "2h"
+longest_stay = "1h"
+
+[tracing.default_stays]
+mall = "90m"
+office = "1h"
+factory = "45m"
+
+[tracing.default_rides]
+taxi = "61m"
+
+[[rule]]
+id = "close_contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+"#,
+        &[
+            r#"2:15: tracing.min_overlap should be at most longest_stay (1h), found "2h": no visit counts for longer than longest_stay"#,
+            r#"3:16: tracing.longest_stay "1h" is shorter than the default of school (7h), hospital (2h), hotel (12h), gym (90m), place_of_worship (90m), airport (2h), flight (3h), train (2h); list each under [tracing.default_stays] or [tracing.default_rides] with at most 1h, or lengthen longest_stay"#,
+            r#"6:8: tracing.default_stays.mall should be at most longest_stay (1h), found "90m": nothing counts for longer than longest_stay"#,
+            r#"11:8: tracing.default_rides.taxi should be at most longest_stay (1h), found "61m""#,
+        ],
+    ),
+    // Without longest_stay, the default day is the limit. A line meant for [tracing] but
+    // written under [tracing.default_stays] is an unknown venue kind, and the table's other
+    // lines are still checked.
+    (
+        r#"
+[tracing]
+min_overlap = "25h"
+
+[tracing.default_stays]
+hotel = "2d"
+default_rides = "30m"
+
+[[rule]]
+id = "close_contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+"#,
+        &[
+            r#"2:15: tracing.min_overlap should be at most longest_stay (1d), found "25h""#,
+            r#"5:9: tracing.default_stays.hotel should be at most longest_stay (1d), found "2d""#,
+            r#"6:1: tracing.default_stays: unknown venue kind "default_rides""#,
+        ],
+    ),
+    (
+        r#"
+[tracing]
+default_stays = "30m"
+default_rides = ["bus"]
+
+[[rule]]
+id = "close_contact"
+when = "close_contact"
+colour = "red"
+for = "14d"
+"#,
+        &[
+            r#"2:17: tracing.default_stays should be a [tracing.default_stays] table of venue kinds, such as shop = "20m", found the text "30m""#,
+            r#"3:17: tracing.default_rides should be a [tracing.default_rides] table of transit modes, such as bus = "30m", found a list"#,
+        ],
+    ),
     // Unknown keys, missing keys and values of the wrong type, each with what to write instead.
     (
         r#"
@@ -1324,7 +1589,7 @@ fn a_file_without_a_policy_table_and_a_rule_without_an_id_are_reported_together(
              utc_offset and core_symptoms",
             "line 1, column 1: rule number 1: id is missing; give a rule id in quotes, such as \
              \"close_contact\"",
-            "line 6, column 3: unknown key \"rules\", should be one of: policy, rule",
+            "line 6, column 3: unknown key \"rules\", should be one of: policy, rule, tracing",
         ]
     );
 }
