@@ -23,9 +23,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+mod consent;
 mod feeds;
 mod rating;
 
+pub use consent::*;
 pub use feeds::*;
 pub use rating::*;
 

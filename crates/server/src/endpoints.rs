@@ -49,6 +49,12 @@ pub enum Endpoint {
     IngestLabResults,
     IngestPharmacyPurchases,
     IngestHealthReports,
+    IssueConsent,
+    ListOwnConsents,
+    RevokeConsent,
+    CheckCloseContact,
+    RecordFollowUpCheck,
+    ListMissedFollowUpChecks,
 }
 
 /// Who may call an endpoint.
@@ -82,7 +88,7 @@ const fn personal(action: AuditAction, purpose: Purpose) -> Option<PersonalData>
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 38] = [
+    pub const ALL: [Endpoint; 44] = [
         Endpoint::Health,
         Endpoint::Ready,
         Endpoint::Metrics,
@@ -121,6 +127,12 @@ impl Endpoint {
         Endpoint::IngestLabResults,
         Endpoint::IngestPharmacyPurchases,
         Endpoint::IngestHealthReports,
+        Endpoint::IssueConsent,
+        Endpoint::ListOwnConsents,
+        Endpoint::RevokeConsent,
+        Endpoint::CheckCloseContact,
+        Endpoint::RecordFollowUpCheck,
+        Endpoint::ListMissedFollowUpChecks,
     ];
 
     pub fn method(self) -> Method {
@@ -141,7 +153,11 @@ impl Endpoint {
             | Endpoint::RollbackPolicy
             | Endpoint::IngestLabResults
             | Endpoint::IngestPharmacyPurchases
-            | Endpoint::IngestHealthReports => Method::POST,
+            | Endpoint::IngestHealthReports
+            | Endpoint::IssueConsent
+            | Endpoint::CheckCloseContact
+            | Endpoint::RecordFollowUpCheck => Method::POST,
+            Endpoint::RevokeConsent => Method::DELETE,
             // A new version of the one list in force replaces it.
             Endpoint::PublishRegionRiskList => Method::PUT,
             Endpoint::Health
@@ -163,7 +179,9 @@ impl Endpoint {
             | Endpoint::ReadRegionRiskList
             | Endpoint::ReadRegionRiskListVersion
             | Endpoint::ListPolicies
-            | Endpoint::ReadPolicy => Method::GET,
+            | Endpoint::ReadPolicy
+            | Endpoint::ListOwnConsents
+            | Endpoint::ListMissedFollowUpChecks => Method::GET,
         }
     }
 
@@ -204,6 +222,11 @@ impl Endpoint {
             Endpoint::IngestLabResults => "/v1/lab/results",
             Endpoint::IngestPharmacyPurchases => "/v1/pharmacy/purchases",
             Endpoint::IngestHealthReports => "/v1/health-reports",
+            Endpoint::IssueConsent | Endpoint::ListOwnConsents => "/v1/me/consents",
+            Endpoint::RevokeConsent => "/v1/me/consents/{consent_id}",
+            Endpoint::CheckCloseContact => "/v1/employer/close-contact-checks",
+            Endpoint::RecordFollowUpCheck => "/v1/follow-up/checks",
+            Endpoint::ListMissedFollowUpChecks => "/v1/follow-up/missed",
         }
     }
 
@@ -229,7 +252,10 @@ impl Endpoint {
             | Endpoint::ReadOwnStatus
             | Endpoint::ListOwnRatings
             | Endpoint::FileAppeal
-            | Endpoint::ListOwnAppeals => Allowed::Roles(&[Resident]),
+            | Endpoint::ListOwnAppeals
+            | Endpoint::IssueConsent
+            | Endpoint::ListOwnConsents
+            | Endpoint::RevokeConsent => Allowed::Roles(&[Resident]),
             Endpoint::RegisterVenue => Allowed::Roles(&[VenueOperator, Admin]),
             Endpoint::RecordCheckIn => Allowed::Roles(&[Resident, VenueOperator, CheckpointWorker]),
             Endpoint::IngestCheckIns => Allowed::Roles(&[VenueOperator, CheckpointWorker]),
@@ -250,6 +276,13 @@ impl Endpoint {
             Endpoint::IngestLabResults => Allowed::Roles(&[Laboratory]),
             Endpoint::IngestPharmacyPurchases => Allowed::Roles(&[Pharmacy]),
             Endpoint::IngestHealthReports => Allowed::Roles(&[Employer, CommunityWorker]),
+            // Only with the employee's consent, which the store checks.
+            Endpoint::CheckCloseContact => Allowed::Roles(&[Employer]),
+            Endpoint::RecordFollowUpCheck => Allowed::Roles(&[CommunityWorker]),
+            // Workers visit the residents on the list; officials watch that nobody is left out.
+            Endpoint::ListMissedFollowUpChecks => {
+                Allowed::Roles(&[CommunityWorker, HealthOfficial])
+            }
             Endpoint::ReadAuditLog | Endpoint::VerifyAuditChain => Allowed::Roles(&[Auditor]),
             Endpoint::CreateStaffAccount => Allowed::Roles(&[Admin]),
         }
@@ -300,6 +333,18 @@ impl Endpoint {
             }
             Endpoint::IngestHealthReports => {
                 personal(AuditAction::RecordHealthReports, Purpose::HealthReport)
+            }
+            Endpoint::IssueConsent => personal(AuditAction::IssueConsent, Purpose::SelfService),
+            Endpoint::ListOwnConsents => personal(AuditAction::ReadConsents, Purpose::SelfService),
+            Endpoint::RevokeConsent => personal(AuditAction::RevokeConsent, Purpose::SelfService),
+            Endpoint::CheckCloseContact => {
+                personal(AuditAction::CheckCloseContact, Purpose::EmploymentCheck)
+            }
+            Endpoint::RecordFollowUpCheck => {
+                personal(AuditAction::RecordFollowUpCheck, Purpose::QuarantineFollowUp)
+            }
+            Endpoint::ListMissedFollowUpChecks => {
+                personal(AuditAction::ReadFollowUp, Purpose::QuarantineFollowUp)
             }
             Endpoint::Health
             | Endpoint::Ready

@@ -4,7 +4,9 @@
 //! Handlers hold no business logic and never check roles: the endpoint table and the
 //! authorization middleware do that. Each carries the `#[utoipa::path]` that documents it.
 
+pub(crate) mod consent;
 pub(crate) mod feeds;
+pub(crate) mod follow_up;
 pub(crate) mod rating;
 
 use std::sync::OnceLock;

@@ -13,7 +13,8 @@ use crate::handlers;
         title = "healthcode",
         description = "Health codes for an epidemic: enrolment, declarations, venues, check-ins, \
                        colours that explain themselves, appeals, overrides, policies as data, \
-                       data feeds, and an audit log of every access to personal data."
+                       data feeds, employers' checks with consent, quarantine follow-up, and an \
+                       audit log of every access to personal data."
     ),
     paths(
         handlers::health,
@@ -54,6 +55,12 @@ use crate::handlers;
         handlers::feeds::ingest_lab_results,
         handlers::feeds::ingest_pharmacy_purchases,
         handlers::feeds::ingest_health_reports,
+        handlers::consent::issue_consent,
+        handlers::consent::list_own_consents,
+        handlers::consent::revoke_consent,
+        handlers::consent::check_close_contact,
+        handlers::follow_up::record_check,
+        handlers::follow_up::list_missed_checks,
     ),
     modifiers(&BearerTokens),
     tags(
@@ -68,6 +75,8 @@ use crate::handlers;
         (name = "region-risk", description = "The versioned list of risky regions."),
         (name = "policies", description = "Rule files: upload, compare on current data, activate, roll back."),
         (name = "feeds", description = "Laboratory results, pharmacy purchases and daily health reports."),
+        (name = "consents", description = "Residents' consents to employers' close-contact checks, and the checks."),
+        (name = "follow-up", description = "Daily checks of residents in isolation, and the checks missed."),
     )
 )]
 pub struct ApiDoc;
