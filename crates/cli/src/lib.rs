@@ -1,14 +1,15 @@
 //! The `healthcode` command line: the operator's entry point to serve the API, prepare a data
 //! directory, manage staff accounts, import records and data feeds in bulk, check, compare,
 //! activate and roll back rating policies, keep ratings current, publish the region-risk list,
-//! work the appeal queue and override colours as a named health official, and measure
-//! performance.
+//! work the appeal queue and override colours as a named health official, list the residents
+//! in isolation whom nobody checked, and measure performance.
 //!
 //! Every command calls the same library functions as the HTTP server; the command line only
 //! parses arguments, loads configuration and prints results.
 
 pub mod bench;
 pub mod config;
+pub mod follow_up;
 pub mod import;
 pub mod officials;
 pub mod policy;
@@ -31,6 +32,7 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 
 use crate::config::{Config, LogFormat};
+use crate::follow_up::FollowUpCommand;
 use crate::import::ImportFormat;
 use crate::import::feeds::Feed;
 use crate::officials::{AppealsCommand, OverrideArgs, StatusArgs};
@@ -46,8 +48,9 @@ use crate::region_risk::RegionRiskCommand;
         Serve the HTTP API, prepare a data directory, manage staff accounts, import check-ins \
         and the data feeds (laboratory results, pharmacy purchases, health reports), manage \
         rating policies (check, upload, compare, activate, roll back), keep ratings current, \
-        show residents' colours with their reasons, publish the region-risk list, decide appeals \
-        and override colours. Every command calls the same library functions as the server."
+        show residents' colours with their reasons, publish the region-risk list, decide appeals, \
+        override colours and list the residents in isolation whom nobody checked. Every command \
+        calls the same library functions as the server."
 )]
 struct Cli {
     /// Configuration file (TOML). `healthcode config print-default` shows every key.
@@ -96,6 +99,9 @@ enum Command {
     /// Trace a case: record and rate its new contacts, and list every contact with its
     /// evidence.
     Trace(trace::TraceArgs),
+    /// Quarantine follow-up: the residents in isolation whom nobody checked on a day.
+    #[command(subcommand)]
+    FollowUp(FollowUpCommand),
     /// Show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -269,6 +275,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Appeals(command) => officials::run_appeals(&config, command),
         Command::Override(args) => officials::run_override(&config, args),
         Command::Trace(args) => trace::run(&config, args),
+        Command::FollowUp(command) => follow_up::run(&config, command),
         Command::Config(ConfigCommand::PrintDefault) => {
             print!("{}", Config::default_toml());
             Ok(())

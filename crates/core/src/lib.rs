@@ -10,8 +10,10 @@
 
 pub mod access;
 pub mod check_in;
+pub mod consent;
 pub mod declaration;
 pub mod event;
+pub mod follow_up;
 pub mod household;
 pub mod person;
 pub mod rating;

@@ -24,10 +24,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 mod cases;
+mod consent;
 mod feeds;
 mod rating;
 
 pub use cases::*;
+pub use consent::*;
 pub use feeds::*;
 pub use rating::*;
 

@@ -55,6 +55,12 @@ pub enum Endpoint {
     ListCaseContacts,
     DismissContact,
     IngestBoardings,
+    IssueConsent,
+    ListOwnConsents,
+    RevokeConsent,
+    CheckCloseContact,
+    RecordFollowUpCheck,
+    ListMissedFollowUpChecks,
 }
 
 /// Who may call an endpoint.
@@ -88,7 +94,7 @@ const fn personal(action: AuditAction, purpose: Purpose) -> Option<PersonalData>
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 44] = [
+    pub const ALL: [Endpoint; 50] = [
         Endpoint::Health,
         Endpoint::Ready,
         Endpoint::Metrics,
@@ -133,6 +139,12 @@ impl Endpoint {
         Endpoint::ListCaseContacts,
         Endpoint::DismissContact,
         Endpoint::IngestBoardings,
+        Endpoint::IssueConsent,
+        Endpoint::ListOwnConsents,
+        Endpoint::RevokeConsent,
+        Endpoint::CheckCloseContact,
+        Endpoint::RecordFollowUpCheck,
+        Endpoint::ListMissedFollowUpChecks,
     ];
 
     pub fn method(self) -> Method {
@@ -158,7 +170,11 @@ impl Endpoint {
             | Endpoint::ReleaseCase
             | Endpoint::TraceCase
             | Endpoint::DismissContact
-            | Endpoint::IngestBoardings => Method::POST,
+            | Endpoint::IngestBoardings
+            | Endpoint::IssueConsent
+            | Endpoint::CheckCloseContact
+            | Endpoint::RecordFollowUpCheck => Method::POST,
+            Endpoint::RevokeConsent => Method::DELETE,
             // A new version of the one list in force replaces it.
             Endpoint::PublishRegionRiskList => Method::PUT,
             Endpoint::Health
@@ -181,7 +197,9 @@ impl Endpoint {
             | Endpoint::ReadRegionRiskListVersion
             | Endpoint::ListPolicies
             | Endpoint::ReadPolicy
-            | Endpoint::ListCaseContacts => Method::GET,
+            | Endpoint::ListCaseContacts
+            | Endpoint::ListOwnConsents
+            | Endpoint::ListMissedFollowUpChecks => Method::GET,
         }
     }
 
@@ -228,6 +246,11 @@ impl Endpoint {
             Endpoint::ListCaseContacts => "/v1/cases/{case_id}/contacts",
             Endpoint::DismissContact => "/v1/contacts/{contact_id}/dismissal",
             Endpoint::IngestBoardings => "/v1/transit/boardings",
+            Endpoint::IssueConsent | Endpoint::ListOwnConsents => "/v1/me/consents",
+            Endpoint::RevokeConsent => "/v1/me/consents/{consent_id}",
+            Endpoint::CheckCloseContact => "/v1/employer/close-contact-checks",
+            Endpoint::RecordFollowUpCheck => "/v1/follow-up/checks",
+            Endpoint::ListMissedFollowUpChecks => "/v1/follow-up/missed",
         }
     }
 
@@ -253,7 +276,10 @@ impl Endpoint {
             | Endpoint::ReadOwnStatus
             | Endpoint::ListOwnRatings
             | Endpoint::FileAppeal
-            | Endpoint::ListOwnAppeals => Allowed::Roles(&[Resident]),
+            | Endpoint::ListOwnAppeals
+            | Endpoint::IssueConsent
+            | Endpoint::ListOwnConsents
+            | Endpoint::RevokeConsent => Allowed::Roles(&[Resident]),
             Endpoint::RegisterVenue => Allowed::Roles(&[VenueOperator, Admin]),
             Endpoint::RecordCheckIn => Allowed::Roles(&[Resident, VenueOperator, CheckpointWorker]),
             Endpoint::IngestCheckIns => Allowed::Roles(&[VenueOperator, CheckpointWorker]),
@@ -280,6 +306,13 @@ impl Endpoint {
             Endpoint::IngestPharmacyPurchases => Allowed::Roles(&[Pharmacy]),
             Endpoint::IngestHealthReports => Allowed::Roles(&[Employer, CommunityWorker]),
             Endpoint::IngestBoardings => Allowed::Roles(&[TransitOperator]),
+            // Only with the employee's consent, which the store checks.
+            Endpoint::CheckCloseContact => Allowed::Roles(&[Employer]),
+            Endpoint::RecordFollowUpCheck => Allowed::Roles(&[CommunityWorker]),
+            // Workers visit the residents on the list; officials watch that nobody is left out.
+            Endpoint::ListMissedFollowUpChecks => {
+                Allowed::Roles(&[CommunityWorker, HealthOfficial])
+            }
             Endpoint::ReadAuditLog | Endpoint::VerifyAuditChain => Allowed::Roles(&[Auditor]),
             Endpoint::CreateStaffAccount => Allowed::Roles(&[Admin]),
         }
@@ -346,6 +379,18 @@ impl Endpoint {
             }
             Endpoint::IngestBoardings => {
                 personal(AuditAction::RecordBoardings, Purpose::TransitReport)
+            }
+            Endpoint::IssueConsent => personal(AuditAction::IssueConsent, Purpose::SelfService),
+            Endpoint::ListOwnConsents => personal(AuditAction::ReadConsents, Purpose::SelfService),
+            Endpoint::RevokeConsent => personal(AuditAction::RevokeConsent, Purpose::SelfService),
+            Endpoint::CheckCloseContact => {
+                personal(AuditAction::CheckCloseContact, Purpose::EmploymentCheck)
+            }
+            Endpoint::RecordFollowUpCheck => {
+                personal(AuditAction::RecordFollowUpCheck, Purpose::QuarantineFollowUp)
+            }
+            Endpoint::ListMissedFollowUpChecks => {
+                personal(AuditAction::ReadFollowUp, Purpose::QuarantineFollowUp)
             }
             Endpoint::Health
             | Endpoint::Ready

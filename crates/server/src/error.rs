@@ -46,6 +46,13 @@ pub enum ApiError {
     WrongCredentials,
     #[error("your role is not allowed to do this")]
     Forbidden,
+    /// An employer's check that no consent in force covers. Deliberately silent about why: a
+    /// wrong token, another employee's or employer's, an expired, revoked or used-up consent and
+    /// an unknown ID number are refused alike.
+    #[error(
+        "no consent in force covers this check; ask the employee for a new consent token for your account"
+    )]
+    NoValidConsent,
     #[error("{what} not found")]
     NotFound {
         what: &'static str,
@@ -92,7 +99,7 @@ impl ApiError {
             | ApiError::BatchTooLarge { .. }
             | ApiError::InvalidPolicy(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthenticated | ApiError::WrongCredentials => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::NoValidConsent => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::AlreadyEnrolled | ApiError::UsernameTaken(_) | ApiError::Conflict(_) => {
@@ -117,6 +124,7 @@ impl ApiError {
             ApiError::Unauthenticated => "unauthenticated",
             ApiError::WrongCredentials => "wrong_credentials",
             ApiError::Forbidden => "forbidden",
+            ApiError::NoValidConsent => "no_valid_consent",
             ApiError::NotFound { .. } => "not_found",
             ApiError::RouteNotFound => "no_such_endpoint",
             ApiError::MethodNotAllowed => "method_not_allowed",

@@ -5,7 +5,9 @@
 //! authorization middleware do that. Each carries the `#[utoipa::path]` that documents it.
 
 pub(crate) mod cases;
+pub(crate) mod consent;
 pub(crate) mod feeds;
+pub(crate) mod follow_up;
 pub(crate) mod rating;
 
 use std::sync::OnceLock;

@@ -9,6 +9,8 @@
 //! - [`service`]: what each endpoint does, as functions over a `Store`, shared with the CLI;
 //! - [`rating_service`], [`policies`], [`feeds`]: the same for ratings, appeals, overrides, the
 //!   region-risk list, the policy lifecycle and the data feeds;
+//! - [`consent_service`], [`follow_up_service`]: residents' consents and employers'
+//!   close-contact checks; quarantine follow-up checks and the list of missed ones;
 //! - [`accounts`]: staff accounts, passwords and tokens;
 //! - [`error`]: the one error type and its status codes;
 //! - [`clock`], [`config`], [`metrics`], [`openapi`].
@@ -23,10 +25,12 @@ mod auth;
 pub mod cases;
 pub mod clock;
 pub mod config;
+pub mod consent_service;
 pub mod endpoints;
 pub mod error;
 pub mod extract;
 pub mod feeds;
+pub mod follow_up_service;
 mod handlers;
 pub mod metrics;
 pub mod openapi;
@@ -281,6 +285,12 @@ fn handler_of(endpoint: Endpoint) -> MethodRouter<App> {
         Endpoint::ListCaseContacts => on(method, handlers::cases::list_case_contacts),
         Endpoint::DismissContact => on(method, handlers::cases::dismiss_contact),
         Endpoint::IngestBoardings => on(method, handlers::feeds::ingest_boardings),
+        Endpoint::IssueConsent => on(method, handlers::consent::issue_consent),
+        Endpoint::ListOwnConsents => on(method, handlers::consent::list_own_consents),
+        Endpoint::RevokeConsent => on(method, handlers::consent::revoke_consent),
+        Endpoint::CheckCloseContact => on(method, handlers::consent::check_close_contact),
+        Endpoint::RecordFollowUpCheck => on(method, handlers::follow_up::record_check),
+        Endpoint::ListMissedFollowUpChecks => on(method, handlers::follow_up::list_missed_checks),
     }
 }
 

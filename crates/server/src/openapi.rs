@@ -13,7 +13,8 @@ use crate::handlers;
         title = "healthcode",
         description = "Health codes for an epidemic: enrolment, declarations, venues, check-ins, \
                        colours that explain themselves, appeals, overrides, policies as data, \
-                       data feeds, and an audit log of every access to personal data."
+                       data feeds, employers' checks with consent, quarantine follow-up, and an \
+                       audit log of every access to personal data."
     ),
     paths(
         handlers::health,
@@ -60,6 +61,12 @@ use crate::handlers;
         handlers::cases::trace_case,
         handlers::cases::list_case_contacts,
         handlers::cases::dismiss_contact,
+        handlers::consent::issue_consent,
+        handlers::consent::list_own_consents,
+        handlers::consent::revoke_consent,
+        handlers::consent::check_close_contact,
+        handlers::follow_up::record_check,
+        handlers::follow_up::list_missed_checks,
     ),
     modifiers(&BearerTokens),
     tags(
@@ -75,6 +82,8 @@ use crate::handlers;
         (name = "policies", description = "Rule files: upload, compare on current data, activate, roll back."),
         (name = "feeds", description = "Laboratory results, pharmacy purchases, daily health reports and transit boardings."),
         (name = "tracing", description = "Cases, contact tracing with evidence, and dismissals."),
+        (name = "consents", description = "Residents' consents to employers' close-contact checks, and the checks."),
+        (name = "follow-up", description = "Daily checks of residents in isolation, and the checks missed."),
     )
 )]
 pub struct ApiDoc;

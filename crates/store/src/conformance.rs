@@ -27,7 +27,6 @@ mod consent;
 mod phone_data;
 mod tracing;
 
-#[allow(unused_imports)] // until the section has behaviours
 pub use self::consent::*;
 #[allow(unused_imports)] // until the section has behaviours
 pub use self::phone_data::*;
@@ -147,6 +146,15 @@ macro_rules! conformance_suite {
             a_person_registered_in_another_household_moves_there,
             // Phone data (conformance/phone_data.rs).
             // Consent and follow-up (conformance/consent.rs).
+            a_consent_is_listed_with_its_employers_username_and_its_use,
+            resending_a_consent_keeps_its_terms_and_replaces_its_token,
+            a_consent_id_already_used_or_naming_nobody_is_refused_and_audited,
+            a_revoked_consent_answers_no_more_checks_and_revoking_it_again_changes_nothing,
+            a_check_with_a_consent_in_force_answers_whether_the_person_is_a_close_contact_and_counts,
+            a_check_without_a_consent_in_force_is_refused_alike_and_audited_as_denied,
+            a_follow_up_check_is_kept_once_as_the_communitys_health_report_in_the_persons_facts,
+            missed_follow_up_checks_are_the_isolated_residents_with_no_check_on_the_day,
+            nobody_in_isolation_misses_a_check_and_one_alone_is_named_in_the_audit,
         }
     };
 }

@@ -19,6 +19,8 @@ pub mod sqlite;
 
 use std::collections::BTreeMap;
 
+use healthcode_core::consent::{Consent, ConsentId};
+use healthcode_core::follow_up::{FollowUpCheck, FollowUpDay};
 use healthcode_core::rating::{
     Appeal, AppealDecision, AppealId, AppealRecord, CaseId, CaseRecord, Contact, ContactId, Facts,
     HealthReport, LatestRating, Override, PharmacyPurchase, PolicyVersion, Rating, RatingCause,
@@ -30,6 +32,7 @@ use healthcode_core::{
     HouseholdCode, Person, PersonId, Purpose, RegionCode, ResidentId, StaffAccount, Timestamp,
     Trip, Username, Venue, VenueId,
 };
+use jiff::SignedDuration;
 
 pub use keys::{KeyError, KeyRing};
 pub use sqlite::SqliteStore;
@@ -426,6 +429,113 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     // --- Phone data: cells, pings, daily stays, itinerary, proximity search ----------------
 
     // --- Consent for employers' checks, and quarantine follow-up ---------------------------
+
+    /// Stores a resident's consent to an employer's close-contact checks, with the hash of its
+    /// token (the token itself is never stored), audited with the person as subject. Answers
+    /// the consent as stored.
+    ///
+    /// A resend of a stored consent (same id, person and employer) keeps the stored terms and
+    /// use, but its token hash replaces the stored one: its client never got the first token,
+    /// which stops working. It answers [`Write::Duplicate`] and is audited as a duplicate.
+    ///
+    /// [`StoreError::Conflict`] if the id names a consent of another person or to another
+    /// employer; [`StoreError::UnknownReference`] if the person is not enrolled;
+    /// [`StoreError::NotFound`] if the employer has no staff account.
+    fn issue_consent(
+        &self,
+        access: &Access,
+        consent: &Consent,
+        token: &TokenHash,
+    ) -> Result<(Consent, Write), StoreError>;
+
+    /// A person's consents with their employers' usernames, oldest first. Never a token.
+    fn consents_of(
+        &self,
+        access: &Access,
+        person: PersonId,
+    ) -> Result<Vec<ConsentRecord>, StoreError>;
+
+    /// Revokes a person's consent at `access.at` and answers it. Revoking a revoked consent
+    /// changes nothing and answers [`Write::Duplicate`]. [`StoreError::NotFound`] if the person
+    /// has no consent with this id (another person's consent is not found either).
+    fn revoke_consent(
+        &self,
+        access: &Access,
+        person: PersonId,
+        consent: ConsentId,
+    ) -> Result<(ConsentRecord, Write), StoreError>;
+
+    /// An employer's close-contact check, by the staff member of `access.actor`.
+    ///
+    /// Answered only if the token is a consent's that the person with this resident ID number
+    /// gave this staff account and that is active at `access.at` (see [`Consent::permits`]):
+    /// then the answer is [`close_contact_answer`] over the person's contacts and cases, the
+    /// check counts against the consent, and the audit record names the person, so that they
+    /// see that their employer checked. Otherwise (wrong token, another resident's or another
+    /// employer's, expired, revoked, used up, or nobody enrolled under the ID number) the
+    /// answer is [`CloseContactAnswer::Refused`], the same whatever the reason, and the attempt
+    /// is audited as denied, naming the person when the ID number is enrolled.
+    ///
+    /// [`close_contact_answer`]: healthcode_core::consent::close_contact_answer
+    fn check_close_contact(
+        &self,
+        access: &Access,
+        check: &CloseContactCheck,
+    ) -> Result<CloseContactAnswer, StoreError>;
+
+    /// Stores a community worker's follow-up check of a person as the community's daily health
+    /// report ([`FollowUpCheck::report`]), which the person's facts then include. A resend of
+    /// the same event id stores nothing. [`StoreError::UnknownReference`] if the person is not
+    /// enrolled.
+    fn record_follow_up_check(
+        &self,
+        access: &Access,
+        person: PersonId,
+        check: &FollowUpCheck,
+    ) -> Result<Write, StoreError>;
+
+    /// The residents in isolation at `access.at` who had no follow-up check on `day`, in person
+    /// id order, decrypted: the workers visit them.
+    ///
+    /// In isolation: their latest rating is one of [`ISOLATING_COLOURS`] and still valid at
+    /// `access.at` (no `valid_until`, or one after it). A check on `day`: a community's daily
+    /// health report about `day`, or a declaration of their own made during `day`. The read
+    /// goes from the isolated residents, never through everyone's facts. One audit record
+    /// counts the people answered, naming the person when there is exactly one.
+    ///
+    /// [`ISOLATING_COLOURS`]: healthcode_core::follow_up::ISOLATING_COLOURS
+    fn missed_follow_up_checks(
+        &self,
+        access: &Access,
+        day: &FollowUpDay,
+    ) -> Result<Vec<Person>, StoreError>;
+}
+
+/// A resident's consent as they list it: the consent and its employer's username.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsentRecord {
+    pub consent: Consent,
+    pub employer: Username,
+}
+
+/// What an employer presents for a close-contact check.
+#[derive(Clone, Debug)]
+pub struct CloseContactCheck {
+    /// The employee's resident ID number.
+    pub resident_id: ResidentId,
+    /// The hash of the consent token the employee gave.
+    pub token: TokenHash,
+    /// How far back the check looks: the active policy's `contact_check_within`.
+    pub within: SignedDuration,
+}
+
+/// The answer to a close-contact check: one bit, or nothing at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseContactAnswer {
+    /// No consent in force covers this check; which part failed is not said.
+    Refused,
+    /// Whether the person is a close contact of a case within the window.
+    Answered { close_contact: bool },
 }
 
 /// A policy file as stored.

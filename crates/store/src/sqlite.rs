@@ -19,6 +19,7 @@
 
 pub mod bench;
 mod checkpoint;
+mod consent;
 mod contact_tracing;
 mod encoding;
 mod fact_rows;
@@ -33,6 +34,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use healthcode_core::consent::{Consent, ConsentId};
+use healthcode_core::follow_up::{FollowUpCheck, FollowUpDay};
 use healthcode_core::rating::{
     Appeal, AppealDecision, AppealId, AppealOutcome, AppealRecord, CaseId, CaseRecord, Contact,
     ContactId, Facts, HealthReport, LatestRating, Override, OverrideId, PharmacyPurchase, Policy,
@@ -53,8 +56,9 @@ use sha2::{Digest, Sha256};
 
 use crate::audit_chain::{AuditEntry, ChainVerifier, actor_id_bytes, actor_kind_code};
 use crate::{
-    AuditChainReport, AuditQuery, Enrolled, Enrolment, IngestReport, KeyRing, PolicyActivation,
-    Reference, Store, StoreError, StoredPolicy, TokenGrant, TokenHash, Write,
+    AuditChainReport, AuditQuery, CloseContactAnswer, CloseContactCheck, ConsentRecord, Enrolled,
+    Enrolment, IngestReport, KeyRing, PolicyActivation, Reference, Store, StoreError, StoredPolicy,
+    TokenGrant, TokenHash, Write,
 };
 use checkpoint::{Checkpointer, WRITER_AUTOCHECKPOINT_PAGES};
 use encoding::{
@@ -1835,6 +1839,63 @@ impl Store for SqliteStore {
     // --- Phone data ------------------------------------------------------------------------
 
     // --- Consent and quarantine follow-up --------------------------------------------------
+
+    #[tracing::instrument(level = "debug", skip_all, fields(consent = %consent.id, person = %consent.person))]
+    fn issue_consent(
+        &self,
+        access: &Access,
+        consent: &Consent,
+        token: &TokenHash,
+    ) -> Result<(Consent, Write), StoreError> {
+        consent::issue(self, access, consent, token)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(person = %person))]
+    fn consents_of(
+        &self,
+        access: &Access,
+        person: PersonId,
+    ) -> Result<Vec<ConsentRecord>, StoreError> {
+        consent::consents_of(self, access, person)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(person = %person, consent = %id))]
+    fn revoke_consent(
+        &self,
+        access: &Access,
+        person: PersonId,
+        id: ConsentId,
+    ) -> Result<(ConsentRecord, Write), StoreError> {
+        consent::revoke(self, access, person, id)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    fn check_close_contact(
+        &self,
+        access: &Access,
+        check: &CloseContactCheck,
+    ) -> Result<CloseContactAnswer, StoreError> {
+        consent::check_close_contact(self, access, check)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(person = %person))]
+    fn record_follow_up_check(
+        &self,
+        access: &Access,
+        person: PersonId,
+        check: &FollowUpCheck,
+    ) -> Result<Write, StoreError> {
+        consent::record_follow_up_check(self, access, person, check)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(day = %day.day()))]
+    fn missed_follow_up_checks(
+        &self,
+        access: &Access,
+        day: &FollowUpDay,
+    ) -> Result<Vec<Person>, StoreError> {
+        consent::missed_follow_up_checks(self, access, day)
+    }
 }
 
 /// Undecided appeals, oldest first, at most ?1.

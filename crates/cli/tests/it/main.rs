@@ -2,6 +2,7 @@
 
 mod commands;
 mod feeds;
+mod follow_up;
 mod import;
 mod officials;
 mod policy;

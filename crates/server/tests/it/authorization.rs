@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use healthcode_core::{Role, Timestamp};
 use healthcode_server::api::{
     AppealRequest, BatchRequest, BoardingBatch, BoardingRow, CaseRequest, CaseResponse,
-    CreateStaffRequest, DecisionRequest, DeclarationRequest, DiffRequest, DismissalRequest,
-    FiledAppeal, HealthReportBatch, HealthReportRow, OverrideRequest, PharmacyPurchaseBatch,
+    CloseContactCheckRequest, ConsentRequest, CreateStaffRequest, DecisionRequest,
+    DeclarationRequest, DiffRequest, DismissalRequest, FiledAppeal, FollowUpCheckRequest,
+    HealthReportBatch, HealthReportRow, IssuedConsent, OverrideRequest, PharmacyPurchaseBatch,
     PharmacyPurchaseRow, PublishedRegionRiskList, RegionRiskEntry, RegionRiskRequest,
     SessionRequest,
 };
@@ -34,6 +35,12 @@ struct Fixtures {
     case: Uuid,
     contact: Uuid,
     now: Timestamp,
+    /// The username of the signed-in employer.
+    employer_username: String,
+    /// A consent of the resident to that employer, to revoke.
+    consent_to_revoke: Uuid,
+    /// The token of another consent of theirs, for the employer's one allowed check.
+    consent_token: String,
 }
 
 /// The default policy under another version: a valid upload.
@@ -238,6 +245,42 @@ async fn call(
             };
             app.post(endpoint.path(), token, &request).await
         }
+        Endpoint::IssueConsent => {
+            app.post(
+                endpoint.path(),
+                token,
+                &consent_to(&fixtures.employer_username),
+            )
+            .await
+        }
+        Endpoint::ListOwnConsents | Endpoint::ListMissedFollowUpChecks => {
+            app.get(endpoint.path(), token).await
+        }
+        Endpoint::RevokeConsent => {
+            app.delete(
+                &format!("/v1/me/consents/{}", fixtures.consent_to_revoke),
+                token,
+            )
+            .await
+        }
+        Endpoint::CheckCloseContact => {
+            let request = CloseContactCheckRequest {
+                resident_id: fixtures.resident_id.clone(),
+                token: fixtures.consent_token.clone(),
+            };
+            app.post(endpoint.path(), token, &request).await
+        }
+        Endpoint::RecordFollowUpCheck => {
+            let request = FollowUpCheckRequest {
+                event_id: Uuid::new_v4().to_string(),
+                person_id: Some(person.to_string()),
+                resident_id: None,
+                day: "2026-02-10".into(),
+                temperature: 36.5,
+                symptoms: vec![],
+            };
+            app.post(endpoint.path(), token, &request).await
+        }
         Endpoint::IngestHealthReports => {
             let request = HealthReportBatch {
                 reports: vec![HealthReportRow {
@@ -263,6 +306,16 @@ fn confirmed_case(fixtures: &Fixtures) -> CaseRequest {
     }
 }
 
+/// A consent of the signed-in resident to `employer`, on the default terms.
+fn consent_to(employer: &str) -> ConsentRequest {
+    ConsentRequest {
+        consent_id: Uuid::new_v4().to_string(),
+        employer: employer.to_owned(),
+        valid_days: None,
+        checks: None,
+    }
+}
+
 fn region_list(region: &str) -> RegionRiskRequest {
     RegionRiskRequest {
         entries: vec![RegionRiskEntry {
@@ -281,8 +334,13 @@ async fn only_the_roles_the_endpoint_table_allows_get_through_and_refusals_of_pe
         (None, None),
         (Some(Role::Resident), Some(enrolled.device_token.clone())),
     ];
+    let mut employer_username = String::new();
     for role in Role::STAFF {
-        tokens.push((Some(role), Some(app.sign_in_as(role).await)));
+        let (username, token) = app.staff_signed_in(role).await;
+        if role == Role::Employer {
+            employer_username = username;
+        }
+        tokens.push((Some(role), Some(token)));
     }
     let token_of = |wanted: Role| {
         tokens
@@ -331,6 +389,21 @@ async fn only_the_roles_the_endpoint_table_allows_get_through_and_refusals_of_pe
     let li = app.enrolled(&TestResident::li()).await;
     app.same_household(&[enrolled.person_id, li.person_id])
         .await;
+    // Two consents of the resident to the employer: one to revoke, one to check with.
+    let mut consents = Vec::new();
+    for _ in 0..2 {
+        let issued: IssuedConsent = expect_json(
+            app.post(
+                "/v1/me/consents",
+                Some(&enrolled.device_token),
+                &consent_to(&employer_username),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        consents.push(issued);
+    }
     let mut fixtures = Fixtures {
         person: enrolled.person_id,
         resident_id: TestResident::zhang().resident_id,
@@ -341,6 +414,9 @@ async fn only_the_roles_the_endpoint_table_allows_get_through_and_refusals_of_pe
         case: Uuid::nil(),
         contact: Uuid::nil(),
         now: app.clock.now(),
+        employer_username,
+        consent_to_revoke: consents[0].consent.consent_id,
+        consent_token: consents[1].token.clone(),
     };
     let registered: CaseResponse = expect_json(
         app.post("/v1/cases", Some(&official), &confirmed_case(&fixtures))

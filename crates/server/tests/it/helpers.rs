@@ -151,6 +151,14 @@ impl TestApp {
         request.send().await.expect("the app answers")
     }
 
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.delete(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("the app answers")
+    }
+
     /// Posts a body of `content_type` (a policy file, a CSV file) with a token.
     pub async fn post_text(
         &self,
@@ -187,6 +195,12 @@ impl TestApp {
     /// Creates a staff account with `role` directly in the store (as `healthcode admin
     /// create-user` does) and signs in over HTTP. Returns the bearer token.
     pub async fn sign_in_as(&self, role: Role) -> String {
+        self.staff_signed_in(role).await.1
+    }
+
+    /// As [`TestApp::sign_in_as`], answering the account's username with the token: an
+    /// employer's username is what a resident's consent names.
+    pub async fn staff_signed_in(&self, role: Role) -> (String, String) {
         let username = format!(
             "{}.{}",
             role.code().replace('_', "-"),
@@ -199,7 +213,8 @@ impl TestApp {
         .await
         .unwrap()
         .expect("the staff account is created");
-        self.sign_in(&username, STAFF_PASSWORD).await.token
+        let token = self.sign_in(&username, STAFF_PASSWORD).await.token;
+        (username, token)
     }
 
     pub async fn sign_in(&self, username: &str, password: &str) -> SessionResponse {

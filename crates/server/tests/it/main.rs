@@ -4,10 +4,12 @@
 mod appeals;
 mod audit_trail;
 mod authorization;
+mod consent;
 mod documentation;
 mod enrolment;
 mod errors;
 mod feeds;
+mod follow_up;
 mod helpers;
 mod policies;
 mod privacy;

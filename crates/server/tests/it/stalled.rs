@@ -6,6 +6,8 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use std::collections::BTreeMap;
 
+use healthcode_core::consent::{Consent, ConsentId};
+use healthcode_core::follow_up::{FollowUpCheck, FollowUpDay};
 use healthcode_core::rating::{
     Appeal, AppealDecision, AppealId, AppealRecord, CaseId, CaseRecord, Contact, ContactId, Facts,
     HealthReport, LatestRating, Override, PharmacyPurchase, PolicyVersion, Rating, RatingCause,
@@ -18,8 +20,9 @@ use healthcode_core::{
 };
 use healthcode_core::{Boarding, HouseholdCode, Trip};
 use healthcode_store::{
-    AuditChainReport, AuditQuery, Enrolled, Enrolment, IngestReport, PolicyActivation, Store,
-    StoreError, StoredPolicy, TokenGrant, TokenHash, Write,
+    AuditChainReport, AuditQuery, CloseContactAnswer, CloseContactCheck, ConsentRecord, Enrolled,
+    Enrolment, IngestReport, PolicyActivation, Store, StoreError, StoredPolicy, TokenGrant,
+    TokenHash, Write,
 };
 
 #[derive(Debug)]
@@ -315,6 +318,55 @@ impl Store for StalledStore {
     }
 
     fn dismiss_contact(&self, _: &Access, _: ContactId, _: &str) -> Result<PersonId, StoreError> {
+        Err(unused())
+    }
+
+    // --- Consent and quarantine follow-up ------------------------------------------------
+
+    fn issue_consent(
+        &self,
+        _: &Access,
+        _: &Consent,
+        _: &TokenHash,
+    ) -> Result<(Consent, Write), StoreError> {
+        Err(unused())
+    }
+
+    fn consents_of(&self, _: &Access, _: PersonId) -> Result<Vec<ConsentRecord>, StoreError> {
+        Err(unused())
+    }
+
+    fn revoke_consent(
+        &self,
+        _: &Access,
+        _: PersonId,
+        _: ConsentId,
+    ) -> Result<(ConsentRecord, Write), StoreError> {
+        Err(unused())
+    }
+
+    fn check_close_contact(
+        &self,
+        _: &Access,
+        _: &CloseContactCheck,
+    ) -> Result<CloseContactAnswer, StoreError> {
+        Err(unused())
+    }
+
+    fn record_follow_up_check(
+        &self,
+        _: &Access,
+        _: PersonId,
+        _: &FollowUpCheck,
+    ) -> Result<Write, StoreError> {
+        Err(unused())
+    }
+
+    fn missed_follow_up_checks(
+        &self,
+        _: &Access,
+        _: &FollowUpDay,
+    ) -> Result<Vec<Person>, StoreError> {
         Err(unused())
     }
 }

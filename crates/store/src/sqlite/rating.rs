@@ -546,6 +546,32 @@ pub(super) fn facts_of_people(
     Ok(Some(answer))
 }
 
+/// One person's contacts and cases, as their facts hold them, without the rest of their facts:
+/// what an employer's close-contact check is answered from.
+pub(super) fn contacts_and_cases_of(
+    connection: &Connection,
+    person: PersonId,
+) -> Result<(Vec<Contact>, Vec<CaseRecord>), StoreError> {
+    fn rows_of<T>(
+        connection: &Connection,
+        table: &FactTable,
+        person: PersonId,
+        decode: fn(&Row<'_>) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut statement = connection.prepare_cached(&table.of_people(1))?;
+        let mut rows = statement.query([person.as_bytes()])?;
+        let mut read = Vec::new();
+        while let Some(row) = rows.next()? {
+            read.push(decode(row)?);
+        }
+        Ok(read)
+    }
+    Ok((
+        rows_of(connection, &CONTACTS, person, decode_contact)?,
+        rows_of(connection, &CASES, person, decode_case)?,
+    ))
+}
+
 /// A version of the region-risk list, or the latest when `version` is `None`. Version 0, the
 /// empty list in force before any is published, always exists.
 pub(super) fn read_region_risk_list(
