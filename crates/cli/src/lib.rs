@@ -11,6 +11,7 @@ pub mod bench;
 pub mod config;
 pub mod import;
 pub mod officials;
+pub mod phone;
 pub mod policy;
 pub mod ratings;
 pub mod region_risk;
@@ -33,6 +34,7 @@ use crate::config::{Config, LogFormat};
 use crate::import::ImportFormat;
 use crate::import::feeds::Feed;
 use crate::officials::{AppealsCommand, OverrideArgs, StatusArgs};
+use crate::phone::{ItineraryArgs, PingsCommand};
 use crate::policy::PolicyCommand;
 use crate::region_risk::RegionRiskCommand;
 
@@ -43,10 +45,11 @@ use crate::region_risk::RegionRiskCommand;
     about = "An epidemic health-code platform: explained colours, audited data.",
     long_about = "An epidemic health-code platform: explained colours, audited data.\n\n\
         Serve the HTTP API, prepare a data directory, manage staff accounts, import check-ins \
-        and the data feeds (laboratory results, pharmacy purchases, health reports), manage \
-        rating policies (check, upload, compare, activate, roll back), keep ratings current, \
-        show residents' colours with their reasons, publish the region-risk list, decide appeals \
-        and override colours. Every command calls the same library functions as the server."
+        and the data feeds (laboratory results, pharmacy purchases, health reports, cells and \
+        cell pings), manage rating policies (check, upload, compare, activate, roll back), keep \
+        ratings current, show residents' colours with their reasons and their itineraries, \
+        publish the region-risk list, decide appeals, override colours and purge old phone \
+        data. Every command calls the same library functions as the server."
 )]
 struct Cli {
     /// Configuration file (TOML). `healthcode config print-default` shows every key.
@@ -92,6 +95,12 @@ enum Command {
     Appeals(AppealsCommand),
     /// Override a resident's colour as a named official, with a reason and an expiry.
     Override(OverrideArgs),
+    /// The cities a resident's phone was seen in on each of the last 14 days, for a case
+    /// investigation.
+    Itinerary(ItineraryArgs),
+    /// Mobile networks' cell pings: delete those past their retention.
+    #[command(subcommand)]
+    Pings(PingsCommand),
     /// Show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -160,6 +169,16 @@ enum ImportCommand {
         #[arg(long, value_parser = |code: &str| Reporter::parse(code))]
         reporter: Reporter,
     },
+    /// Import a mobile network's cells.
+    ///
+    /// Rows in the shape of POST /v1/cells: cell_id (MCC-MNC-AREA-CELL), latitude, longitude,
+    /// city (a city code such as 330100, or a district of it).
+    Cells(FeedFile),
+    /// Import a mobile network's cell pings, reduce them to daily stays and rate residents
+    /// whose itinerary gained a city again.
+    ///
+    /// Rows in the shape of POST /v1/cell-pings: event_id, resident_id, cell_id, seen_at.
+    CellPings(FeedFile),
 }
 
 /// A data feed file to import.
@@ -244,6 +263,13 @@ pub fn run() -> anyhow::Result<()> {
         Command::Import(ImportCommand::HealthReports { file, reporter }) => {
             import_feed(&config, file, Feed::HealthReports(reporter))
         }
+        Command::Import(ImportCommand::Cells(file)) => {
+            import::cells::run(&config, &file.file, file.format, file.output.json)
+        }
+        Command::Import(ImportCommand::CellPings(file)) => {
+            let retention = healthcode_server::phone_service::Retention::of(&config.server);
+            import_feed(&config, file, Feed::CellPings(retention))
+        }
         Command::Policy(command) => policy::run(&config, command),
         Command::Status(args) => officials::run_status(&config, args),
         Command::Ratings(RatingsCommand::History { person, output }) => {
@@ -255,6 +281,8 @@ pub fn run() -> anyhow::Result<()> {
         Command::RegionRisk(command) => region_risk::run(&config, command),
         Command::Appeals(command) => officials::run_appeals(&config, command),
         Command::Override(args) => officials::run_override(&config, args),
+        Command::Itinerary(args) => phone::run_itinerary(&config, args),
+        Command::Pings(command) => phone::run_pings(&config, command),
         Command::Config(ConfigCommand::PrintDefault) => {
             print!("{}", Config::default_toml());
             Ok(())

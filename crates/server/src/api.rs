@@ -24,9 +24,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 mod feeds;
+mod phone;
 mod rating;
 
 pub use feeds::*;
+pub use phone::*;
 pub use rating::*;
 
 // ---------------------------------------------------------------------------------------------

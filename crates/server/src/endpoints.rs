@@ -49,6 +49,12 @@ pub enum Endpoint {
     IngestLabResults,
     IngestPharmacyPurchases,
     IngestHealthReports,
+    RegisterCells,
+    IngestCellPings,
+    ReadOwnItinerary,
+    CreateProximitySearch,
+    ReadProximitySearch,
+    ReviewProximityCandidate,
 }
 
 /// Who may call an endpoint.
@@ -82,7 +88,7 @@ const fn personal(action: AuditAction, purpose: Purpose) -> Option<PersonalData>
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 38] = [
+    pub const ALL: [Endpoint; 44] = [
         Endpoint::Health,
         Endpoint::Ready,
         Endpoint::Metrics,
@@ -121,6 +127,12 @@ impl Endpoint {
         Endpoint::IngestLabResults,
         Endpoint::IngestPharmacyPurchases,
         Endpoint::IngestHealthReports,
+        Endpoint::RegisterCells,
+        Endpoint::IngestCellPings,
+        Endpoint::ReadOwnItinerary,
+        Endpoint::CreateProximitySearch,
+        Endpoint::ReadProximitySearch,
+        Endpoint::ReviewProximityCandidate,
     ];
 
     pub fn method(self) -> Method {
@@ -141,7 +153,11 @@ impl Endpoint {
             | Endpoint::RollbackPolicy
             | Endpoint::IngestLabResults
             | Endpoint::IngestPharmacyPurchases
-            | Endpoint::IngestHealthReports => Method::POST,
+            | Endpoint::IngestHealthReports
+            | Endpoint::RegisterCells
+            | Endpoint::IngestCellPings
+            | Endpoint::CreateProximitySearch
+            | Endpoint::ReviewProximityCandidate => Method::POST,
             // A new version of the one list in force replaces it.
             Endpoint::PublishRegionRiskList => Method::PUT,
             Endpoint::Health
@@ -163,7 +179,9 @@ impl Endpoint {
             | Endpoint::ReadRegionRiskList
             | Endpoint::ReadRegionRiskListVersion
             | Endpoint::ListPolicies
-            | Endpoint::ReadPolicy => Method::GET,
+            | Endpoint::ReadPolicy
+            | Endpoint::ReadOwnItinerary
+            | Endpoint::ReadProximitySearch => Method::GET,
         }
     }
 
@@ -204,6 +222,14 @@ impl Endpoint {
             Endpoint::IngestLabResults => "/v1/lab/results",
             Endpoint::IngestPharmacyPurchases => "/v1/pharmacy/purchases",
             Endpoint::IngestHealthReports => "/v1/health-reports",
+            Endpoint::RegisterCells => "/v1/cells",
+            Endpoint::IngestCellPings => "/v1/cell-pings",
+            Endpoint::ReadOwnItinerary => "/v1/me/itinerary",
+            Endpoint::CreateProximitySearch => "/v1/proximity-searches",
+            Endpoint::ReadProximitySearch => "/v1/proximity-searches/{search_id}",
+            Endpoint::ReviewProximityCandidate => {
+                "/v1/proximity-searches/{search_id}/candidates/{person_id}/review"
+            }
         }
     }
 
@@ -229,7 +255,8 @@ impl Endpoint {
             | Endpoint::ReadOwnStatus
             | Endpoint::ListOwnRatings
             | Endpoint::FileAppeal
-            | Endpoint::ListOwnAppeals => Allowed::Roles(&[Resident]),
+            | Endpoint::ListOwnAppeals
+            | Endpoint::ReadOwnItinerary => Allowed::Roles(&[Resident]),
             Endpoint::RegisterVenue => Allowed::Roles(&[VenueOperator, Admin]),
             Endpoint::RecordCheckIn => Allowed::Roles(&[Resident, VenueOperator, CheckpointWorker]),
             Endpoint::IngestCheckIns => Allowed::Roles(&[VenueOperator, CheckpointWorker]),
@@ -242,7 +269,10 @@ impl Endpoint {
             | Endpoint::UploadPolicy
             | Endpoint::DiffPolicies
             | Endpoint::ActivatePolicy
-            | Endpoint::RollbackPolicy => Allowed::Roles(&[HealthOfficial]),
+            | Endpoint::RollbackPolicy
+            | Endpoint::CreateProximitySearch
+            | Endpoint::ReadProximitySearch
+            | Endpoint::ReviewProximityCandidate => Allowed::Roles(&[HealthOfficial]),
             // Rules are reviewable: auditors read them as officials do.
             Endpoint::ListPolicies | Endpoint::ReadPolicy => {
                 Allowed::Roles(&[HealthOfficial, Auditor])
@@ -250,6 +280,7 @@ impl Endpoint {
             Endpoint::IngestLabResults => Allowed::Roles(&[Laboratory]),
             Endpoint::IngestPharmacyPurchases => Allowed::Roles(&[Pharmacy]),
             Endpoint::IngestHealthReports => Allowed::Roles(&[Employer, CommunityWorker]),
+            Endpoint::RegisterCells | Endpoint::IngestCellPings => Allowed::Roles(&[PhoneNetwork]),
             Endpoint::ReadAuditLog | Endpoint::VerifyAuditChain => Allowed::Roles(&[Auditor]),
             Endpoint::CreateStaffAccount => Allowed::Roles(&[Admin]),
         }
@@ -301,6 +332,19 @@ impl Endpoint {
             Endpoint::IngestHealthReports => {
                 personal(AuditAction::RecordHealthReports, Purpose::HealthReport)
             }
+            // Cells are not personal data, but a network's registrations are audited under the
+            // purpose of its pings, which they serve.
+            Endpoint::RegisterCells => personal(AuditAction::RegisterCells, Purpose::PhoneData),
+            Endpoint::IngestCellPings => personal(AuditAction::IngestCellPings, Purpose::PhoneData),
+            Endpoint::ReadOwnItinerary => personal(AuditAction::ReadItinerary, Purpose::SelfService),
+            // Reading a stored search reads its results again, under the search's purpose.
+            Endpoint::CreateProximitySearch | Endpoint::ReadProximitySearch => {
+                personal(AuditAction::SearchProximity, Purpose::CaseInvestigation)
+            }
+            Endpoint::ReviewProximityCandidate => personal(
+                AuditAction::ReviewProximityCandidate,
+                Purpose::CaseInvestigation,
+            ),
             Endpoint::Health
             | Endpoint::Ready
             | Endpoint::Metrics
@@ -339,6 +383,8 @@ impl Endpoint {
                 | Endpoint::IngestLabResults
                 | Endpoint::IngestPharmacyPurchases
                 | Endpoint::IngestHealthReports
+                | Endpoint::RegisterCells
+                | Endpoint::IngestCellPings
         )
     }
 }

@@ -172,6 +172,7 @@ pub(crate) fn reference_field(reference: Reference) -> (&'static str, &'static s
         Reference::Person => ("person_id", "person"),
         Reference::Venue => ("venue_id", "venue"),
         Reference::Case => ("case_id", "case"),
+        Reference::Cell => ("cell_id", "cell"),
     }
 }
 

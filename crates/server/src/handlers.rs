@@ -5,6 +5,7 @@
 //! authorization middleware do that. Each carries the `#[utoipa::path]` that documents it.
 
 pub(crate) mod feeds;
+pub(crate) mod phone;
 pub(crate) mod rating;
 
 use std::sync::OnceLock;

@@ -13,7 +13,8 @@ use crate::handlers;
         title = "healthcode",
         description = "Health codes for an epidemic: enrolment, declarations, venues, check-ins, \
                        colours that explain themselves, appeals, overrides, policies as data, \
-                       data feeds, and an audit log of every access to personal data."
+                       data feeds, phone-network itineraries and proximity searches, and an audit log \
+                       of every access to personal data."
     ),
     paths(
         handlers::health,
@@ -54,6 +55,12 @@ use crate::handlers;
         handlers::feeds::ingest_lab_results,
         handlers::feeds::ingest_pharmacy_purchases,
         handlers::feeds::ingest_health_reports,
+        handlers::phone::register_cells,
+        handlers::phone::ingest_cell_pings,
+        handlers::phone::read_own_itinerary,
+        handlers::phone::create_proximity_search,
+        handlers::phone::read_proximity_search,
+        handlers::phone::review_proximity_candidate,
     ),
     modifiers(&BearerTokens),
     tags(
@@ -68,6 +75,8 @@ use crate::handlers;
         (name = "region-risk", description = "The versioned list of risky regions."),
         (name = "policies", description = "Rule files: upload, compare on current data, activate, roll back."),
         (name = "feeds", description = "Laboratory results, pharmacy purchases and daily health reports."),
+        (name = "phone-data", description = "Mobile networks' cells and pings, reduced to daily stays; the resident's 14-day itinerary."),
+        (name = "proximity", description = "Officials' proximity searches for an open case, whose candidates go to contact review."),
     )
 )]
 pub struct ApiDoc;

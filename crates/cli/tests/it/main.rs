@@ -4,6 +4,7 @@ mod commands;
 mod feeds;
 mod import;
 mod officials;
+mod phone;
 mod policy;
 mod ratings;
 mod seed;

@@ -9,6 +9,7 @@ mod enrolment;
 mod errors;
 mod feeds;
 mod helpers;
+mod phone_data;
 mod policies;
 mod privacy;
 mod rating;

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_rating.sql"),
     include_str!("migrations/0003_tracing.sql"),
+    include_str!("migrations/0005_phone_data.sql"),
 ];
 
 /// The schema version this code writes and reads.
