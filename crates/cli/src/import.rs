@@ -1,6 +1,6 @@
 //! Bulk import from files, for venues and feeds that deliver records offline: check-ins here,
-//! and the rating engine's data feeds (laboratory results, pharmacy purchases, daily health
-//! reports) in [`feeds`].
+//! the rating engine's data feeds (laboratory results, pharmacy purchases, daily health
+//! reports, cell pings) in [`feeds`], and mobile networks' cells in [`cells`].
 //!
 //! A file is read and checked whole before anything is stored: every invalid line is reported
 //! with its line number, field and what to fix, and then nothing is imported. A valid file is
@@ -9,6 +9,7 @@
 //! batch endpoints. Messages about a line never quote its content: a row may hold a resident's
 //! ID number.
 
+pub mod cells;
 pub mod feeds;
 
 use std::fs::File;

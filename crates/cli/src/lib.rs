@@ -12,6 +12,7 @@ pub mod config;
 pub mod follow_up;
 pub mod import;
 pub mod officials;
+pub mod phone;
 pub mod policy;
 pub mod ratings;
 pub mod region_risk;
@@ -36,6 +37,7 @@ use crate::follow_up::FollowUpCommand;
 use crate::import::ImportFormat;
 use crate::import::feeds::Feed;
 use crate::officials::{AppealsCommand, OverrideArgs, StatusArgs};
+use crate::phone::{ItineraryArgs, PingsCommand};
 use crate::policy::PolicyCommand;
 use crate::region_risk::RegionRiskCommand;
 
@@ -46,11 +48,12 @@ use crate::region_risk::RegionRiskCommand;
     about = "An epidemic health-code platform: explained colours, audited data.",
     long_about = "An epidemic health-code platform: explained colours, audited data.\n\n\
         Serve the HTTP API, prepare a data directory, manage staff accounts, import check-ins \
-        and the data feeds (laboratory results, pharmacy purchases, health reports), manage \
-        rating policies (check, upload, compare, activate, roll back), keep ratings current, \
-        show residents' colours with their reasons, publish the region-risk list, decide appeals, \
-        override colours and list the residents in isolation whom nobody checked. Every command \
-        calls the same library functions as the server."
+        and the data feeds (laboratory results, pharmacy purchases, health reports, boardings, \
+        cells and cell pings), manage rating policies (check, upload, compare, activate, roll \
+        back), keep ratings current, show residents' colours with their reasons and their \
+        itineraries, trace cases, publish the region-risk list, decide appeals, override colours, \
+        list the residents in isolation whom nobody checked and purge old phone data. Every \
+        command calls the same library functions as the server."
 )]
 struct Cli {
     /// Configuration file (TOML). `healthcode config print-default` shows every key.
@@ -102,6 +105,12 @@ enum Command {
     /// Quarantine follow-up: the residents in isolation whom nobody checked on a day.
     #[command(subcommand)]
     FollowUp(FollowUpCommand),
+    /// The cities a resident's phone was seen in on each of the last 14 days, for a case
+    /// investigation.
+    Itinerary(ItineraryArgs),
+    /// Mobile networks' cell pings: delete those past their retention.
+    #[command(subcommand)]
+    Pings(PingsCommand),
     /// Show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -176,6 +185,16 @@ enum ImportCommand {
         #[arg(long, value_parser = |code: &str| Reporter::parse(code))]
         reporter: Reporter,
     },
+    /// Import a mobile network's cells.
+    ///
+    /// Rows in the shape of POST /v1/cells: cell_id (MCC-MNC-AREA-CELL), latitude, longitude,
+    /// city (a city code such as 330100, or a district of it).
+    Cells(FeedFile),
+    /// Import a mobile network's cell pings, reduce them to daily stays and rate residents
+    /// whose itinerary gained a city again.
+    ///
+    /// Rows in the shape of POST /v1/cell-pings: event_id, resident_id, cell_id, seen_at.
+    CellPings(FeedFile),
 }
 
 /// A data feed file to import.
@@ -263,6 +282,13 @@ pub fn run() -> anyhow::Result<()> {
         Command::Import(ImportCommand::HealthReports { file, reporter }) => {
             import_feed(&config, file, Feed::HealthReports(reporter))
         }
+        Command::Import(ImportCommand::Cells(file)) => {
+            import::cells::run(&config, &file.file, file.format, file.output.json)
+        }
+        Command::Import(ImportCommand::CellPings(file)) => {
+            let retention = healthcode_server::phone_service::Retention::of(&config.server);
+            import_feed(&config, file, Feed::CellPings(retention))
+        }
         Command::Policy(command) => policy::run(&config, command),
         Command::Status(args) => officials::run_status(&config, args),
         Command::Ratings(RatingsCommand::History { person, output }) => {
@@ -276,6 +302,8 @@ pub fn run() -> anyhow::Result<()> {
         Command::Override(args) => officials::run_override(&config, args),
         Command::Trace(args) => trace::run(&config, args),
         Command::FollowUp(command) => follow_up::run(&config, command),
+        Command::Itinerary(args) => phone::run_itinerary(&config, args),
+        Command::Pings(command) => phone::run_pings(&config, command),
         Command::Config(ConfigCommand::PrintDefault) => {
             print!("{}", Config::default_toml());
             Ok(())

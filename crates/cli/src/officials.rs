@@ -327,7 +327,7 @@ pub fn run_override(config: &Config, args: OverrideArgs) -> anyhow::Result<()> {
 
 /// The official named by `--as`: a staff account that exists and holds the health_official
 /// role, as the actor its decision is recorded under. `act` says what only officials do.
-fn official(store: &dyn Store, username: &Username, act: &str) -> anyhow::Result<Actor> {
+pub(crate) fn official(store: &dyn Store, username: &Username, act: &str) -> anyhow::Result<Actor> {
     let account = store
         .staff_account(username)
         .context("looking up the staff account")?

@@ -16,6 +16,7 @@ pub mod event;
 pub mod follow_up;
 pub mod household;
 pub mod person;
+pub mod phone;
 pub mod rating;
 pub mod region;
 pub mod resident_id;
@@ -35,6 +36,9 @@ pub use declaration::{
 pub use event::{EventId, EventIdError};
 pub use household::{HouseholdCode, HouseholdCodeError};
 pub use person::{NameError, Person, PersonId, PersonName, PhoneError, PhoneNumber};
+pub use phone::{
+    Cell, CellId, CellIdError, CellPing, City, CityDay, CityError, DailyStay, Itinerary,
+};
 pub use region::{RegionCode, RegionCodeError};
 pub use resident_id::{ResidentId, ResidentIdError};
 pub use transit::{Boarding, BoardingError, Seat, SeatError, TransitMode, Trip, TripError, TripId};

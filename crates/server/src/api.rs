@@ -26,11 +26,13 @@ use uuid::Uuid;
 mod cases;
 mod consent;
 mod feeds;
+mod phone;
 mod rating;
 
 pub use cases::*;
 pub use consent::*;
 pub use feeds::*;
+pub use phone::*;
 pub use rating::*;
 
 // ---------------------------------------------------------------------------------------------

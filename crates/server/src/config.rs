@@ -15,7 +15,7 @@ pub struct ServerConfig {
     /// Largest request body accepted by every endpoint except the batch endpoints, in bytes.
     pub body_limit_bytes: usize,
     /// Largest request body accepted by the batch endpoints (check-ins, laboratory results,
-    /// pharmacy purchases, health reports), in bytes.
+    /// pharmacy purchases, health reports, cells, cell pings), in bytes.
     pub batch_body_limit_bytes: usize,
     /// Most rows accepted in one batch.
     pub batch_max_events: usize,
@@ -24,6 +24,15 @@ pub struct ServerConfig {
     /// Seconds between two passes of the background task that re-rates residents whose
     /// rating has run out.
     pub rerate_interval_secs: u64,
+    /// Days a mobile network's raw cell pings are kept; they are reduced to daily stays as
+    /// they arrive, so only resends need them.
+    pub cell_ping_retention_days: u32,
+    /// Days daily stays (and the itinerary's city days, and proximity candidates' copies of
+    /// them) are kept after the last ping of the stay. At least 14 keeps whole itineraries.
+    pub daily_stay_retention_days: u32,
+    /// Seconds between two passes of the background task that deletes phone data past its
+    /// retention.
+    pub retention_interval_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -37,6 +46,9 @@ impl Default for ServerConfig {
             batch_max_events: 10_000,
             staff_token_ttl_hours: 12,
             rerate_interval_secs: 60,
+            cell_ping_retention_days: 3,
+            daily_stay_retention_days: 30,
+            retention_interval_secs: 3_600,
         }
     }
 }
@@ -55,7 +67,7 @@ pub const SERVER_CONFIG_DOCS: &[(&str, &str)] = &[
     (
         "batch_body_limit_bytes",
         "Largest request body accepted by the batch endpoints (check-ins, laboratory results, \
-         pharmacy purchases, health reports), in bytes.",
+         pharmacy purchases, health reports, cells, cell pings), in bytes.",
     ),
     ("batch_max_events", "Most rows accepted in one batch."),
     (
@@ -66,6 +78,21 @@ pub const SERVER_CONFIG_DOCS: &[(&str, &str)] = &[
         "rerate_interval_secs",
         "Seconds between two passes of the background task that re-rates residents whose \
          rating has run out.",
+    ),
+    (
+        "cell_ping_retention_days",
+        "Days a mobile network's raw cell pings are kept; they are reduced to daily stays as \
+         they arrive, so only resends need them.",
+    ),
+    (
+        "daily_stay_retention_days",
+        "Days daily stays (and the itinerary's city days, and proximity candidates' copies of \
+         them) are kept after the last ping of the stay. At least 14 keeps whole itineraries.",
+    ),
+    (
+        "retention_interval_secs",
+        "Seconds between two passes of the background task that deletes phone data past its \
+         retention.",
     ),
 ];
 

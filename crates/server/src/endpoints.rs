@@ -61,6 +61,12 @@ pub enum Endpoint {
     CheckCloseContact,
     RecordFollowUpCheck,
     ListMissedFollowUpChecks,
+    RegisterCells,
+    IngestCellPings,
+    ReadOwnItinerary,
+    CreateProximitySearch,
+    ReadProximitySearch,
+    ReviewProximityCandidate,
 }
 
 /// Who may call an endpoint.
@@ -94,7 +100,7 @@ const fn personal(action: AuditAction, purpose: Purpose) -> Option<PersonalData>
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 50] = [
+    pub const ALL: [Endpoint; 56] = [
         Endpoint::Health,
         Endpoint::Ready,
         Endpoint::Metrics,
@@ -145,6 +151,12 @@ impl Endpoint {
         Endpoint::CheckCloseContact,
         Endpoint::RecordFollowUpCheck,
         Endpoint::ListMissedFollowUpChecks,
+        Endpoint::RegisterCells,
+        Endpoint::IngestCellPings,
+        Endpoint::ReadOwnItinerary,
+        Endpoint::CreateProximitySearch,
+        Endpoint::ReadProximitySearch,
+        Endpoint::ReviewProximityCandidate,
     ];
 
     pub fn method(self) -> Method {
@@ -173,7 +185,11 @@ impl Endpoint {
             | Endpoint::IngestBoardings
             | Endpoint::IssueConsent
             | Endpoint::CheckCloseContact
-            | Endpoint::RecordFollowUpCheck => Method::POST,
+            | Endpoint::RecordFollowUpCheck
+            | Endpoint::RegisterCells
+            | Endpoint::IngestCellPings
+            | Endpoint::CreateProximitySearch
+            | Endpoint::ReviewProximityCandidate => Method::POST,
             Endpoint::RevokeConsent => Method::DELETE,
             // A new version of the one list in force replaces it.
             Endpoint::PublishRegionRiskList => Method::PUT,
@@ -199,7 +215,9 @@ impl Endpoint {
             | Endpoint::ReadPolicy
             | Endpoint::ListCaseContacts
             | Endpoint::ListOwnConsents
-            | Endpoint::ListMissedFollowUpChecks => Method::GET,
+            | Endpoint::ListMissedFollowUpChecks
+            | Endpoint::ReadOwnItinerary
+            | Endpoint::ReadProximitySearch => Method::GET,
         }
     }
 
@@ -251,6 +269,14 @@ impl Endpoint {
             Endpoint::CheckCloseContact => "/v1/employer/close-contact-checks",
             Endpoint::RecordFollowUpCheck => "/v1/follow-up/checks",
             Endpoint::ListMissedFollowUpChecks => "/v1/follow-up/missed",
+            Endpoint::RegisterCells => "/v1/cells",
+            Endpoint::IngestCellPings => "/v1/cell-pings",
+            Endpoint::ReadOwnItinerary => "/v1/me/itinerary",
+            Endpoint::CreateProximitySearch => "/v1/proximity-searches",
+            Endpoint::ReadProximitySearch => "/v1/proximity-searches/{search_id}",
+            Endpoint::ReviewProximityCandidate => {
+                "/v1/proximity-searches/{search_id}/candidates/{person_id}/review"
+            }
         }
     }
 
@@ -277,6 +303,7 @@ impl Endpoint {
             | Endpoint::ListOwnRatings
             | Endpoint::FileAppeal
             | Endpoint::ListOwnAppeals
+            | Endpoint::ReadOwnItinerary
             | Endpoint::IssueConsent
             | Endpoint::ListOwnConsents
             | Endpoint::RevokeConsent => Allowed::Roles(&[Resident]),
@@ -297,7 +324,10 @@ impl Endpoint {
             | Endpoint::ReleaseCase
             | Endpoint::TraceCase
             | Endpoint::ListCaseContacts
-            | Endpoint::DismissContact => Allowed::Roles(&[HealthOfficial]),
+            | Endpoint::DismissContact
+            | Endpoint::CreateProximitySearch
+            | Endpoint::ReadProximitySearch
+            | Endpoint::ReviewProximityCandidate => Allowed::Roles(&[HealthOfficial]),
             // Rules are reviewable: auditors read them as officials do.
             Endpoint::ListPolicies | Endpoint::ReadPolicy => {
                 Allowed::Roles(&[HealthOfficial, Auditor])
@@ -306,6 +336,7 @@ impl Endpoint {
             Endpoint::IngestPharmacyPurchases => Allowed::Roles(&[Pharmacy]),
             Endpoint::IngestHealthReports => Allowed::Roles(&[Employer, CommunityWorker]),
             Endpoint::IngestBoardings => Allowed::Roles(&[TransitOperator]),
+            Endpoint::RegisterCells | Endpoint::IngestCellPings => Allowed::Roles(&[PhoneNetwork]),
             // Only with the employee's consent, which the store checks.
             Endpoint::CheckCloseContact => Allowed::Roles(&[Employer]),
             Endpoint::RecordFollowUpCheck => Allowed::Roles(&[CommunityWorker]),
@@ -392,6 +423,19 @@ impl Endpoint {
             Endpoint::ListMissedFollowUpChecks => {
                 personal(AuditAction::ReadFollowUp, Purpose::QuarantineFollowUp)
             }
+            // Cells are not personal data, but a network's registrations are audited under the
+            // purpose of its pings, which they serve.
+            Endpoint::RegisterCells => personal(AuditAction::RegisterCells, Purpose::PhoneData),
+            Endpoint::IngestCellPings => personal(AuditAction::IngestCellPings, Purpose::PhoneData),
+            Endpoint::ReadOwnItinerary => personal(AuditAction::ReadItinerary, Purpose::SelfService),
+            // Reading a stored search reads its results again, under the search's purpose.
+            Endpoint::CreateProximitySearch | Endpoint::ReadProximitySearch => {
+                personal(AuditAction::SearchProximity, Purpose::CaseInvestigation)
+            }
+            Endpoint::ReviewProximityCandidate => personal(
+                AuditAction::ReviewProximityCandidate,
+                Purpose::CaseInvestigation,
+            ),
             Endpoint::Health
             | Endpoint::Ready
             | Endpoint::Metrics
@@ -431,6 +475,8 @@ impl Endpoint {
                 | Endpoint::IngestPharmacyPurchases
                 | Endpoint::IngestHealthReports
                 | Endpoint::IngestBoardings
+                | Endpoint::RegisterCells
+                | Endpoint::IngestCellPings
         )
     }
 }

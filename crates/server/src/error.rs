@@ -181,6 +181,7 @@ pub(crate) fn reference_field(reference: Reference) -> (&'static str, &'static s
         Reference::Venue => ("venue_id", "venue"),
         Reference::Case => ("case_id", "case"),
         Reference::Trip => ("trip_id", "trip"),
+        Reference::Cell => ("cell_id", "cell"),
     }
 }
 

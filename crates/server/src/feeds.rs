@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use healthcode_core::rating::{Policy, RatingCause, Reporter};
-use healthcode_core::{Access, Actor, Boarding, PersonId, ResidentId, Role, Trip};
+use healthcode_core::{Access, Actor, Boarding, EventId, PersonId, ResidentId, Role, Trip};
 use healthcode_store::{IngestReport, Store, StoreError};
 
 use crate::api::{
@@ -168,7 +168,12 @@ pub fn reporter_of(actor: &Actor) -> Result<Reporter, ApiError> {
     }
 }
 
-fn check_size(list: &'static str, received: usize, max_rows: usize) -> Result<(), ApiError> {
+/// Refuses an upload of more than `max_rows` rows; `list` names its list of rows.
+pub(crate) fn check_size(
+    list: &'static str,
+    received: usize,
+    max_rows: usize,
+) -> Result<(), ApiError> {
     if received > max_rows {
         return Err(ApiError::BatchTooLarge {
             field: list,
@@ -177,6 +182,53 @@ fn check_size(list: &'static str, received: usize, max_rows: usize) -> Result<()
         });
     }
     Ok(())
+}
+
+/// The rows of an upload whose residents are enrolled, in the upload's order.
+pub(crate) struct Resolved<T> {
+    /// Each row's position in the upload.
+    pub indices: Vec<usize>,
+    pub rows: Vec<(PersonId, T)>,
+    /// For each resident, the event id of the last row about them.
+    pub events: BTreeMap<PersonId, EventId>,
+}
+
+/// Resolves the residents of checked rows by ID number, with one audited look-up for the
+/// whole upload. A row naming a resident who is not enrolled is a bad row like any other: its
+/// error joins `errors`, placed by `locate`.
+pub(crate) fn resolve_residents<T>(
+    store: &dyn Store,
+    access: &Access,
+    checked: Vec<FeedRow<T>>,
+    errors: &mut Vec<RowError>,
+    locate: &dyn Fn(RowError) -> RowError,
+) -> Result<Resolved<T>, ApiError> {
+    let resident_ids: Vec<ResidentId> = checked.iter().map(|row| row.resident_id.clone()).collect();
+    let people = if resident_ids.is_empty() {
+        Vec::new()
+    } else {
+        store.find_people(access, &resident_ids)?
+    };
+    let mut resolved = Resolved {
+        indices: Vec::with_capacity(checked.len()),
+        rows: Vec::with_capacity(checked.len()),
+        events: BTreeMap::new(),
+    };
+    for (row, person) in checked.into_iter().zip(people) {
+        match person {
+            Some(person) => {
+                resolved.events.insert(person, row.event_id);
+                resolved.indices.push(row.index);
+                resolved.rows.push((person, row.fact));
+            }
+            None => errors.push(locate(RowError::new(
+                row.index,
+                "resident_id",
+                "no resident with this ID number is enrolled",
+            ))),
+        }
+    }
+    Ok(resolved)
 }
 
 /// One checked upload on its way into the store.
@@ -208,30 +260,16 @@ fn ingest_feed<T>(
         locate,
         rates_again,
     } = feed;
-    let resident_ids: Vec<ResidentId> = checked.iter().map(|row| row.resident_id.clone()).collect();
-    let people = if resident_ids.is_empty() {
-        Vec::new()
-    } else {
-        store.find_people(access, &resident_ids)?
-    };
-    let mut indices = Vec::with_capacity(checked.len());
-    let mut resolved = Vec::with_capacity(checked.len());
-    let mut causes = BTreeMap::new();
-    for (row, person) in checked.into_iter().zip(people) {
-        match person {
-            Some(person) => {
-                // A resident named by several rows is rated once, for the last of them.
-                causes.insert(person, RatingCause::Event(row.event_id));
-                indices.push(row.index);
-                resolved.push((person, row.fact));
-            }
-            None => errors.push(locate(RowError::new(
-                row.index,
-                "resident_id",
-                "no resident with this ID number is enrolled",
-            ))),
-        }
-    }
+    let Resolved {
+        indices,
+        rows: resolved,
+        events,
+    } = resolve_residents(store, access, checked, &mut errors, locate)?;
+    // A resident named by several rows is rated once, for the last of them.
+    let causes: BTreeMap<PersonId, RatingCause> = events
+        .into_iter()
+        .map(|(person, event)| (person, RatingCause::Event(event)))
+        .collect();
     if !errors.is_empty() {
         errors.sort_by_key(|error| error.index);
         return Err(ApiError::InvalidRows {

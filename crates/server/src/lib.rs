@@ -11,6 +11,8 @@
 //!   region-risk list, the policy lifecycle and the data feeds;
 //! - [`consent_service`], [`follow_up_service`]: residents' consents and employers'
 //!   close-contact checks; quarantine follow-up checks and the list of missed ones;
+//! - [`phone_service`]: the same for phone-network data: cells, pings reduced to daily stays,
+//!   itineraries, retention and proximity searches;
 //! - [`accounts`]: staff accounts, passwords and tokens;
 //! - [`error`]: the one error type and its status codes;
 //! - [`clock`], [`config`], [`metrics`], [`openapi`].
@@ -34,6 +36,7 @@ pub mod follow_up_service;
 mod handlers;
 pub mod metrics;
 pub mod openapi;
+pub mod phone_service;
 pub mod policies;
 pub mod rating_service;
 pub mod service;
@@ -74,16 +77,21 @@ pub struct App {
     background: Arc<Background>,
 }
 
-/// The background task that re-rates residents whose rating ran out. It starts once per app,
-/// and stops when the last clone of the app (the router) is dropped.
+/// The background tasks: one re-rates residents whose rating ran out, one deletes phone data
+/// past its retention. They start once per app, and stop when the last clone of the app (the
+/// router) is dropped.
 #[derive(Debug, Default)]
 struct Background {
     task: OnceLock<AbortHandle>,
+    retention: OnceLock<AbortHandle>,
 }
 
 impl Drop for Background {
     fn drop(&mut self) {
-        if let Some(task) = self.task.get() {
+        for task in [self.task.get(), self.retention.get()]
+            .into_iter()
+            .flatten()
+        {
             task.abort();
         }
     }
@@ -162,7 +170,7 @@ impl App {
 }
 
 impl App {
-    /// Starts the background task, once.
+    /// Starts the background tasks, once.
     fn start_background(&self) {
         self.background.task.get_or_init(|| {
             tokio::spawn(rerate_when_due(
@@ -170,6 +178,15 @@ impl App {
                 Arc::clone(&self.clock),
                 Arc::clone(&self.policies),
                 Duration::from_secs(self.config.rerate_interval_secs.max(1)),
+            ))
+            .abort_handle()
+        });
+        self.background.retention.get_or_init(|| {
+            tokio::spawn(purge_when_due(
+                Arc::clone(&self.store),
+                Arc::clone(&self.clock),
+                phone_service::Retention::of(&self.config),
+                Duration::from_secs(self.config.retention_interval_secs.max(1)),
             ))
             .abort_handle()
         });
@@ -212,6 +229,36 @@ async fn rerate_when_due(
             // Store errors name no person: they come from the database or the key files.
             Ok(Err(error)) => tracing::warn!(error = %error, "re-rating due residents failed"),
             Err(error) => tracing::warn!(error = %error, "the re-rating task failed"),
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+/// Deletes phone data past its retention every `interval`, at the injected clock's time, as
+/// the system for the purpose `data_retention`. Failures are logged and retried at the next
+/// turn. Like [`rerate_when_due`], it holds the store but not the app.
+async fn purge_when_due(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    retention: phone_service::Retention,
+    interval: Duration,
+) {
+    loop {
+        let (store, clock) = (Arc::clone(&store), Arc::clone(&clock));
+        let pass = tokio::task::spawn_blocking(move || {
+            let access = healthcode_core::Access::new(
+                healthcode_core::Actor::System,
+                healthcode_core::Purpose::DataRetention,
+                clock.now(),
+            );
+            phone_service::purge(&*store, &access, retention)
+        })
+        .await;
+        match pass {
+            Ok(Ok(_)) => {}
+            // Store errors name no person: they come from the database or the key files.
+            Ok(Err(error)) => tracing::warn!(error = %error, "deleting old phone data failed"),
+            Err(error) => tracing::warn!(error = %error, "the retention task failed"),
         }
         tokio::time::sleep(interval).await;
     }
@@ -291,6 +338,14 @@ fn handler_of(endpoint: Endpoint) -> MethodRouter<App> {
         Endpoint::CheckCloseContact => on(method, handlers::consent::check_close_contact),
         Endpoint::RecordFollowUpCheck => on(method, handlers::follow_up::record_check),
         Endpoint::ListMissedFollowUpChecks => on(method, handlers::follow_up::list_missed_checks),
+        Endpoint::RegisterCells => on(method, handlers::phone::register_cells),
+        Endpoint::IngestCellPings => on(method, handlers::phone::ingest_cell_pings),
+        Endpoint::ReadOwnItinerary => on(method, handlers::phone::read_own_itinerary),
+        Endpoint::CreateProximitySearch => on(method, handlers::phone::create_proximity_search),
+        Endpoint::ReadProximitySearch => on(method, handlers::phone::read_proximity_search),
+        Endpoint::ReviewProximityCandidate => {
+            on(method, handlers::phone::review_proximity_candidate)
+        }
     }
 }
 

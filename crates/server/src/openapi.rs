@@ -13,7 +13,8 @@ use crate::handlers;
         title = "healthcode",
         description = "Health codes for an epidemic: enrolment, declarations, venues, check-ins, \
                        colours that explain themselves, appeals, overrides, policies as data, \
-                       data feeds, employers' checks with consent, quarantine follow-up, and an \
+                       data feeds, contact tracing, phone-network itineraries and proximity \
+                       searches, employers' checks with consent, quarantine follow-up, and an \
                        audit log of every access to personal data."
     ),
     paths(
@@ -67,6 +68,12 @@ use crate::handlers;
         handlers::consent::check_close_contact,
         handlers::follow_up::record_check,
         handlers::follow_up::list_missed_checks,
+        handlers::phone::register_cells,
+        handlers::phone::ingest_cell_pings,
+        handlers::phone::read_own_itinerary,
+        handlers::phone::create_proximity_search,
+        handlers::phone::read_proximity_search,
+        handlers::phone::review_proximity_candidate,
     ),
     modifiers(&BearerTokens),
     tags(
@@ -84,6 +91,8 @@ use crate::handlers;
         (name = "tracing", description = "Cases, contact tracing with evidence, and dismissals."),
         (name = "consents", description = "Residents' consents to employers' close-contact checks, and the checks."),
         (name = "follow-up", description = "Daily checks of residents in isolation, and the checks missed."),
+        (name = "phone-data", description = "Mobile networks' cells and pings, reduced to daily stays; the resident's 14-day itinerary."),
+        (name = "proximity", description = "Officials' proximity searches for an open case, whose candidates go to contact review."),
     )
 )]
 pub struct ApiDoc;

@@ -28,7 +28,6 @@ mod phone_data;
 mod tracing;
 
 pub use self::consent::*;
-#[allow(unused_imports)] // until the section has behaviours
 pub use self::phone_data::*;
 pub use self::tracing::*;
 
@@ -145,6 +144,19 @@ macro_rules! conformance_suite {
             tracing_or_reading_an_unknown_case_is_refused_as_not_found_and_audited,
             a_person_registered_in_another_household_moves_there,
             // Phone data (conformance/phone_data.rs).
+            cells_are_registered_once_read_back_exactly_and_a_moved_cell_is_a_conflict,
+            pings_are_reduced_to_city_days_in_the_offset_given_with_one_audit_record,
+            resent_pings_are_duplicates_and_later_pings_widen_stays_without_adding_city_days,
+            the_same_day_in_the_same_city_has_the_same_event_id_in_every_store,
+            a_ping_batch_naming_an_unknown_person_or_cell_stores_nothing_and_is_audited,
+            the_itinerary_of_an_unknown_person_is_not_found_and_the_attempt_is_audited,
+            city_days_are_their_persons_facts_as_itinerary_stays_in_every_read_of_facts,
+            the_purge_deletes_pings_and_stays_past_their_retention_and_keeps_the_rest,
+            a_proximity_search_finds_the_people_whose_stays_near_the_place_meet_the_window,
+            a_proximity_search_for_an_unknown_or_released_case_is_refused_and_audited,
+            resending_a_proximity_search_answers_the_stored_one_and_searches_nothing_again,
+            confirming_a_candidate_records_a_close_nearby_contact_for_the_searchs_case,
+            rejecting_a_candidate_records_the_reviewer_and_no_contact,
             // Consent and follow-up (conformance/consent.rs).
             a_consent_is_listed_with_its_employers_username_and_its_use,
             resending_a_consent_keeps_its_terms_and_replaces_its_token,

@@ -21,6 +21,9 @@ use std::collections::BTreeMap;
 
 use healthcode_core::consent::{Consent, ConsentId};
 use healthcode_core::follow_up::{FollowUpCheck, FollowUpDay};
+use healthcode_core::phone::proximity::{
+    CandidateReview, ProximitySearch, ProximitySearchId, ProximitySearchRecord,
+};
 use healthcode_core::rating::{
     Appeal, AppealDecision, AppealId, AppealRecord, CaseId, CaseRecord, Contact, ContactId, Facts,
     HealthReport, LatestRating, Override, PharmacyPurchase, PolicyVersion, Rating, RatingCause,
@@ -28,11 +31,12 @@ use healthcode_core::rating::{
 };
 use healthcode_core::trace::{ContactRecord, Traced, TracedContact, TracingPolicy};
 use healthcode_core::{
-    Access, Actor, AuditAction, AuditRecord, Boarding, CheckIn, Declaration, EventId,
-    HouseholdCode, Person, PersonId, Purpose, RegionCode, ResidentId, StaffAccount, Timestamp,
-    Trip, Username, Venue, VenueId,
+    Access, Actor, AuditAction, AuditRecord, Boarding, Cell, CellId, CellPing, CheckIn, CityDay,
+    Date, Declaration, EventId, HouseholdCode, Person, PersonId, Purpose, RegionCode, ResidentId,
+    StaffAccount, Timestamp, Trip, Username, Venue, VenueId,
 };
 use jiff::SignedDuration;
+use jiff::tz::Offset;
 
 pub use keys::{KeyError, KeyRing};
 pub use sqlite::SqliteStore;
@@ -428,6 +432,101 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     // --- Phone data: cells, pings, daily stays, itinerary, proximity search ----------------
 
+    /// Registers cells, audited as the network's report (cells are not personal data: no
+    /// subject). A cell registered before with the same location and city is a duplicate;
+    /// under another location or city it is a [`StoreError::Conflict`] and nothing is stored
+    /// (a moved cell needs a new id: stays already reduced name the old city). A cell repeated
+    /// within the batch counts once, the first version winning.
+    fn register_cells(&self, access: &Access, cells: &[Cell]) -> Result<IngestReport, StoreError>;
+
+    /// The registered cell of each id, in order, `None` where there is none. Cells are not
+    /// personal data: not audited.
+    fn cells(&self, ids: &[CellId]) -> Result<Vec<Option<Cell>>, StoreError>;
+
+    /// Stores a mobile network's pings in one transaction with one audit record, and reduces
+    /// them at once: each ping not stored before widens its person's daily stay in its cell
+    /// (the civil day of the ping at `offset`, the active policy's) and their city day in the
+    /// cell's city. A ping whose event id is stored, or repeated within the batch, is a
+    /// duplicate and changes nothing. A ping resent after the purge deleted it is stored again
+    /// but changes no stay: stays only widen.
+    ///
+    /// [`StoreError::UnknownReference`] (nothing stored) with the position of the first ping,
+    /// in the order sent, that names a person not enrolled or a cell not registered
+    /// ([`Reference::Cell`]). The answer lists the city days the batch added, whose people's
+    /// itineraries (and so facts) changed.
+    fn ingest_cell_pings(
+        &self,
+        access: &Access,
+        pings: &[(PersonId, CellPing)],
+        offset: Offset,
+    ) -> Result<PingIngestReport, StoreError>;
+
+    /// Deletes movement data past its retention, with one audit record (no subject, counting
+    /// the rows deleted): raw pings seen before `pings_before`; daily stays, city days and the
+    /// stays of proximity candidates last seen before `stays_before`.
+    fn purge_phone_data(
+        &self,
+        access: &Access,
+        pings_before: Timestamp,
+        stays_before: Timestamp,
+    ) -> Result<PhonePurgeReport, StoreError>;
+
+    /// A person's city days from `from` to `to` (both included), by day and then city: what
+    /// their itinerary is made of. [`StoreError::NotFound`] (audited) if the person is not
+    /// enrolled.
+    fn city_days_of(
+        &self,
+        access: &Access,
+        person: PersonId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<CityDay>, StoreError>;
+
+    /// Runs a proximity search for an official and stores it with its candidates: everyone
+    /// with a daily stay in a cell within the search's radius whose first to last seen meets
+    /// the window, with those stays and their names. One audit record counts the people found
+    /// (naming the person when there is one). The case must be recorded and not released:
+    /// [`StoreError::NotFound`] or [`StoreError::Conflict`] otherwise, audited, nothing
+    /// stored. A resend of a stored search id searches nothing again and answers the stored
+    /// search with [`Write::Duplicate`].
+    fn search_proximity(
+        &self,
+        access: &Access,
+        search: &ProximitySearch,
+    ) -> Result<(ProximitySearchRecord, Write), StoreError>;
+
+    /// A stored search with its candidates and their reviews. [`StoreError::NotFound`]
+    /// (audited) if there is none.
+    fn proximity_search(
+        &self,
+        access: &Access,
+        id: ProximitySearchId,
+    ) -> Result<ProximitySearchRecord, StoreError>;
+
+    /// Records an official's review of a candidate. A confirmation records, in the same
+    /// transaction, the close contact that
+    /// [`nearby_contact`](healthcode_core::phone::proximity::nearby_contact) makes of the
+    /// candidate's stays for the search's case, under the id `review.contact` gives; if the
+    /// case already has a nearby contact with the person (found by another search), that one
+    /// stands and the review names it. The answer is the review as stored.
+    ///
+    /// [`StoreError::NotFound`] if there is no such search or the person is not among its
+    /// candidates; [`StoreError::Conflict`] if the candidate is already reviewed, or if a
+    /// confirmation has no contact id or no stay left inside the window (past retention).
+    /// Each refusal is audited.
+    fn review_proximity_candidate(
+        &self,
+        access: &Access,
+        search: ProximitySearchId,
+        person: PersonId,
+        review: &CandidateReview,
+    ) -> Result<CandidateReview, StoreError>;
+
+    /// Records that a proximity search was refused before it could be run (no stated purpose,
+    /// a radius or window beyond the limits): audited as rejected, without a subject, so that
+    /// attempts to search show in the log even when nothing was read.
+    fn refuse_proximity_search(&self, access: &Access) -> Result<(), StoreError>;
+
     // --- Consent for employers' checks, and quarantine follow-up ---------------------------
 
     /// Stores a resident's consent to an employer's close-contact checks, with the hash of its
@@ -538,6 +637,32 @@ pub enum CloseContactAnswer {
     Answered { close_contact: bool },
 }
 
+/// What a batch of pings stored, and the city days it added.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PingIngestReport {
+    pub stored: u64,
+    pub duplicates: u64,
+    /// Each city day the batch added, with its person and the event id that names it; a day
+    /// in a city already in someone's itinerary is not listed again.
+    pub new_city_days: Vec<(PersonId, EventId)>,
+}
+
+/// How many rows of each kind a retention purge deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PhonePurgeReport {
+    pub pings: u64,
+    pub daily_stays: u64,
+    pub city_days: u64,
+    pub candidate_stays: u64,
+}
+
+impl PhonePurgeReport {
+    /// Every row deleted.
+    pub fn total(&self) -> u64 {
+        self.pings + self.daily_stays + self.city_days + self.candidate_stays
+    }
+}
+
 /// A policy file as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredPolicy {
@@ -641,6 +766,8 @@ pub enum Reference {
     Venue,
     Case,
     Trip,
+    /// A mobile network's cell.
+    Cell,
 }
 
 /// What went wrong in the store, in its callers' terms.

@@ -24,6 +24,7 @@ mod contact_tracing;
 mod encoding;
 mod fact_rows;
 mod migrations;
+mod phone_data;
 mod rating;
 
 use std::collections::{BTreeMap, HashSet};
@@ -36,6 +37,9 @@ use std::time::Duration;
 
 use healthcode_core::consent::{Consent, ConsentId};
 use healthcode_core::follow_up::{FollowUpCheck, FollowUpDay};
+use healthcode_core::phone::proximity::{
+    CandidateReview, ProximitySearch, ProximitySearchId, ProximitySearchRecord,
+};
 use healthcode_core::rating::{
     Appeal, AppealDecision, AppealId, AppealOutcome, AppealRecord, CaseId, CaseRecord, Contact,
     ContactId, Facts, HealthReport, LatestRating, Override, OverrideId, PharmacyPurchase, Policy,
@@ -48,7 +52,9 @@ use healthcode_core::{
     Temperature, Timestamp, Username, Venue, VenueId, VenueKind,
 };
 use healthcode_core::{Boarding, HouseholdCode, Trip};
+use healthcode_core::{Cell, CellId, CellPing, CityDay, Date};
 use healthcode_core::{GeoPoint, OpeningHours, RegionCode};
+use jiff::tz::Offset;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Statement, Transaction};
 use rusqlite::{TransactionBehavior, params, params_from_iter};
@@ -57,8 +63,8 @@ use sha2::{Digest, Sha256};
 use crate::audit_chain::{AuditEntry, ChainVerifier, actor_id_bytes, actor_kind_code};
 use crate::{
     AuditChainReport, AuditQuery, CloseContactAnswer, CloseContactCheck, ConsentRecord, Enrolled,
-    Enrolment, IngestReport, KeyRing, PolicyActivation, Reference, Store, StoreError, StoredPolicy,
-    TokenGrant, TokenHash, Write,
+    Enrolment, IngestReport, KeyRing, PhonePurgeReport, PingIngestReport, PolicyActivation,
+    Reference, Store, StoreError, StoredPolicy, TokenGrant, TokenHash, Write,
 };
 use checkpoint::{Checkpointer, WRITER_AUTOCHECKPOINT_PAGES};
 use encoding::{
@@ -1837,6 +1843,141 @@ impl Store for SqliteStore {
     }
 
     // --- Phone data ------------------------------------------------------------------------
+
+    #[tracing::instrument(level = "debug", skip_all, fields(cells = cells.len()))]
+    fn register_cells(&self, access: &Access, cells: &[Cell]) -> Result<IngestReport, StoreError> {
+        self.audited(access, AuditAction::RegisterCells, |transaction| {
+            phone_data::register_cells(transaction, cells)
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(cells = ids.len()))]
+    fn cells(&self, ids: &[CellId]) -> Result<Vec<Option<Cell>>, StoreError> {
+        self.readers
+            .with(|connection| phone_data::cells(connection, ids))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(pings = pings.len()))]
+    fn ingest_cell_pings(
+        &self,
+        access: &Access,
+        pings: &[(PersonId, CellPing)],
+        offset: Offset,
+    ) -> Result<PingIngestReport, StoreError> {
+        self.audited(access, AuditAction::IngestCellPings, |transaction| {
+            phone_data::ingest_cell_pings(transaction, pings, offset)
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    fn purge_phone_data(
+        &self,
+        access: &Access,
+        pings_before: Timestamp,
+        stays_before: Timestamp,
+    ) -> Result<PhonePurgeReport, StoreError> {
+        let report = self.audited(access, AuditAction::PurgeCellPings, |transaction| {
+            let report = phone_data::purge(transaction, pings_before, stays_before)?;
+            Ok(Audited::success(report, None, report.total()))
+        })?;
+        tracing::debug!(
+            pings = report.pings,
+            daily_stays = report.daily_stays,
+            city_days = report.city_days,
+            candidate_stays = report.candidate_stays,
+            "purged phone data past its retention"
+        );
+        Ok(report)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(person = %person))]
+    fn city_days_of(
+        &self,
+        access: &Access,
+        person: PersonId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<CityDay>, StoreError> {
+        self.audited(access, AuditAction::ReadItinerary, |transaction| {
+            match phone_data::city_days_of(transaction, person, from, to)? {
+                Some(days) => {
+                    let records = days.len() as u64;
+                    Ok(Audited::success(days, Some(person), records))
+                }
+                None => Err(Refusal::Refused {
+                    error: StoreError::NotFound { what: "person" },
+                    subject: Some(person),
+                    records: 0,
+                }),
+            }
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(search = %search.id))]
+    fn search_proximity(
+        &self,
+        access: &Access,
+        search: &ProximitySearch,
+    ) -> Result<(ProximitySearchRecord, Write), StoreError> {
+        self.audited(access, AuditAction::SearchProximity, |transaction| {
+            phone_data::search_proximity(transaction, &self.keys, search)
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(search = %id))]
+    fn proximity_search(
+        &self,
+        access: &Access,
+        id: ProximitySearchId,
+    ) -> Result<ProximitySearchRecord, StoreError> {
+        self.audited(access, AuditAction::SearchProximity, |transaction| {
+            match phone_data::read_search(transaction, &self.keys, id)? {
+                Some(record) => {
+                    let subject = single_subject(record.candidates.iter().map(|c| c.person));
+                    let records = record.candidates.len() as u64;
+                    Ok(Audited::success(record, subject, records))
+                }
+                None => Err(Refusal::Refused {
+                    error: StoreError::NotFound {
+                        what: "proximity search",
+                    },
+                    subject: None,
+                    records: 0,
+                }),
+            }
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(search = %search, person = %person))]
+    fn review_proximity_candidate(
+        &self,
+        access: &Access,
+        search: ProximitySearchId,
+        person: PersonId,
+        review: &CandidateReview,
+    ) -> Result<CandidateReview, StoreError> {
+        self.audited(
+            access,
+            AuditAction::ReviewProximityCandidate,
+            |transaction| {
+                phone_data::review_candidate(transaction, &self.keys, search, person, review)
+            },
+        )
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    fn refuse_proximity_search(&self, access: &Access) -> Result<(), StoreError> {
+        self.write(|transaction| {
+            let entry = AuditEntry::for_access(
+                access,
+                AuditAction::SearchProximity,
+                None,
+                0,
+                AuditOutcome::Rejected,
+            );
+            append_audit_record(transaction, entry).map(drop)
+        })
+    }
 
     // --- Consent and quarantine follow-up --------------------------------------------------
 

@@ -1,5 +1,6 @@
-//! Bulk import of the rating engine's data feeds: laboratory test results, pharmacy purchases
-//! and the daily health reports of employers and residential communities.
+//! Bulk import of the rating engine's data feeds: laboratory test results, pharmacy purchases,
+//! the daily health reports of employers and residential communities, and mobile networks'
+//! cell pings.
 //!
 //! Files are CSV with a header row, or JSON lines, in the API's row shapes (a health report's
 //! CSV has the header `event_id,resident_id,day,temperature,symptoms`, symptoms separated by
@@ -16,13 +17,14 @@ use healthcode_core::rating::{Policy, Reporter};
 use healthcode_core::{Access, Actor, Timestamp};
 use healthcode_server::ApiError;
 use healthcode_server::api::{
-    BoardingRow, FeedResponse, HealthReportRow, HealthReportUpload, LabResultRow,
-    PharmacyPurchaseRow, RowError, boardings_from_rows, health_reports_from_rows,
-    lab_results_from_rows, pharmacy_purchases_from_rows,
+    BoardingRow, CellPingRow, FeedResponse, HealthReportRow, HealthReportUpload, LabResultRow,
+    PharmacyPurchaseRow, RowError, boardings_from_rows, cell_pings_from_rows,
+    health_reports_from_rows, lab_results_from_rows, pharmacy_purchases_from_rows,
 };
 use healthcode_server::clock::{Clock, SystemClock};
 use healthcode_server::endpoints::Endpoint;
 use healthcode_server::feeds;
+use healthcode_server::phone_service::{self, Retention};
 use healthcode_server::policies::DefaultPolicy;
 use healthcode_store::Store;
 use indicatif::ProgressBar;
@@ -41,6 +43,9 @@ pub enum Feed {
     /// A daily health report filed by an employer or a community, in the shape of
     /// `POST /v1/health-reports`.
     HealthReports(Reporter),
+    /// A mobile network's cell pings, in the shape of `POST /v1/cell-pings`, kept as the
+    /// retention says.
+    CellPings(Retention),
     /// A transit operator's real-name boardings, in the shape of `POST /v1/transit/boardings`.
     Boardings,
 }
@@ -52,6 +57,7 @@ impl Feed {
             Feed::TestResults => "test result",
             Feed::PharmacyPurchases => "pharmacy purchase",
             Feed::HealthReports(_) => "health report",
+            Feed::CellPings(_) => "cell ping",
             Feed::Boardings => "boarding",
         }
     }
@@ -62,6 +68,7 @@ impl Feed {
             Feed::TestResults => Endpoint::IngestLabResults,
             Feed::PharmacyPurchases => Endpoint::IngestPharmacyPurchases,
             Feed::HealthReports(_) => Endpoint::IngestHealthReports,
+            Feed::CellPings(_) => Endpoint::IngestCellPings,
             Feed::Boardings => Endpoint::IngestBoardings,
         }
     }
@@ -79,7 +86,7 @@ pub struct FeedImport {
 
 /// A file is imported whole, in one transaction, however long: the batch limit of the HTTP API
 /// bounds request bodies, which a local file is not.
-const NO_ROW_LIMIT: usize = usize::MAX;
+pub(super) const NO_ROW_LIMIT: usize = usize::MAX;
 
 /// Reads, checks and stores the rows of a feed file and re-rates the residents it is about.
 /// `progress` follows the bytes read.
@@ -152,6 +159,34 @@ pub fn import_feed(
                 |access, policy| feeds::ingest_boardings(store, access, policy, list, NO_ROW_LIMIT),
             )
         }
+        Feed::CellPings(retention) => {
+            let mut rows = read_rows::<CellPingRow>(path, format, progress, feed.row_name())?;
+            if !rows.errors.is_empty() {
+                let (_, errors) =
+                    cell_pings_from_rows(&rows.rows, now, retention.stays_before(now));
+                return Err(unreadable(rows, errors));
+            }
+            let lines = rows.line_count();
+            let list = std::mem::take(&mut rows.rows);
+            store_feed(
+                store,
+                now,
+                feed,
+                lines,
+                &rows,
+                progress,
+                |access, policy| {
+                    phone_service::ingest_cell_pings(
+                        store,
+                        access,
+                        policy,
+                        retention,
+                        list,
+                        NO_ROW_LIMIT,
+                    )
+                },
+            )
+        }
         Feed::HealthReports(reporter) => {
             let (upload, upload_errors) = read_health_report(path, format, progress)?;
             let lines = (upload.rows.len() + upload_errors.len()) as u64;
@@ -198,7 +233,7 @@ pub fn import_feed(
 
 /// A file with lines that could not be read as rows: those lines and every bad field of the
 /// rows that could be read, `errors` being about `rows.rows`. The store is not touched.
-fn unreadable<T>(rows: Rows<T>, errors: Vec<RowError>) -> ImportError {
+pub(super) fn unreadable<T>(rows: Rows<T>, errors: Vec<RowError>) -> ImportError {
     let lines = rows.line_count();
     let mut all: Vec<LineError> = errors
         .into_iter()

@@ -5,6 +5,7 @@ mod feeds;
 mod follow_up;
 mod import;
 mod officials;
+mod phone;
 mod policy;
 mod ratings;
 mod seed;

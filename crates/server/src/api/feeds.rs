@@ -32,28 +32,32 @@ pub struct FeedRow<T> {
 }
 
 /// Collects the field errors of one row while its fields are parsed.
-struct RowCheck {
+pub(super) struct RowCheck {
     index: usize,
     errors: Vec<RowError>,
 }
 
 impl RowCheck {
     /// The value, or `None` with the error recorded.
-    fn keep<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+    pub(super) fn keep<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
         result.map_err(|error| self.error(error)).ok()
     }
 
-    fn error(&mut self, error: FieldError) {
+    pub(super) fn error(&mut self, error: FieldError) {
         self.errors
             .push(RowError::new(self.index, error.field, error.message));
     }
 }
 
-fn parse_resident_id(text: &str) -> Result<ResidentId, FieldError> {
+pub(super) fn parse_resident_id(text: &str) -> Result<ResidentId, FieldError> {
     ResidentId::parse(text.trim()).map_err(|e| FieldError::new("resident_id", e))
 }
 
-fn not_after_now(field: &str, at: Timestamp, now: Timestamp) -> Result<Timestamp, FieldError> {
+pub(super) fn not_after_now(
+    field: &str,
+    at: Timestamp,
+    now: Timestamp,
+) -> Result<Timestamp, FieldError> {
     if at > now {
         return Err(FieldError::new(
             field,
@@ -64,7 +68,7 @@ fn not_after_now(field: &str, at: Timestamp, now: Timestamp) -> Result<Timestamp
 }
 
 /// Converts rows with `check`, reporting every bad field of every row.
-fn check_rows<R, T>(
+pub(super) fn check_rows<R, T>(
     rows: &[R],
     mut check: impl FnMut(&R, &mut RowCheck) -> Option<(EventId, ResidentId, T)>,
 ) -> (Vec<FeedRow<T>>, Vec<RowError>) {

@@ -24,7 +24,7 @@ use crate::extract::{Caller, Json, PolicyText, Query};
 use crate::{App, policies, rating_service, service};
 
 /// The language of an answer's texts: the `lang` parameter, else `Accept-Language`.
-fn language(query: &LanguageQuery, headers: &HeaderMap) -> Result<Language, FieldError> {
+pub(super) fn language(query: &LanguageQuery, headers: &HeaderMap) -> Result<Language, FieldError> {
     let header = headers
         .get(ACCEPT_LANGUAGE)
         .and_then(|value| value.to_str().ok());

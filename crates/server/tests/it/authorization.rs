@@ -2,17 +2,19 @@
 
 use std::collections::BTreeMap;
 
-use healthcode_core::{Role, Timestamp};
+use healthcode_core::rating::{CaseId, CaseRecord, CaseStatus};
+use healthcode_core::{Access, Actor, PersonId, Purpose, Role, Timestamp};
 use healthcode_server::api::{
     AppealRequest, BatchRequest, BoardingBatch, BoardingRow, CaseRequest, CaseResponse,
-    CloseContactCheckRequest, ConsentRequest, CreateStaffRequest, DecisionRequest,
-    DeclarationRequest, DiffRequest, DismissalRequest, FiledAppeal, FollowUpCheckRequest,
-    HealthReportBatch, HealthReportRow, IssuedConsent, OverrideRequest, PharmacyPurchaseBatch,
-    PharmacyPurchaseRow, PublishedRegionRiskList, RegionRiskEntry, RegionRiskRequest,
-    SessionRequest,
+    CellPingRow, CellRow, CloseContactCheckRequest, ConsentRequest, CreateStaffRequest,
+    DecisionRequest, DeclarationRequest, DiffRequest, DismissalRequest, FiledAppeal,
+    FollowUpCheckRequest, HealthReportBatch, HealthReportRow, IssuedConsent, OverrideRequest,
+    PharmacyPurchaseBatch, PharmacyPurchaseRow, ProximitySearchRequest, ProximitySearchView,
+    PublishedRegionRiskList, RegionRiskEntry, RegionRiskRequest, ReviewRequest, SessionRequest,
 };
 use healthcode_server::policies::DEFAULT_POLICY_SOURCE;
 use healthcode_server::{Allowed, Clock, Endpoint};
+use healthcode_store::Store as _;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
@@ -35,12 +37,40 @@ struct Fixtures {
     case: Uuid,
     contact: Uuid,
     now: Timestamp,
+    /// An open case of another resident, and a proximity search for it that found the
+    /// resident.
+    open_case: Uuid,
+    search: Uuid,
     /// The username of the signed-in employer.
     employer_username: String,
     /// A consent of the resident to that employer, to revoke.
     consent_to_revoke: Uuid,
     /// The token of another consent of theirs, for the employer's one allowed check.
     consent_token: String,
+}
+
+/// The cell the matrix pings: Wulin Square, Hangzhou.
+fn matrix_cell() -> CellRow {
+    CellRow {
+        cell_id: "460-00-4101-1".into(),
+        latitude: 30.2741.into(),
+        longitude: 120.1551.into(),
+        city: "330106".into(),
+    }
+}
+
+/// A search for `case` around the matrix cell, over the hours before `now`.
+fn matrix_search(case: Uuid, now: Timestamp) -> ProximitySearchRequest {
+    ProximitySearchRequest {
+        search_id: Uuid::new_v4().to_string(),
+        case_id: case.to_string(),
+        latitude: 30.2741,
+        longitude: 120.1551,
+        radius_metres: 200,
+        from: (now - jiff::SignedDuration::from_hours(6)).to_string(),
+        until: now.to_string(),
+        purpose: "The case shopped at Wulin Square this morning.".into(),
+    }
 }
 
 /// The default policy under another version: a valid upload.
@@ -281,6 +311,43 @@ async fn call(
             };
             app.post(endpoint.path(), token, &request).await
         }
+        Endpoint::RegisterCells => app.post(endpoint.path(), token, &matrix_cell()).await,
+        Endpoint::IngestCellPings => {
+            let ping = CellPingRow {
+                event_id: Uuid::new_v4().to_string(),
+                resident_id: fixtures.resident_id.clone(),
+                cell_id: matrix_cell().cell_id,
+                seen_at: fixtures.now.to_string(),
+            };
+            app.post(endpoint.path(), token, &ping).await
+        }
+        Endpoint::ReadOwnItinerary => app.get(endpoint.path(), token).await,
+        Endpoint::CreateProximitySearch => {
+            app.post(
+                endpoint.path(),
+                token,
+                &matrix_search(fixtures.open_case, fixtures.now),
+            )
+            .await
+        }
+        Endpoint::ReadProximitySearch => {
+            app.get(
+                &format!("/v1/proximity-searches/{}", fixtures.search),
+                token,
+            )
+            .await
+        }
+        Endpoint::ReviewProximityCandidate => {
+            let request = ReviewRequest {
+                decision: "reject".into(),
+                reason: "Passing by in a bus.".into(),
+            };
+            let path = format!(
+                "/v1/proximity-searches/{}/candidates/{person}/review",
+                fixtures.search
+            );
+            app.post(&path, token, &request).await
+        }
         Endpoint::IngestHealthReports => {
             let request = HealthReportBatch {
                 reports: vec![HealthReportRow {
@@ -385,6 +452,49 @@ async fn only_the_roles_the_endpoint_table_allows_get_through_and_refusals_of_pe
         .post("/v1/policies/default@2/activate", Some(&official), &())
         .await;
     assert_eq!(activated.status(), StatusCode::CREATED);
+    // A cell, the resident's phone seen there, an open case of another resident and a search
+    // that found the resident.
+    let network = token_of(Role::PhoneNetwork);
+    let registered = app.post("/v1/cells", Some(&network), &matrix_cell()).await;
+    assert_eq!(registered.status(), StatusCode::OK);
+    let pinged = app
+        .post(
+            "/v1/cell-pings",
+            Some(&network),
+            &CellPingRow {
+                event_id: Uuid::new_v4().to_string(),
+                resident_id: TestResident::zhang().resident_id,
+                cell_id: matrix_cell().cell_id,
+                seen_at: (app.clock.now() - jiff::SignedDuration::from_hours(1)).to_string(),
+            },
+        )
+        .await;
+    assert_eq!(pinged.status(), StatusCode::OK);
+    let patient = app.enrolled(&TestResident::fresh()).await.person_id;
+    let open_case = CaseRecord {
+        case: CaseId::from_uuid(Uuid::new_v4()),
+        status: CaseStatus::Confirmed,
+        since: app.clock.now(),
+        onset: app.clock.now() - jiff::SignedDuration::from_hours(48),
+        isolated_at: app.clock.now(),
+        released_at: None,
+    };
+    let (store, now) = (app.store.clone(), app.clock.now());
+    tokio::task::spawn_blocking(move || {
+        let access = Access::new(Actor::LocalOperator, Purpose::CaseInvestigation, now);
+        store.record_case(&access, PersonId::from_uuid(patient), &open_case)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let search_request = matrix_search(open_case.case.as_uuid(), app.clock.now());
+    let searched: ProximitySearchView = expect_json(
+        app.post("/v1/proximity-searches", Some(&official), &search_request)
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(searched.candidates.len(), 1);
     // A household of two, and a confirmed case in it: its tracing finds the other member.
     let li = app.enrolled(&TestResident::li()).await;
     app.same_household(&[enrolled.person_id, li.person_id])
@@ -405,6 +515,8 @@ async fn only_the_roles_the_endpoint_table_allows_get_through_and_refusals_of_pe
         consents.push(issued);
     }
     let mut fixtures = Fixtures {
+        open_case: open_case.case.as_uuid(),
+        search: searched.search_id,
         person: enrolled.person_id,
         resident_id: TestResident::zhang().resident_id,
         venue: app.registered_venue(&operator).await,

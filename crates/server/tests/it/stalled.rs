@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 
 use healthcode_core::consent::{Consent, ConsentId};
 use healthcode_core::follow_up::{FollowUpCheck, FollowUpDay};
+use healthcode_core::phone::proximity::{
+    CandidateReview, ProximitySearch, ProximitySearchId, ProximitySearchRecord,
+};
 use healthcode_core::rating::{
     Appeal, AppealDecision, AppealId, AppealRecord, CaseId, CaseRecord, Contact, ContactId, Facts,
     HealthReport, LatestRating, Override, PharmacyPurchase, PolicyVersion, Rating, RatingCause,
@@ -19,11 +22,13 @@ use healthcode_core::{
     ResidentId, StaffAccount, Timestamp, Username, Venue, VenueId,
 };
 use healthcode_core::{Boarding, HouseholdCode, Trip};
+use healthcode_core::{Cell, CellId, CellPing, CityDay, Date};
 use healthcode_store::{
     AuditChainReport, AuditQuery, CloseContactAnswer, CloseContactCheck, ConsentRecord, Enrolled,
-    Enrolment, IngestReport, PolicyActivation, Store, StoreError, StoredPolicy, TokenGrant,
-    TokenHash, Write,
+    Enrolment, IngestReport, PhonePurgeReport, PingIngestReport, PolicyActivation, Store,
+    StoreError, StoredPolicy, TokenGrant, TokenHash, Write,
 };
+use jiff::tz::Offset;
 
 #[derive(Debug)]
 pub struct StalledStore {
@@ -367,6 +372,72 @@ impl Store for StalledStore {
         _: &Access,
         _: &FollowUpDay,
     ) -> Result<Vec<Person>, StoreError> {
+        Err(unused())
+    }
+
+    fn register_cells(&self, _: &Access, _: &[Cell]) -> Result<IngestReport, StoreError> {
+        Err(unused())
+    }
+
+    fn cells(&self, _: &[CellId]) -> Result<Vec<Option<Cell>>, StoreError> {
+        Err(unused())
+    }
+
+    fn ingest_cell_pings(
+        &self,
+        _: &Access,
+        _: &[(PersonId, CellPing)],
+        _: Offset,
+    ) -> Result<PingIngestReport, StoreError> {
+        Err(unused())
+    }
+
+    fn purge_phone_data(
+        &self,
+        _: &Access,
+        _: Timestamp,
+        _: Timestamp,
+    ) -> Result<PhonePurgeReport, StoreError> {
+        Err(unused())
+    }
+
+    fn city_days_of(
+        &self,
+        _: &Access,
+        _: PersonId,
+        _: Date,
+        _: Date,
+    ) -> Result<Vec<CityDay>, StoreError> {
+        Err(unused())
+    }
+
+    fn search_proximity(
+        &self,
+        _: &Access,
+        _: &ProximitySearch,
+    ) -> Result<(ProximitySearchRecord, Write), StoreError> {
+        Err(unused())
+    }
+
+    fn proximity_search(
+        &self,
+        _: &Access,
+        _: ProximitySearchId,
+    ) -> Result<ProximitySearchRecord, StoreError> {
+        Err(unused())
+    }
+
+    fn review_proximity_candidate(
+        &self,
+        _: &Access,
+        _: ProximitySearchId,
+        _: PersonId,
+        _: &CandidateReview,
+    ) -> Result<CandidateReview, StoreError> {
+        Err(unused())
+    }
+
+    fn refuse_proximity_search(&self, _: &Access) -> Result<(), StoreError> {
         Err(unused())
     }
 }

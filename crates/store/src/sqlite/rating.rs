@@ -1,6 +1,6 @@
 //! How the rating engine's data is written to and read from SQLite: facts, ratings, policies,
 //! the region-risk list, appeals and overrides, and the merge that gathers every resident's
-//! facts in one ordered pass over each table.
+//! facts (the itinerary's city days among them) in one ordered pass over each table.
 //!
 //! As in [`super::encoding`], decoding never trusts the file and names columns, never their
 //! content. Free text written about a person (appeal statements, decision reasons, override
@@ -110,6 +110,14 @@ pub(super) const OVERRIDES: FactTable = FactTable {
     columns: "override_id, colour, reason_sealed, set_by, set_at, expires_at, appeal_id, person_id",
     order: "set_at, override_id",
     person_column: 7,
+};
+
+/// The itinerary's city days, the rating engine's region stays from phone data.
+const ITINERARY_DAYS: FactTable = FactTable {
+    table: "itinerary_days",
+    columns: super::phone_data::CITY_DAY_COLUMNS,
+    order: "day, city",
+    person_column: 5,
 };
 
 /// Each person's latest rating, read beside their facts. A person has at most one row, so the
@@ -344,6 +352,7 @@ struct FactStatements<'connection> {
     contacts: CachedStatement<'connection>,
     cases: CachedStatement<'connection>,
     overrides: CachedStatement<'connection>,
+    itinerary_days: CachedStatement<'connection>,
 }
 
 impl<'connection> FactStatements<'connection> {
@@ -359,6 +368,7 @@ impl<'connection> FactStatements<'connection> {
             contacts: connection.prepare_cached(&sql(&CONTACTS))?,
             cases: connection.prepare_cached(&sql(&CASES))?,
             overrides: connection.prepare_cached(&sql(&OVERRIDES))?,
+            itinerary_days: connection.prepare_cached(&sql(&ITINERARY_DAYS))?,
         })
     }
 
@@ -411,6 +421,11 @@ impl<'connection> FactStatements<'connection> {
             &OVERRIDES,
             |row: &Row<'_>| decode_override(keys, row),
         );
+        let mut itinerary_days = PersonOrderedRows::new(
+            self.itinerary_days.query(params_from_iter(bound))?,
+            &ITINERARY_DAYS,
+            |row: &Row<'_>| super::phone_data::decode_city_day(row).map(|day| day.region_stay()),
+        );
         let mut visited = 0u64;
         while let Some(id) = next_person()? {
             let facts = Facts {
@@ -418,7 +433,7 @@ impl<'connection> FactStatements<'connection> {
                 health_reports: health_reports.take(&id)?,
                 test_results: test_results.take(&id)?,
                 pharmacy_purchases: pharmacy_purchases.take(&id)?,
-                stays: Vec::new(),
+                stays: itinerary_days.take(&id)?,
                 contacts: contacts.take(&id)?,
                 cases: cases.take(&id)?,
                 overrides: overrides.take(&id)?,
@@ -934,6 +949,7 @@ mod tests {
             &CASES,
             &CONTACTS,
             &OVERRIDES,
+            &ITINERARY_DAYS,
             &LATEST_RATINGS,
         ];
         for table in tables {

@@ -1066,3 +1066,103 @@ fn seeding_facts_of_a_person_not_enrolled_or_naming_an_unknown_case_is_refused_w
         "{error:?}"
     );
 }
+
+/// Free text officials write in proximity searches; personal data like an appeal's statement.
+const SEARCH_PURPOSE: &str = "温州面馆确诊病例就餐时段的附近人员排查";
+const REVIEW_REASON: &str = "Receipt shows the resident ate at the next table.";
+
+#[test]
+fn the_database_files_hold_no_proximity_search_purpose_or_review_reason_in_plaintext() {
+    use healthcode_core::phone::proximity::{
+        CandidateReview, ProximityQuery, ProximitySearch, ProximitySearchId, ReviewDecision,
+    };
+    use healthcode_core::{Cell, CellId, CellPing, City};
+
+    let temporary = tempfile::tempdir().unwrap();
+    let data_dir = data_dir(&temporary);
+    let people = residents();
+    let store = SqliteStore::open(&data_dir).unwrap();
+    for (index, person) in people.iter().enumerate() {
+        enrol(&store, person, index as u8);
+    }
+    let network = Access::new(
+        Actor::Staff {
+            id: StaffId::from_bytes([0x46; 16]),
+            role: Role::PhoneNetwork,
+        },
+        Purpose::PhoneData,
+        at("2026-02-11T00:00:00Z"),
+    );
+    let shop = GeoPoint::new(28.0, 120.65).unwrap();
+    let cell = Cell {
+        id: CellId::parse("460-00-5771-1").unwrap(),
+        location: shop,
+        city: City::of(RegionCode::parse("330302").unwrap()).unwrap(),
+        registered_at: at("2026-01-10T00:00:00Z"),
+    };
+    store
+        .register_cells(&network, std::slice::from_ref(&cell))
+        .unwrap();
+    let ping = CellPing {
+        event_id: new_event_id(),
+        cell: cell.id.clone(),
+        seen_at: at("2026-02-09T04:00:00Z"),
+    };
+    store
+        .ingest_cell_pings(&network, &[(people[0].id, ping)], jiff::tz::offset(8))
+        .unwrap();
+    let case = CaseRecord {
+        case: CaseId::from_uuid(uuid::Uuid::new_v4()),
+        status: CaseStatus::Confirmed,
+        since: at("2026-02-10T00:00:00Z"),
+        onset: at("2026-02-08T00:00:00Z"),
+        isolated_at: at("2026-02-10T00:00:00Z"),
+        released_at: None,
+    };
+    store.record_case(&operator(), people[1].id, &case).unwrap();
+    let official = StaffId::from_bytes([0x0f; 16]);
+    let search = ProximitySearch {
+        id: ProximitySearchId::from_uuid(uuid::Uuid::new_v4()),
+        case: case.case,
+        query: ProximityQuery::new(
+            shop,
+            200,
+            at("2026-02-09T03:00:00Z"),
+            at("2026-02-09T05:00:00Z"),
+        )
+        .unwrap(),
+        purpose: SEARCH_PURPOSE.to_owned(),
+        searched_by: official,
+        searched_at: at("2026-02-12T10:00:00Z"),
+    };
+    let (record, _) = store.search_proximity(&operator(), &search).unwrap();
+    assert_eq!(record.candidates.len(), 1);
+    let review = CandidateReview {
+        decision: ReviewDecision::Confirm,
+        reason: REVIEW_REASON.to_owned(),
+        reviewed_by: official,
+        reviewed_at: at("2026-02-12T11:00:00Z"),
+        contact: Some(ContactId::from_uuid(uuid::Uuid::new_v4())),
+    };
+    store
+        .review_proximity_candidate(&operator(), search.id, people[0].id, &review)
+        .unwrap();
+    let record = store.proximity_search(&operator(), search.id).unwrap();
+    assert_eq!(record.search.purpose, SEARCH_PURPOSE);
+    assert_eq!(
+        record.candidates[0].review.as_ref().unwrap().reason,
+        REVIEW_REASON
+    );
+
+    drop(store);
+    for path in database_files(&data_dir) {
+        for secret in [SEARCH_PURPOSE, REVIEW_REASON, people[0].name.as_str()] {
+            assert_eq!(
+                occurrences(&path, secret.as_bytes()),
+                0,
+                "{} holds free text about residents in plaintext",
+                path.display()
+            );
+        }
+    }
+}
