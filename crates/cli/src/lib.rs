@@ -134,7 +134,7 @@ enum AdminCommand {
         #[arg(long)]
         username: String,
         /// venue_operator, checkpoint_worker, health_official, employer, auditor, admin,
-        /// laboratory, pharmacy or community_worker.
+        /// laboratory, pharmacy, community_worker, transit_operator or phone_network.
         #[arg(long, value_parser = |code: &str| Role::parse(code))]
         role: Role,
         /// Read the password from the first line of standard input.
@@ -173,6 +173,10 @@ enum ImportCommand {
     /// train, bus or taxi), trip_code, departs_at, resident_id, seat (may be empty),
     /// boarded_at, alighted_at (may be empty).
     Boardings(FeedFile),
+    /// Register residents in households (a resident registered elsewhere moves).
+    ///
+    /// Rows in the shape of POST /v1/households: resident_id, household (the registry's code).
+    Households(FeedFile),
     /// Import a daily health report of an employer or a community and rate its residents
     /// again.
     ///
@@ -278,6 +282,9 @@ pub fn run() -> anyhow::Result<()> {
         }
         Command::Import(ImportCommand::Boardings(file)) => {
             import_feed(&config, file, Feed::Boardings)
+        }
+        Command::Import(ImportCommand::Households(file)) => {
+            import_feed(&config, file, Feed::Households)
         }
         Command::Import(ImportCommand::HealthReports { file, reporter }) => {
             import_feed(&config, file, Feed::HealthReports(reporter))

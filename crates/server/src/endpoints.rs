@@ -67,6 +67,7 @@ pub enum Endpoint {
     CreateProximitySearch,
     ReadProximitySearch,
     ReviewProximityCandidate,
+    RegisterHouseholds,
 }
 
 /// Who may call an endpoint.
@@ -100,7 +101,7 @@ const fn personal(action: AuditAction, purpose: Purpose) -> Option<PersonalData>
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 56] = [
+    pub const ALL: [Endpoint; 57] = [
         Endpoint::Health,
         Endpoint::Ready,
         Endpoint::Metrics,
@@ -157,6 +158,7 @@ impl Endpoint {
         Endpoint::CreateProximitySearch,
         Endpoint::ReadProximitySearch,
         Endpoint::ReviewProximityCandidate,
+        Endpoint::RegisterHouseholds,
     ];
 
     pub fn method(self) -> Method {
@@ -189,7 +191,8 @@ impl Endpoint {
             | Endpoint::RegisterCells
             | Endpoint::IngestCellPings
             | Endpoint::CreateProximitySearch
-            | Endpoint::ReviewProximityCandidate => Method::POST,
+            | Endpoint::ReviewProximityCandidate
+            | Endpoint::RegisterHouseholds => Method::POST,
             Endpoint::RevokeConsent => Method::DELETE,
             // A new version of the one list in force replaces it.
             Endpoint::PublishRegionRiskList => Method::PUT,
@@ -264,6 +267,7 @@ impl Endpoint {
             Endpoint::ListCaseContacts => "/v1/cases/{case_id}/contacts",
             Endpoint::DismissContact => "/v1/contacts/{contact_id}/dismissal",
             Endpoint::IngestBoardings => "/v1/transit/boardings",
+            Endpoint::RegisterHouseholds => "/v1/households",
             Endpoint::IssueConsent | Endpoint::ListOwnConsents => "/v1/me/consents",
             Endpoint::RevokeConsent => "/v1/me/consents/{consent_id}",
             Endpoint::CheckCloseContact => "/v1/employer/close-contact-checks",
@@ -336,6 +340,8 @@ impl Endpoint {
             Endpoint::IngestPharmacyPurchases => Allowed::Roles(&[Pharmacy]),
             Endpoint::IngestHealthReports => Allowed::Roles(&[Employer, CommunityWorker]),
             Endpoint::IngestBoardings => Allowed::Roles(&[TransitOperator]),
+            // Communities keep the household registers; officials correct them in a case.
+            Endpoint::RegisterHouseholds => Allowed::Roles(&[CommunityWorker, HealthOfficial]),
             Endpoint::RegisterCells | Endpoint::IngestCellPings => Allowed::Roles(&[PhoneNetwork]),
             // Only with the employee's consent, which the store checks.
             Endpoint::CheckCloseContact => Allowed::Roles(&[Employer]),
@@ -411,6 +417,10 @@ impl Endpoint {
             Endpoint::IngestBoardings => {
                 personal(AuditAction::RecordBoardings, Purpose::TransitReport)
             }
+            // Households are registered so that cases can be traced to the people at home.
+            Endpoint::RegisterHouseholds => {
+                personal(AuditAction::RegisterHouseholds, Purpose::CaseInvestigation)
+            }
             Endpoint::IssueConsent => personal(AuditAction::IssueConsent, Purpose::SelfService),
             Endpoint::ListOwnConsents => personal(AuditAction::ReadConsents, Purpose::SelfService),
             Endpoint::RevokeConsent => personal(AuditAction::RevokeConsent, Purpose::SelfService),
@@ -475,6 +485,7 @@ impl Endpoint {
                 | Endpoint::IngestPharmacyPurchases
                 | Endpoint::IngestHealthReports
                 | Endpoint::IngestBoardings
+                | Endpoint::RegisterHouseholds
                 | Endpoint::RegisterCells
                 | Endpoint::IngestCellPings
         )

@@ -16,9 +16,9 @@ use healthcode_core::{Access, Actor, Boarding, EventId, PersonId, ResidentId, Ro
 use healthcode_store::{IngestReport, Store, StoreError};
 
 use crate::api::{
-    BoardingRow, FeedResponse, FeedRow, HealthReportUpload, LabResultRow, PharmacyPurchaseRow,
-    RowError, boardings_from_rows, health_reports_from_rows, lab_results_from_rows,
-    pharmacy_purchases_from_rows,
+    BoardingRow, FeedResponse, FeedRow, HealthReportUpload, HouseholdRow, LabResultRow,
+    PharmacyPurchaseRow, RowError, boardings_from_rows, health_reports_from_rows,
+    household_members_from_rows, lab_results_from_rows, pharmacy_purchases_from_rows,
 };
 use crate::error::ApiError;
 use crate::rating_service::{RerateReport, rerate_people};
@@ -156,6 +156,50 @@ pub fn ingest_boardings(
             store.ingest_boardings(access, &trips, &boardings)
         },
     )
+}
+
+/// Registers residents in households: every bad row is reported, an unknown resident is a bad
+/// row, and nothing is stored unless all rows are valid. Households change nobody's colour by
+/// themselves (tracing reads them), so nobody is rated again.
+pub fn register_households(
+    store: &dyn Store,
+    access: &Access,
+    rows: Vec<HouseholdRow>,
+    max_rows: usize,
+) -> Result<FeedResponse, ApiError> {
+    check_size("members", rows.len(), max_rows)?;
+    let (checked, mut errors) = household_members_from_rows(&rows);
+    let resident_ids: Vec<ResidentId> = checked.iter().map(|(_, id, _)| id.clone()).collect();
+    let people = if resident_ids.is_empty() {
+        Vec::new()
+    } else {
+        store.find_people(access, &resident_ids)?
+    };
+    let mut members = Vec::with_capacity(checked.len());
+    for ((index, _, household), person) in checked.into_iter().zip(people) {
+        match person {
+            Some(person) => members.push((person, household)),
+            None => errors.push(RowError::new(
+                index,
+                "resident_id",
+                "no resident with this ID number is enrolled",
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|error| error.index);
+        return Err(ApiError::InvalidRows {
+            field: "members",
+            rows: errors,
+        });
+    }
+    let report = store.register_households(access, &members)?;
+    tracing::info!(
+        received = rows.len(),
+        stored = report.stored,
+        "registered household members"
+    );
+    Ok(FeedResponse::new(rows.len(), report, 0))
 }
 
 /// Who files a health report, from the role of the staff member filing it.

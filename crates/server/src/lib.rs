@@ -332,6 +332,7 @@ fn handler_of(endpoint: Endpoint) -> MethodRouter<App> {
         Endpoint::ListCaseContacts => on(method, handlers::cases::list_case_contacts),
         Endpoint::DismissContact => on(method, handlers::cases::dismiss_contact),
         Endpoint::IngestBoardings => on(method, handlers::feeds::ingest_boardings),
+        Endpoint::RegisterHouseholds => on(method, handlers::feeds::register_households),
         Endpoint::IssueConsent => on(method, handlers::consent::issue_consent),
         Endpoint::ListOwnConsents => on(method, handlers::consent::list_own_consents),
         Endpoint::RevokeConsent => on(method, handlers::consent::revoke_consent),

@@ -17,9 +17,10 @@ use healthcode_core::rating::{Policy, Reporter};
 use healthcode_core::{Access, Actor, Timestamp};
 use healthcode_server::ApiError;
 use healthcode_server::api::{
-    BoardingRow, CellPingRow, FeedResponse, HealthReportRow, HealthReportUpload, LabResultRow,
-    PharmacyPurchaseRow, RowError, boardings_from_rows, cell_pings_from_rows,
-    health_reports_from_rows, lab_results_from_rows, pharmacy_purchases_from_rows,
+    BoardingRow, CellPingRow, FeedResponse, HealthReportRow, HealthReportUpload, HouseholdRow,
+    LabResultRow, PharmacyPurchaseRow, RowError, boardings_from_rows, cell_pings_from_rows,
+    health_reports_from_rows, household_members_from_rows, lab_results_from_rows,
+    pharmacy_purchases_from_rows,
 };
 use healthcode_server::clock::{Clock, SystemClock};
 use healthcode_server::endpoints::Endpoint;
@@ -48,6 +49,8 @@ pub enum Feed {
     CellPings(Retention),
     /// A transit operator's real-name boardings, in the shape of `POST /v1/transit/boardings`.
     Boardings,
+    /// A community's household register, in the shape of `POST /v1/households`.
+    Households,
 }
 
 impl Feed {
@@ -59,6 +62,7 @@ impl Feed {
             Feed::HealthReports(_) => "health report",
             Feed::CellPings(_) => "cell ping",
             Feed::Boardings => "boarding",
+            Feed::Households => "household member",
         }
     }
 
@@ -70,6 +74,7 @@ impl Feed {
             Feed::HealthReports(_) => Endpoint::IngestHealthReports,
             Feed::CellPings(_) => Endpoint::IngestCellPings,
             Feed::Boardings => Endpoint::IngestBoardings,
+            Feed::Households => Endpoint::RegisterHouseholds,
         }
     }
 }
@@ -158,6 +163,18 @@ pub fn import_feed(
                 progress,
                 |access, policy| feeds::ingest_boardings(store, access, policy, list, NO_ROW_LIMIT),
             )
+        }
+        Feed::Households => {
+            let mut rows = read_rows::<HouseholdRow>(path, format, progress, feed.row_name())?;
+            if !rows.errors.is_empty() {
+                let (_, errors) = household_members_from_rows(&rows.rows);
+                return Err(unreadable(rows, errors));
+            }
+            let lines = rows.line_count();
+            let list = std::mem::take(&mut rows.rows);
+            store_feed(store, now, feed, lines, &rows, progress, |access, _| {
+                feeds::register_households(store, access, list, NO_ROW_LIMIT)
+            })
         }
         Feed::CellPings(retention) => {
             let mut rows = read_rows::<CellPingRow>(path, format, progress, feed.row_name())?;

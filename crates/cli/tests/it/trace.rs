@@ -1,7 +1,7 @@
 //! `healthcode trace CASE_ID`: two residents of one household, one of them a confirmed case.
 
 use healthcode_core::rating::{CaseId, CaseRecord, CaseStatus};
-use healthcode_core::{Access, Actor, HouseholdCode, Purpose};
+use healthcode_core::{Access, Actor, Purpose};
 use healthcode_store::{SqliteStore, Store};
 use jiff::SignedDuration;
 
@@ -9,24 +9,35 @@ use crate::seed::{enrol, hours_ago};
 use crate::{healthcode, stderr_of, stdout_of};
 
 #[test]
-fn trace_records_a_household_contact_once_and_lists_it_with_its_evidence() {
+fn a_household_imported_from_a_file_is_traced_once_and_listed_with_its_evidence() {
     let temporary = tempfile::tempdir().unwrap();
     let data = temporary.path().join("data");
     let store = SqliteStore::open(&data).unwrap();
     let case_person = enrol(&store, 1, hours_ago(24 * 10));
     let member = enrol(&store, 2, hours_ago(24 * 10));
+    drop(store);
+    let register = temporary.path().join("households.csv");
+    std::fs::write(
+        &register,
+        format!(
+            "resident_id,household\n{},330106-0042\n{},330106-0042\n",
+            crate::seed::resident_id(1).as_str(),
+            crate::seed::resident_id(2).as_str()
+        ),
+    )
+    .unwrap();
+    let output = healthcode(
+        &data,
+        &["import", "households", register.to_str().unwrap(), "--json"],
+        "",
+    );
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let store = SqliteStore::open(&data).unwrap();
     let access = Access::new(
         Actor::LocalOperator,
         Purpose::CaseInvestigation,
         hours_ago(1),
     );
-    let household = HouseholdCode::parse("330106-0042").unwrap();
-    store
-        .register_households(
-            &access,
-            &[(case_person, household.clone()), (member, household)],
-        )
-        .unwrap();
     let isolated_at = hours_ago(2);
     let case = CaseRecord {
         case: CaseId::from_uuid(uuid::Uuid::new_v4()),

@@ -12,7 +12,8 @@ use healthcode_core::rating::{
     HealthReport, Medicine, PharmacyPurchase, Reporter, TestKind, TestOutcome, TestResult,
 };
 use healthcode_core::{
-    EventId, ResidentId, Seat, Symptom, Temperature, Timestamp, TransitMode, Trip, TripId,
+    EventId, HouseholdCode, ResidentId, Seat, Symptom, Temperature, Timestamp, TransitMode, Trip,
+    TripId,
 };
 use healthcode_store::IngestReport;
 use serde::de::DeserializeOwned;
@@ -755,4 +756,66 @@ pub fn boardings_from_rows(
             },
         ))
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Households
+// ---------------------------------------------------------------------------------------------
+
+/// One resident registered at a home: tracing treats the members of one household as close
+/// contacts of each other.
+#[derive(Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HouseholdRow {
+    /// The resident's 18-character ID number.
+    #[schema(example = "330106199001011256")]
+    pub resident_id: String,
+    /// The household's code in the registry: 1 to 64 characters from A–Z, a–z, 0–9, `-`, `_`,
+    /// `.`, `:` and `/`. Registering a resident again moves them.
+    #[schema(example = "330106-0001234")]
+    pub household: String,
+}
+
+impl fmt::Debug for HouseholdRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HouseholdRow").finish_non_exhaustive()
+    }
+}
+
+/// Household registrations in bulk.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HouseholdBatch {
+    pub members: Vec<HouseholdRow>,
+}
+
+/// One registration, or `{"members": […]}`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum HouseholdsRequest {
+    Many(HouseholdBatch),
+    One(HouseholdRow),
+}
+
+/// Checks household rows: each valid row with its position, and every bad field.
+pub fn household_members_from_rows(
+    rows: &[HouseholdRow],
+) -> (Vec<(usize, ResidentId, HouseholdCode)>, Vec<RowError>) {
+    let mut members = Vec::with_capacity(rows.len());
+    let mut errors = Vec::new();
+    for (index, row) in rows.iter().enumerate() {
+        let mut check = RowCheck {
+            index,
+            errors: Vec::new(),
+        };
+        let resident_id = check.keep(parse_resident_id(&row.resident_id));
+        let household = check.keep(
+            HouseholdCode::parse(row.household.trim()).map_err(|e| FieldError::new("household", e)),
+        );
+        match (resident_id, household) {
+            (Some(resident_id), Some(household)) => members.push((index, resident_id, household)),
+            _ => errors.extend(check.errors),
+        }
+    }
+    (members, errors)
 }

@@ -5,8 +5,9 @@ use axum::http::StatusCode;
 
 use super::Answer;
 use crate::api::{
-    BoardingRow, BoardingsRequest, ErrorBody, FeedResponse, HealthReportBatch, LabResultRow,
-    LabResultsRequest, PharmacyPurchaseRow, PharmacyPurchasesRequest, one_or_many,
+    BoardingRow, BoardingsRequest, ErrorBody, FeedResponse, HealthReportBatch, HouseholdRow,
+    HouseholdsRequest, LabResultRow, LabResultsRequest, PharmacyPurchaseRow,
+    PharmacyPurchasesRequest, one_or_many,
 };
 use crate::endpoints::Endpoint;
 use crate::extract::{Caller, HealthReportBody, Json};
@@ -115,6 +116,26 @@ pub(crate) async fn ingest_boardings(
             let policy = policies.active(store, access.at)?;
             feeds::ingest_boardings(store, &access, &policy, rows, max_rows)
         })
+        .await?;
+    Ok((StatusCode::OK, Json(report)))
+}
+
+#[utoipa::path(post, path = "/v1/households", tag = "tracing",
+    request_body = HouseholdsRequest, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Registered (a resident registered elsewhere moved; the same registration again counted as a duplicate).", body = FeedResponse),
+        (status = 400, description = "Invalid rows, unknown residents among them (all listed; nothing stored), or too many rows.", body = ErrorBody),
+        (status = 413, description = "The body is too large.", body = ErrorBody)))]
+pub(crate) async fn register_households(
+    State(app): State<App>,
+    caller: Caller,
+    Json(body): Json<serde_json::Value>,
+) -> Answer<FeedResponse> {
+    let rows: Vec<HouseholdRow> = one_or_many(body, "members")?;
+    let access = app.access(caller, Endpoint::RegisterHouseholds);
+    let max_rows = app.config.batch_max_events;
+    let report = app
+        .run(move |store| feeds::register_households(store, &access, rows, max_rows))
         .await?;
     Ok((StatusCode::OK, Json(report)))
 }

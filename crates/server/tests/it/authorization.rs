@@ -8,9 +8,10 @@ use healthcode_server::api::{
     AppealRequest, BatchRequest, BoardingBatch, BoardingRow, CaseRequest, CaseResponse,
     CellPingRow, CellRow, CloseContactCheckRequest, ConsentRequest, CreateStaffRequest,
     DecisionRequest, DeclarationRequest, DiffRequest, DismissalRequest, FiledAppeal,
-    FollowUpCheckRequest, HealthReportBatch, HealthReportRow, IssuedConsent, OverrideRequest,
-    PharmacyPurchaseBatch, PharmacyPurchaseRow, ProximitySearchRequest, ProximitySearchView,
-    PublishedRegionRiskList, RegionRiskEntry, RegionRiskRequest, ReviewRequest, SessionRequest,
+    FollowUpCheckRequest, HealthReportBatch, HealthReportRow, HouseholdRow, IssuedConsent,
+    OverrideRequest, PharmacyPurchaseBatch, PharmacyPurchaseRow, ProximitySearchRequest,
+    ProximitySearchView, PublishedRegionRiskList, RegionRiskEntry, RegionRiskRequest,
+    ReviewRequest, SessionRequest,
 };
 use healthcode_server::policies::DEFAULT_POLICY_SOURCE;
 use healthcode_server::{Allowed, Clock, Endpoint};
@@ -308,6 +309,13 @@ async fn call(
                 day: "2026-02-10".into(),
                 temperature: 36.5,
                 symptoms: vec![],
+            };
+            app.post(endpoint.path(), token, &request).await
+        }
+        Endpoint::RegisterHouseholds => {
+            let request = HouseholdRow {
+                resident_id: fixtures.resident_id.clone(),
+                household: "330106-0001".into(),
             };
             app.post(endpoint.path(), token, &request).await
         }
