@@ -701,6 +701,22 @@ impl SqliteStore {
     }
 }
 
+/// SQLite's plan for `sql`, one line per step: what tests of the indexes read.
+#[cfg(test)]
+fn query_plan(store: &SqliteStore, sql: &str) -> String {
+    let writer = store.writer();
+    let mut statement = writer
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .unwrap();
+    let unbound = vec![Value::Null; statement.parameter_count()];
+    let steps: Vec<String> = statement
+        .query_map(params_from_iter(unbound), |row| row.get::<_, String>(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    steps.join("\n")
+}
+
 impl Store for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all)]
     fn check_ready(&self) -> Result<(), StoreError> {

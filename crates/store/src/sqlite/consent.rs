@@ -314,26 +314,9 @@ pub(super) fn missed_follow_up_checks(
 #[cfg(test)]
 mod tests {
     use healthcode_core::follow_up::ISOLATING_COLOURS;
-    use rusqlite::types::Value;
 
     use super::*;
-
-    /// SQLite's plan for `sql`, one line per step.
-    fn query_plan(store: &SqliteStore, sql: &str) -> String {
-        let writer = store.writer();
-        let mut statement = writer
-            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .unwrap();
-        let unbound = vec![Value::Null; statement.parameter_count()];
-        let steps: Vec<String> = statement
-            .query_map(rusqlite::params_from_iter(unbound), |row| {
-                row.get::<_, String>(3)
-            })
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        steps.join("\n")
-    }
+    use crate::sqlite::query_plan;
 
     #[test]
     fn the_isolated_are_the_colours_the_partial_index_and_its_query_name() {

@@ -810,25 +810,8 @@ pub(super) fn review_candidate(
 mod tests {
     use super::*;
     use crate::SqliteStore;
+    use crate::sqlite::query_plan;
     use jiff::civil::date;
-    use rusqlite::types::Value;
-
-    /// SQLite's plan for `sql`, one line per step.
-    fn query_plan(store: &SqliteStore, sql: &str) -> String {
-        let writer = store.writer();
-        let mut statement = writer
-            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .unwrap();
-        let unbound = vec![Value::Null; statement.parameter_count()];
-        let steps: Vec<String> = statement
-            .query_map(rusqlite::params_from_iter(unbound), |row| {
-                row.get::<_, String>(3)
-            })
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        steps.join("\n")
-    }
 
     #[test]
     fn searches_itineraries_and_purges_read_ranges_of_keys_and_never_scan_a_table() {

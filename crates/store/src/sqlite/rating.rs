@@ -919,23 +919,7 @@ fn policy_key_position(source: &str, key: &str) -> Option<(usize, usize)> {
 mod tests {
     use super::*;
     use crate::SqliteStore;
-
-    /// SQLite's plan for `sql`, one line per step.
-    fn query_plan(store: &SqliteStore, sql: &str) -> String {
-        let writer = store.writer();
-        let mut statement = writer
-            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .unwrap();
-        let unbound = vec![Value::Null; statement.parameter_count()];
-        let steps: Vec<String> = statement
-            .query_map(rusqlite::params_from_iter(unbound), |row| {
-                row.get::<_, String>(3)
-            })
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        steps.join("\n")
-    }
+    use crate::sqlite::query_plan;
 
     #[test]
     fn reading_every_residents_facts_scans_each_table_in_order_without_sorting() {
