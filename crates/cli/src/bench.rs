@@ -1,5 +1,6 @@
 //! `healthcode bench ingest`: how fast bulk check-ins go into the embedded store;
-//! `healthcode bench rerate` ([`rerate`]): how fast a population is re-rated.
+//! `healthcode bench rerate` ([`rerate`]): how fast a population is re-rated;
+//! `healthcode bench trace` ([`trace`]): how fast cases are traced and their contacts re-rated.
 //!
 //! Three paths are measured in one run, on the same rows and the same schema, so that the
 //! figures are ratios against a peer rather than absolute numbers on a shared, noisy machine:
@@ -9,6 +10,7 @@
 //! residents and venues, and the two store paths alternate so that drift hits both alike.
 
 pub mod rerate;
+pub mod trace;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -245,6 +245,10 @@ enum BenchCommand {
     /// Re-rating a synthetic population under a changed policy, on all cores, and the engine
     /// against a hand-written peer of the default policy on one core.
     Rerate(bench::rerate::RerateOptions),
+    /// Tracing cases in a synthetic city of a million residents and seventy million
+    /// check-ins, with their contacts recorded and re-rated, against a DuckDB peer computing the
+    /// same close contacts.
+    Trace(bench::trace::TraceOptions),
 }
 
 /// Parses the command line and runs the command.
@@ -317,6 +321,7 @@ pub fn run() -> anyhow::Result<()> {
         }
         Command::Bench(BenchCommand::Ingest(options)) => bench::run_ingest(&options),
         Command::Bench(BenchCommand::Rerate(options)) => bench::rerate::run(&options),
+        Command::Bench(BenchCommand::Trace(options)) => bench::trace::run(&options),
     }
 }
 

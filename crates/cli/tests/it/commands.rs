@@ -167,3 +167,56 @@ fn bench_ingest_measures_the_store_the_raw_peer_and_the_http_endpoint() {
     }
     assert_eq!(figures["workload"], "feed");
 }
+
+#[test]
+fn bench_trace_measures_tracing_in_a_city_it_keeps_for_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let city = dir.path().join("city");
+    let run = |residents: &str| {
+        let args = [
+            "bench",
+            "trace",
+            "--residents",
+            residents,
+            "--check-ins",
+            "6000",
+            "--days",
+            "5",
+            "--cases",
+            "3",
+            "--repeats",
+            "1",
+            "--no-peer",
+            "--data-dir",
+            city.to_str().unwrap(),
+            "--json",
+        ];
+        healthcode(dir.path(), &args, "")
+    };
+    let output = run("400");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let figures: serde_json::Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+    assert_eq!(figures["seeded_now"], true);
+    assert_eq!(figures["venues"], 20);
+    assert!(figures["check_ins"].as_u64().unwrap() > 5_000, "{figures}");
+    assert_eq!(figures["batch"]["cases"], 3);
+    for measurement in ["one_case", "one_case_close_only", "batch"] {
+        assert!(
+            figures[measurement]["seconds"].as_f64().unwrap() > 0.0,
+            "{measurement} in {figures}"
+        );
+    }
+
+    let again = run("400");
+    assert!(again.status.success(), "{}", stderr_of(&again));
+    let figures: serde_json::Value = serde_json::from_str(&stdout_of(&again)).unwrap();
+    assert_eq!(figures["seeded_now"], false);
+
+    let other = run("500");
+    assert!(!other.status.success());
+    assert!(
+        stderr_of(&other).contains("holds another city"),
+        "{}",
+        stderr_of(&other)
+    );
+}

@@ -14,9 +14,12 @@
 //! through the store's own row writers, never SQL of its own, so that what it stores is what
 //! the store would have stored.
 
+mod city;
+
 use std::path::Path;
 
-use healthcode_core::rating::Facts;
+use healthcode_core::rating::{CaseId, CaseRecord, Facts};
+use healthcode_core::trace::{Traced, TracingPolicy};
 use healthcode_core::{
     Access, AuditAction, CheckIn, CheckInSource, EventId, GeoPoint, OpeningHours, Person, PersonId,
     PersonName, PhoneNumber, RegionCode, ResidentId, Timestamp, Venue, VenueId, VenueKind,
@@ -25,12 +28,28 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::TransactionBehavior;
 
+use super::contact_tracing::Degrees;
 use super::fact_rows::{FactRow, OverrideRow};
 use super::{
     Audited, INSERT_CHECK_IN, PersonRow, SqliteStore, WRITER_CACHE_KIB, insert_check_in,
     open_connection,
 };
 use crate::{Store, StoreError};
+
+pub use city::{City, CitySeeding, CityShape, export_for_peer, seed_city};
+
+/// Traces a case's close contacts only, as [`Store::trace_case`] would trace them, through the
+/// same algorithm (core's `trace`, asked as of the opening of the case's window, so that no
+/// close contact has yet had time to meet anyone) and the same visit index; audited alike.
+/// The benchmark times it beside the full trace.
+pub fn trace_close_contacts(
+    store: &SqliteStore,
+    access: &Access,
+    case: CaseId,
+    policy: &TracingPolicy,
+) -> Result<(PersonId, CaseRecord, Traced), StoreError> {
+    store.trace_case_with(access, case, policy, Degrees::Close)
+}
 
 /// Ids of the synthetic persons and venues that benchmark check-ins refer to.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -14,21 +14,29 @@ use healthcode_core::rating::{
 };
 use healthcode_core::trace::{
     ContactRecord, Dismissal, Interval, Ride, Traced, TracedContact, TracingPolicy, Visit,
-    VisitIndex, trace,
+    VisitIndex, infectious_window, trace,
 };
 use healthcode_core::{
-    Access, Actor, AuditAction, Boarding, HouseholdCode, PersonId, Seat, StaffId, Timestamp,
-    TransitMode, Trip, TripId, VenueId, VenueKind,
+    Access, Actor, AuditAction, AuditOutcome, Boarding, HouseholdCode, PersonId, Seat, StaffId,
+    Timestamp, TransitMode, Trip, TripId, VenueId, VenueKind,
 };
 use rusqlite::{Connection, OptionalExtension, Row, Statement, Transaction, params};
 
 use super::encoding::{code, corrupt, id_bytes, millis, optional_id_bytes, text, timestamp};
 use super::rating::encode_contact_setting;
 use super::{
-    Audited, BatchRow, Refusal, SqliteStore, first_unknown_person, insertion_order,
-    is_foreign_key_violation, single_subject,
+    Audited, BatchRow, Refusal, SqliteStore, append_audit_record, first_unknown_person,
+    insertion_order, is_foreign_key_violation, single_subject,
 };
+use crate::audit_chain::AuditEntry;
 use crate::{IngestReport, Reference, StoreError};
+
+/// Which contacts a trace looks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Degrees {
+    CloseAndSecondary,
+    Close,
+}
 
 /// Column name of a dismissal's sealed reason; with the contact id it is the associated data.
 const SEALED_DISMISSAL: &str = "contacts.dismissal";
@@ -135,17 +143,55 @@ impl SqliteStore {
         case: CaseId,
         policy: &TracingPolicy,
     ) -> Result<(PersonId, CaseRecord, Traced), StoreError> {
-        self.audited(access, AuditAction::TraceCase, |transaction| {
-            let (person, record) = find_case(transaction, case)?.ok_or_else(case_not_found)?;
-            let index = SqliteVisitIndex::new(transaction);
-            let traced = trace(&index, person, &record, policy, access.at)?;
-            let found = traced.contacts.len() as u64;
-            Ok(Audited::success(
-                (person, record, traced),
-                Some(person),
-                found,
-            ))
-        })
+        self.trace_case_with(access, case, policy, Degrees::CloseAndSecondary)
+    }
+
+    /// Traces a case as [`Store::trace_case`](crate::Store::trace_case) does, or, for the
+    /// benchmark, its close contacts only: tracing as of the opening of the window, when no
+    /// close contact can have met anyone yet, through the same algorithm and index.
+    ///
+    /// The trace reads in a reader snapshot, not on the writer: in a crowded city a trace with
+    /// its secondary contacts reads for seconds, and check-ins must keep arriving meanwhile. Its
+    /// audit record is committed before anything is answered, and not at all if the read fails;
+    /// an unknown case is audited as not found.
+    pub(super) fn trace_case_with(
+        &self,
+        access: &Access,
+        case: CaseId,
+        policy: &TracingPolicy,
+        degrees: Degrees,
+    ) -> Result<(PersonId, CaseRecord, Traced), StoreError> {
+        let read = self.readers.with(|connection| {
+            let snapshot = connection.unchecked_transaction()?;
+            let traced = match find_case(&snapshot, case)? {
+                Some((person, record)) => {
+                    let index = SqliteVisitIndex::new(&snapshot);
+                    let now = match degrees {
+                        Degrees::CloseAndSecondary => access.at,
+                        Degrees::Close => infectious_window(&record, policy)
+                            .map_or(access.at, |window| window.from()),
+                    };
+                    Some((person, record, trace(&index, person, &record, policy, now)?))
+                }
+                None => None,
+            };
+            snapshot.finish()?;
+            Ok(traced)
+        })?;
+        let (subject, records, outcome) = match &read {
+            Some((person, _, traced)) => (
+                Some(*person),
+                traced.contacts.len() as u64,
+                AuditOutcome::Success,
+            ),
+            None => (None, 0, AuditOutcome::NotFound),
+        };
+        self.write(|transaction| {
+            let entry =
+                AuditEntry::for_access(access, AuditAction::TraceCase, subject, records, outcome);
+            append_audit_record(transaction, entry).map(drop)
+        })?;
+        read.ok_or(StoreError::NotFound { what: "case" })
     }
 
     pub(super) fn record_traced_contacts_now(
@@ -170,8 +216,13 @@ impl SqliteStore {
                  together_ms, via_person_id) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
-            let mut stored = Vec::new();
-            for (id, traced) in contacts {
+            // In person order, the order of the table's key, so that consecutive inserts land
+            // on the same pages; answered in the caller's order.
+            let mut order: Vec<usize> = (0..contacts.len()).collect();
+            order.sort_by_key(|&index| *contacts[index].1.person.as_bytes());
+            let mut stored: Vec<Option<(PersonId, Contact)>> = vec![None; contacts.len()];
+            for index in order {
+                let (id, traced) = &contacts[index];
                 let contact = Contact {
                     contact: *id,
                     case,
@@ -199,9 +250,10 @@ impl SqliteStore {
                     traced.via.as_ref().map(PersonId::as_bytes),
                 ])?;
                 if changed == 1 {
-                    stored.push((traced.person, contact));
+                    stored[index] = Some((traced.person, contact));
                 }
             }
+            let stored = stored.into_iter().flatten().collect();
             Ok(Audited::success(stored, subject, records))
         })
     }
@@ -461,7 +513,7 @@ fn find_case(
     Ok(Some((PersonId::from_bytes(person), record)))
 }
 
-/// The store's visits, rides and households, read in one transaction.
+/// The store's visits, rides and households, read in one transaction (a reader's snapshot).
 struct SqliteVisitIndex<'t> {
     transaction: &'t Transaction<'t>,
     /// Venue kinds already looked up: a trace asks for the visits of few venues, many times.

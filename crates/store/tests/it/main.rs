@@ -2,6 +2,7 @@
 //! the SQLite backend, and what only the SQLite backend must do (files, keys, tampering).
 
 mod sqlite;
+mod tracing;
 
 use healthcode_store::SqliteStore;
 
