@@ -105,105 +105,71 @@ pub fn import_feed(
 ) -> Result<FeedImport, ImportError> {
     let now = clock.now();
     match feed {
-        Feed::TestResults => {
-            let mut rows = read_rows::<LabResultRow>(path, format, progress, feed.row_name())?;
-            if !rows.errors.is_empty() {
-                let (_, errors) = lab_results_from_rows(&rows.rows, now);
-                return Err(unreadable(rows, errors));
-            }
-            let lines = rows.line_count();
-            let list = std::mem::take(&mut rows.rows);
-            store_feed(
-                store,
-                now,
-                feed,
-                lines,
-                &rows,
-                progress,
-                |access, policy| {
-                    feeds::ingest_lab_results(store, access, policy, list, NO_ROW_LIMIT)
-                },
-            )
-        }
-        Feed::PharmacyPurchases => {
-            let mut rows =
-                read_rows::<PharmacyPurchaseRow>(path, format, progress, feed.row_name())?;
-            if !rows.errors.is_empty() {
-                let (_, errors) = pharmacy_purchases_from_rows(&rows.rows, now);
-                return Err(unreadable(rows, errors));
-            }
-            let lines = rows.line_count();
-            let list = std::mem::take(&mut rows.rows);
-            store_feed(
-                store,
-                now,
-                feed,
-                lines,
-                &rows,
-                progress,
-                |access, policy| {
-                    feeds::ingest_pharmacy_purchases(store, access, policy, list, NO_ROW_LIMIT)
-                },
-            )
-        }
-        Feed::Boardings => {
-            let mut rows = read_rows::<BoardingRow>(path, format, progress, feed.row_name())?;
-            if !rows.errors.is_empty() {
-                let (_, errors) = boardings_from_rows(&rows.rows, now);
-                return Err(unreadable(rows, errors));
-            }
-            let lines = rows.line_count();
-            let list = std::mem::take(&mut rows.rows);
-            store_feed(
-                store,
-                now,
-                feed,
-                lines,
-                &rows,
-                progress,
-                |access, policy| feeds::ingest_boardings(store, access, policy, list, NO_ROW_LIMIT),
-            )
-        }
-        Feed::Households => {
-            let mut rows = read_rows::<HouseholdRow>(path, format, progress, feed.row_name())?;
-            if !rows.errors.is_empty() {
-                let (_, errors) = household_members_from_rows(&rows.rows);
-                return Err(unreadable(rows, errors));
-            }
-            let lines = rows.line_count();
-            let list = std::mem::take(&mut rows.rows);
-            store_feed(store, now, feed, lines, &rows, progress, |access, _| {
-                feeds::register_households(store, access, list, NO_ROW_LIMIT)
-            })
-        }
-        Feed::CellPings(retention) => {
-            let mut rows = read_rows::<CellPingRow>(path, format, progress, feed.row_name())?;
-            if !rows.errors.is_empty() {
-                let (_, errors) =
-                    cell_pings_from_rows(&rows.rows, now, retention.stays_before(now));
-                return Err(unreadable(rows, errors));
-            }
-            let lines = rows.line_count();
-            let list = std::mem::take(&mut rows.rows);
-            store_feed(
-                store,
-                now,
-                feed,
-                lines,
-                &rows,
-                progress,
-                |access, policy| {
-                    phone_service::ingest_cell_pings(
-                        store,
-                        access,
-                        policy,
-                        retention,
-                        list,
-                        NO_ROW_LIMIT,
-                    )
-                },
-            )
-        }
+        Feed::TestResults => import_rows::<LabResultRow>(
+            store,
+            path,
+            format,
+            progress,
+            feed,
+            now,
+            |rows| lab_results_from_rows(rows, now).1,
+            |access, policy, list| {
+                feeds::ingest_lab_results(store, access, policy, list, NO_ROW_LIMIT)
+            },
+        ),
+        Feed::PharmacyPurchases => import_rows::<PharmacyPurchaseRow>(
+            store,
+            path,
+            format,
+            progress,
+            feed,
+            now,
+            |rows| pharmacy_purchases_from_rows(rows, now).1,
+            |access, policy, list| {
+                feeds::ingest_pharmacy_purchases(store, access, policy, list, NO_ROW_LIMIT)
+            },
+        ),
+        Feed::Boardings => import_rows::<BoardingRow>(
+            store,
+            path,
+            format,
+            progress,
+            feed,
+            now,
+            |rows| boardings_from_rows(rows, now).1,
+            |access, policy, list| {
+                feeds::ingest_boardings(store, access, policy, list, NO_ROW_LIMIT)
+            },
+        ),
+        Feed::Households => import_rows::<HouseholdRow>(
+            store,
+            path,
+            format,
+            progress,
+            feed,
+            now,
+            |rows| household_members_from_rows(rows).1,
+            |access, _, list| feeds::register_households(store, access, list, NO_ROW_LIMIT),
+        ),
+        Feed::CellPings(retention) => import_rows::<CellPingRow>(
+            store,
+            path,
+            format,
+            progress,
+            feed,
+            now,
+            |rows| cell_pings_from_rows(rows, now, retention.stays_before(now)).1,
+            |access, policy, list| {
+                phone_service::ingest_cell_pings(
+                    store,
+                    access,
+                    policy,
+                    retention,
+                    list,
+                    NO_ROW_LIMIT,
+                )
+            },
+        ),
         Feed::HealthReports(reporter) => {
             let (upload, upload_errors) = read_health_report(path, format, progress)?;
             let lines = (upload.rows.len() + upload_errors.len()) as u64;
@@ -263,6 +229,38 @@ pub(super) fn unreadable<T>(rows: Rows<T>, errors: Vec<RowError>) -> ImportError
 
 /// Stores a feed whose lines all read as rows, through `ingest`, under the active policy;
 /// `rows.lines` places the rows `ingest` reports as bad.
+/// Reads a feed file of flat rows, and stores them with `ingest` once every line has been read
+/// as a row; otherwise reports the unreadable lines together with what `check` finds wrong in
+/// the rows that were read.
+#[allow(clippy::too_many_arguments)]
+fn import_rows<R: serde::de::DeserializeOwned>(
+    store: &dyn Store,
+    path: &Path,
+    format: ImportFormat,
+    progress: &ProgressBar,
+    feed: Feed,
+    now: Timestamp,
+    check: impl FnOnce(&[R]) -> Vec<RowError>,
+    ingest: impl FnOnce(&Access, &Policy, Vec<R>) -> Result<FeedResponse, ApiError>,
+) -> Result<FeedImport, ImportError> {
+    let mut rows = read_rows::<R>(path, format, progress, feed.row_name())?;
+    if !rows.errors.is_empty() {
+        let errors = check(&rows.rows);
+        return Err(unreadable(rows, errors));
+    }
+    let lines = rows.line_count();
+    let list = std::mem::take(&mut rows.rows);
+    store_feed(
+        store,
+        now,
+        feed,
+        lines,
+        &rows,
+        progress,
+        |access, policy| ingest(access, policy, list),
+    )
+}
+
 fn store_feed<T>(
     store: &dyn Store,
     now: Timestamp,
