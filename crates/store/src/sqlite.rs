@@ -701,6 +701,40 @@ impl SqliteStore {
     }
 }
 
+/// The person of a record an official ends once (a case released, a contact dismissed), read
+/// by `sql` as its person and the time it ended. Refused, to be audited, as `what` not found
+/// when there is no such record, and as `ended` when it has ended already.
+fn person_of_open_record(
+    connection: &Connection,
+    sql: &str,
+    id: &[u8; 16],
+    what: &'static str,
+    ended: &'static str,
+) -> Result<PersonId, Refusal> {
+    let found = connection
+        .prepare_cached(sql)?
+        .query_row([id], |row| {
+            Ok((row.get::<_, [u8; 16]>(0)?, row.get::<_, Option<i64>>(1)?))
+        })
+        .optional()?;
+    let Some((person, ended_at)) = found else {
+        return Err(Refusal::Refused {
+            error: StoreError::NotFound { what },
+            subject: None,
+            records: 1,
+        });
+    };
+    let person = PersonId::from_bytes(person);
+    if ended_at.is_some() {
+        return Err(Refusal::Refused {
+            error: StoreError::Conflict(ended),
+            subject: Some(person),
+            records: 1,
+        });
+    }
+    Ok(person)
+}
+
 /// SQLite's plan for `sql`, one line per step: what tests of the indexes read.
 #[cfg(test)]
 fn query_plan(store: &SqliteStore, sql: &str) -> String {
@@ -1173,27 +1207,13 @@ impl Store for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(case = %case))]
     fn release_case(&self, access: &Access, case: CaseId) -> Result<PersonId, StoreError> {
         self.audited(access, AuditAction::ReleaseCase, |transaction| {
-            let found = transaction
-                .prepare_cached("SELECT person_id, released_at FROM cases WHERE case_id = ?1")?
-                .query_row([case.as_bytes()], |row| {
-                    Ok((row.get::<_, [u8; 16]>(0)?, row.get::<_, Option<i64>>(1)?))
-                })
-                .optional()?;
-            let Some((person, released_at)) = found else {
-                return Err(Refusal::Refused {
-                    error: StoreError::NotFound { what: "case" },
-                    subject: None,
-                    records: 1,
-                });
-            };
-            let person = PersonId::from_bytes(person);
-            if released_at.is_some() {
-                return Err(Refusal::Refused {
-                    error: StoreError::Conflict("this case is already released"),
-                    subject: Some(person),
-                    records: 1,
-                });
-            }
+            let person = person_of_open_record(
+                transaction,
+                "SELECT person_id, released_at FROM cases WHERE case_id = ?1",
+                case.as_bytes(),
+                "case",
+                "this case is already released",
+            )?;
             transaction
                 .prepare_cached("UPDATE cases SET released_at = ?1 WHERE case_id = ?2")?
                 .execute(params![millis(access.at), case.as_bytes()])?;

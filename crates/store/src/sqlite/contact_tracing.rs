@@ -9,9 +9,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use healthcode_core::rating::{
-    CaseId, CaseRecord, CaseStatus, Contact, ContactDegree, ContactId, ContactSetting,
-};
+use healthcode_core::rating::{CaseId, CaseRecord, CaseStatus, Contact, ContactDegree, ContactId};
 use healthcode_core::trace::{
     ContactRecord, Dismissal, Interval, Ride, Traced, TracedContact, TracingPolicy, Visit,
     VisitIndex, infectious_window, trace,
@@ -23,10 +21,10 @@ use healthcode_core::{
 use rusqlite::{Connection, OptionalExtension, Row, Statement, Transaction, params};
 
 use super::encoding::{code, corrupt, id_bytes, millis, optional_id_bytes, text, timestamp};
-use super::rating::encode_contact_setting;
+use super::rating::{decode_contact_setting, encode_contact_setting};
 use super::{
     Audited, BatchRow, Refusal, SqliteStore, append_audit_record, first_unknown_person,
-    insertion_order, is_foreign_key_violation, single_subject,
+    insertion_order, is_foreign_key_violation, person_of_open_record, single_subject,
 };
 use crate::audit_chain::AuditEntry;
 use crate::{IngestReport, Reference, StoreError};
@@ -299,29 +297,13 @@ impl SqliteStore {
             _ => None,
         };
         self.audited(access, AuditAction::DismissContact, |transaction| {
-            let found = transaction
-                .prepare_cached(
-                    "SELECT person_id, dismissed_at FROM contacts WHERE contact_id = ?1",
-                )?
-                .query_row([contact.as_bytes()], |row| {
-                    Ok((row.get::<_, [u8; 16]>(0)?, row.get::<_, Option<i64>>(1)?))
-                })
-                .optional()?;
-            let Some((person, dismissed_at)) = found else {
-                return Err(Refusal::Refused {
-                    error: StoreError::NotFound { what: "contact" },
-                    subject: None,
-                    records: 1,
-                });
-            };
-            let person = PersonId::from_bytes(person);
-            if dismissed_at.is_some() {
-                return Err(Refusal::Refused {
-                    error: StoreError::Conflict("this contact is already dismissed"),
-                    subject: Some(person),
-                    records: 1,
-                });
-            }
+            let person = person_of_open_record(
+                transaction,
+                "SELECT person_id, dismissed_at FROM contacts WHERE contact_id = ?1",
+                contact.as_bytes(),
+                "contact",
+                "this contact is already dismissed",
+            )?;
             transaction
                 .prepare_cached(
                     "UPDATE contacts SET dismissed_at = ?1, dismissed_by = ?2, \
@@ -341,7 +323,7 @@ impl SqliteStore {
         let id = id_bytes(row, 0, "contacts.contact_id")?;
         let venue = optional_id_bytes(row, 4, "contacts.venue_id")?;
         let trip = optional_id_bytes(row, 5, "contacts.trip_id")?;
-        let setting = decode_setting(text(row, 3, "contacts.setting")?, venue, trip)?;
+        let setting = decode_contact_setting(text(row, 3, "contacts.setting")?, venue, trip)?;
         let dismissed_at = row
             .get::<_, Option<i64>>(10)?
             .map(|at| timestamp(at, "contacts.dismissed_at"))
@@ -372,25 +354,6 @@ impl SqliteStore {
             dismissal,
         })
     }
-}
-
-/// The setting of a contact from its `setting`, `venue_id` and `trip_id` columns.
-pub(super) fn decode_setting(
-    setting: &str,
-    venue: Option<[u8; 16]>,
-    trip: Option<[u8; 16]>,
-) -> Result<ContactSetting, StoreError> {
-    Ok(match (setting, venue, trip) {
-        ("venue", Some(venue), None) => ContactSetting::Venue(VenueId::from_bytes(venue)),
-        ("trip", None, Some(trip)) => ContactSetting::Trip(TripId::from_bytes(trip)),
-        ("household", None, None) => ContactSetting::Household,
-        ("nearby", None, None) => ContactSetting::Nearby,
-        _ => {
-            return Err(corrupt(
-                "contacts.setting does not match venue_id and trip_id",
-            ));
-        }
-    })
 }
 
 /// The refusal of an access to a case that does not exist, audited as not found; a read

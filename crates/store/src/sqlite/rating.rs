@@ -205,17 +205,7 @@ fn decode_case(row: &Row<'_>) -> Result<CaseRecord, StoreError> {
 fn decode_contact(row: &Row<'_>) -> Result<Contact, StoreError> {
     let venue = optional_id_bytes(row, 4, "contacts.venue_id")?;
     let trip = optional_id_bytes(row, 9, "contacts.trip_id")?;
-    let setting = match (text(row, 3, "contacts.setting")?, venue, trip) {
-        ("venue", Some(venue), None) => ContactSetting::Venue(VenueId::from_bytes(venue)),
-        ("trip", None, Some(trip)) => ContactSetting::Trip(TripId::from_bytes(trip)),
-        ("household", None, None) => ContactSetting::Household,
-        ("nearby", None, None) => ContactSetting::Nearby,
-        _ => {
-            return Err(corrupt(
-                "contacts.setting does not match venue_id and trip_id",
-            ));
-        }
-    };
+    let setting = decode_contact_setting(text(row, 3, "contacts.setting")?, venue, trip)?;
     Ok(Contact {
         contact: ContactId::from_bytes(id_bytes(row, 0, "contacts.contact_id")?),
         case: CaseId::from_bytes(id_bytes(row, 1, "contacts.case_id")?),
@@ -226,6 +216,25 @@ fn decode_contact(row: &Row<'_>) -> Result<Contact, StoreError> {
         together: jiff::SignedDuration::from_millis(row.get(10)?),
         found_at: timestamp(row.get(7)?, "contacts.found_at")?,
         dismissed_at: optional_timestamp(row, 8, "contacts.dismissed_at")?,
+    })
+}
+
+/// The setting of a contact from its `setting`, `venue_id` and `trip_id` columns.
+pub(super) fn decode_contact_setting(
+    setting: &str,
+    venue: Option<[u8; 16]>,
+    trip: Option<[u8; 16]>,
+) -> Result<ContactSetting, StoreError> {
+    Ok(match (setting, venue, trip) {
+        ("venue", Some(venue), None) => ContactSetting::Venue(VenueId::from_bytes(venue)),
+        ("trip", None, Some(trip)) => ContactSetting::Trip(TripId::from_bytes(trip)),
+        ("household", None, None) => ContactSetting::Household,
+        ("nearby", None, None) => ContactSetting::Nearby,
+        _ => {
+            return Err(corrupt(
+                "contacts.setting does not match venue_id and trip_id",
+            ));
+        }
     })
 }
 
