@@ -1,6 +1,7 @@
-//! `healthcode trace CASE_ID`: traces a case on the embedded store as the local operator, as
+//! `healthcode trace CASE_ID...`: traces cases on the embedded store as the local operator, as
 //! `POST /v1/cases/{case_id}/trace` does (new contacts recorded and rated again), and lists
-//! every contact of the case with its evidence.
+//! every contact of each case with its evidence. Several cases are traced together: side by
+//! side, recorded in one transaction, everyone found rated again once.
 
 use anyhow::Context;
 use clap::Args;
@@ -19,10 +20,11 @@ use crate::ratings::{active_policy, note_default_policy};
 
 #[derive(Debug, Args)]
 pub struct TraceArgs {
-    /// The case's id.
-    #[arg(value_name = "CASE_ID")]
-    case: CaseId,
-    /// Print the result as JSON, in the shape of POST /v1/cases/{case_id}/trace.
+    /// The cases' ids.
+    #[arg(value_name = "CASE_ID", required = true, num_args = 1..)]
+    cases: Vec<CaseId>,
+    /// Print the result as JSON, in the shape of POST /v1/cases/{case_id}/trace: one line per
+    /// case.
     #[arg(long)]
     json: bool,
 }
@@ -34,19 +36,25 @@ pub fn run(config: &Config, args: TraceArgs) -> anyhow::Result<()> {
     note_default_policy(&default);
     let access = Access::new(Actor::LocalOperator, Endpoint::TraceCase.purpose(), now);
     let traced =
-        cases::trace_case(&store, &access, &policy, args.case).map_err(|error| match error {
-            ApiError::NotFound { what: "case", .. } => {
-                anyhow::anyhow!("no case has the id {}", args.case)
-            }
+        cases::trace_cases(&store, &access, &policy, &args.cases).map_err(|error| match error {
+            ApiError::NotFound { what: "case", .. } => match args.cases.as_slice() {
+                [case] => anyhow::anyhow!("no case has the id {case}"),
+                _ => anyhow::anyhow!(
+                    "some of the {} ids given name no case; nothing was recorded",
+                    args.cases.len()
+                ),
+            },
             other => anyhow::Error::new(other),
         })?;
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&traced).context("writing the answer")?
-        );
-    } else {
-        print!("{}", trace_text(&traced, policy.utc_offset));
+    for traced in &traced {
+        if args.json {
+            println!(
+                "{}",
+                serde_json::to_string(traced).context("writing the answer")?
+            );
+        } else {
+            print!("{}", trace_text(traced, policy.utc_offset));
+        }
     }
     Ok(())
 }

@@ -113,8 +113,16 @@ pub trait VisitIndex {
     /// The visits of `person` entered during `entered`.
     fn visits_of(&self, person: PersonId, entered: Interval) -> Result<Vec<Visit>, Self::Error>;
 
-    /// Everyone's visits to `venue` entered during `entered`.
-    fn visits_at(&self, venue: VenueId, entered: Interval) -> Result<Vec<Visit>, Self::Error>;
+    /// Everyone's visits to `venue` that may overlap `during` for the policy's minimum overlap
+    /// or longer, each visit counted as [`Visit::counted`] counts it: every such
+    /// visit, and perhaps others, which tracing passes over. An index may use the policy's
+    /// stays to read back only as far as visits can reach.
+    fn visits_at(
+        &self,
+        venue: VenueId,
+        during: Interval,
+        policy: &TracingPolicy,
+    ) -> Result<Vec<Visit>, Self::Error>;
 
     /// The rides of `person` boarded during `boarded`.
     fn rides_of(&self, person: PersonId, boarded: Interval) -> Result<Vec<Ride>, Self::Error>;
@@ -280,14 +288,14 @@ fn exposures_to<I: VisitIndex>(
     let reach = policy.longest_stay;
 
     for visit in index.visits_of(person, window.reached_from(reach))? {
-        let Some(exposed) = visit_interval(&visit, policy).intersection(&window) else {
+        let Some(exposed) = visit.counted(policy).intersection(&window) else {
             continue;
         };
-        for other in index.visits_at(visit.venue, exposed.reached_from(reach))? {
+        for other in index.visits_at(visit.venue, exposed, policy)? {
             if other.person == person {
                 continue;
             }
-            let Some(overlap) = visit_interval(&other, policy).intersection(&exposed) else {
+            let Some(overlap) = other.counted(policy).intersection(&exposed) else {
                 continue;
             };
             if overlap.length() >= policy.min_overlap {
@@ -338,20 +346,23 @@ fn exposures_to<I: VisitIndex>(
         .collect())
 }
 
-/// When a visit counts: from entering until leaving, or for the default stay of its venue's
-/// kind without a check-out, and never longer than the longest stay.
-fn visit_interval(visit: &Visit, policy: &TracingPolicy) -> Interval {
-    let ends = visit
-        .left
-        .unwrap_or_else(|| later(visit.entered, policy.default_stay(visit.kind)));
-    let ends = ends.min(later(visit.entered, policy.longest_stay));
-    Interval::new(visit.entered, ends).unwrap_or(Interval {
-        from: visit.entered,
-        to: later(visit.entered, SignedDuration::from_millis(1)),
-    })
+impl Visit {
+    /// When the visit counts: from entering until leaving, or for the default stay of its
+    /// venue's kind without a check-out, and never longer than the longest stay (a check-out
+    /// at or before the check-in counts for a millisecond).
+    pub fn counted(&self, policy: &TracingPolicy) -> Interval {
+        let ends = self
+            .left
+            .unwrap_or_else(|| later(self.entered, policy.default_stay(self.kind)));
+        let ends = ends.min(later(self.entered, policy.longest_stay));
+        Interval::new(self.entered, ends).unwrap_or(Interval {
+            from: self.entered,
+            to: later(self.entered, SignedDuration::from_millis(1)),
+        })
+    }
 }
 
-/// When a ride counts, as [`visit_interval`] for visits.
+/// When a ride counts, as [`Visit::counted`] for visits.
 fn ride_interval(ride: &Ride, policy: &TracingPolicy) -> Interval {
     let ends = ride
         .alighted

@@ -71,36 +71,64 @@ pub fn trace_case(
     policy: &Policy,
     case: CaseId,
 ) -> Result<TraceResponse, ApiError> {
-    let (person, _, traced) = store
-        .trace_case(access, case, &policy.tracing)
+    let mut traced = trace_cases(store, access, policy, &[case])?;
+    Ok(traced.remove(0))
+}
+
+/// Traces several cases as [`trace_case`] traces one, together: the store traces them side by
+/// side, their new contacts are recorded in one transaction, and everyone recorded is rated
+/// again once, however many cases found them. Answers each case's contacts, in the order
+/// given; 404 if any of them is not a case, and then nothing is recorded.
+pub fn trace_cases(
+    store: &dyn Store,
+    access: &Access,
+    policy: &Policy,
+    cases: &[CaseId],
+) -> Result<Vec<TraceResponse>, ApiError> {
+    let traced = store
+        .trace_cases(access, cases, &policy.tracing)
         .map_err(case_not_found)?;
-    let with_ids: Vec<_> = traced
-        .contacts
+    let with_ids: Vec<(CaseId, Vec<_>)> = cases
         .iter()
-        .map(|contact| (ContactId::from_uuid(Uuid::new_v4()), *contact))
+        .zip(&traced)
+        .map(|(case, (_, _, traced))| {
+            let contacts = traced
+                .contacts
+                .iter()
+                .map(|contact| (ContactId::from_uuid(Uuid::new_v4()), *contact))
+                .collect();
+            (*case, contacts)
+        })
         .collect();
     let stored = store
-        .record_traced_contacts(access, case, &with_ids)
+        .record_traced_cases(access, &with_ids)
         .map_err(case_not_found)?;
     let causes: BTreeMap<PersonId, RatingCause> = stored
         .iter()
+        .flatten()
         .map(|(person, contact)| (*person, contact_cause(contact.contact)))
         .collect();
     rerate_people(store, policy, &causes, access.at)?;
-    let contacts = contacts_of(store, access, case)?;
-    tracing::info!(
-        case = %case,
-        found = traced.contacts.len(),
-        new = stored.len(),
-        "traced a case"
-    );
-    Ok(TraceResponse {
-        case_id: case.as_uuid(),
-        person_id: person.as_uuid(),
-        window: traced.window.map(WindowView::from),
-        new_contacts: stored.len() as u64,
-        contacts,
-    })
+    cases
+        .iter()
+        .zip(traced)
+        .zip(stored)
+        .map(|((case, (person, _, traced)), stored)| {
+            tracing::info!(
+                case = %case,
+                found = traced.contacts.len(),
+                new = stored.len(),
+                "traced a case"
+            );
+            Ok(TraceResponse {
+                case_id: case.as_uuid(),
+                person_id: person.as_uuid(),
+                window: traced.window.map(WindowView::from),
+                new_contacts: stored.len() as u64,
+                contacts: contacts_of(store, access, *case)?,
+            })
+        })
+        .collect()
 }
 
 /// Every contact recorded for a case, with its evidence.

@@ -142,6 +142,7 @@ macro_rules! conformance_suite {
             traced_contacts_are_recorded_once_and_tracing_again_stores_only_new_ones,
             a_dismissed_contact_keeps_its_reason_and_counts_for_nothing_from_then_on,
             tracing_or_reading_an_unknown_case_is_refused_as_not_found_and_audited,
+            cases_traced_together_are_traced_each_as_alone_and_recorded_all_or_none,
             a_person_registered_in_another_household_moves_there,
             // Phone data (conformance/phone_data.rs).
             cells_are_registered_once_read_back_exactly_and_a_moved_cell_is_a_conflict,

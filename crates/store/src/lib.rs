@@ -398,6 +398,27 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         policy: &TracingPolicy,
     ) -> Result<(PersonId, CaseRecord, Traced), StoreError>;
 
+    /// Traces several cases as [`Store::trace_case`] traces one, answered in the order given,
+    /// with one audit record per case; for an officer or a laboratory feed confirming many
+    /// cases at once. A store may trace them side by side. [`StoreError::NotFound`] if any of
+    /// them is not a case (the others' traces are audited all the same).
+    fn trace_cases(
+        &self,
+        access: &Access,
+        cases: &[CaseId],
+        policy: &TracingPolicy,
+    ) -> Result<Vec<(PersonId, CaseRecord, Traced)>, StoreError>;
+
+    /// Records what tracing found for several cases as [`Store::record_traced_contacts`] does
+    /// for one, all in one transaction with one audit record: all are recorded or none.
+    /// Answers the contacts stored for each case, in the order given. [`StoreError::NotFound`]
+    /// if any case is not recorded.
+    fn record_traced_cases(
+        &self,
+        access: &Access,
+        cases: &[(CaseId, Vec<(ContactId, TracedContact)>)],
+    ) -> Result<Vec<Vec<(PersonId, Contact)>>, StoreError>;
+
     /// Records what tracing found for a case, found at `access.at`, each contact under the id
     /// given with it, in one transaction with one audit record. A contact already recorded for
     /// the case with the same degree, person and place (venue, trip, household or nearby) is

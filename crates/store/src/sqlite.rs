@@ -1849,6 +1849,25 @@ impl Store for SqliteStore {
         self.trace_case_now(access, case, policy)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(cases = cases.len()))]
+    fn trace_cases(
+        &self,
+        access: &Access,
+        cases: &[CaseId],
+        policy: &TracingPolicy,
+    ) -> Result<Vec<(PersonId, CaseRecord, Traced)>, StoreError> {
+        self.trace_cases_now(access, cases, policy)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(cases = cases.len()))]
+    fn record_traced_cases(
+        &self,
+        access: &Access,
+        cases: &[(CaseId, Vec<(ContactId, TracedContact)>)],
+    ) -> Result<Vec<Vec<(PersonId, Contact)>>, StoreError> {
+        self.record_traced_cases_now(access, cases)
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(case = %case, contacts = contacts.len()))]
     fn record_traced_contacts(
         &self,

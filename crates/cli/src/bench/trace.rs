@@ -9,10 +9,11 @@
 //! - **one case, close contacts only**: the case traced for its close contacts
 //!   ([`trace_close_contacts`]: core's algorithm over the store's visit index, as
 //!   `Store::trace_case` runs it, asked for no secondary contacts), its contacts recorded
-//!   (`Store::record_traced_contacts`) and everyone recorded re-rated
+//!   (`Store::record_traced_cases`) and everyone recorded re-rated
 //!   (`rating_service::rerate_people`), as an official's trace does;
-//! - **a batch of cases** (1,000 by default): traced on every core side by side (tracing reads
-//!   in reader snapshots), each case's contacts recorded as it is traced, then everyone recorded
+//! - **a batch of cases** (1,000 by default), as `cases::trace_cases` takes them: traced on
+//!   every core side by side (`Store::trace_cases`, in reader snapshots), their contacts
+//!   recorded in one transaction (`Store::record_traced_cases`), then everyone recorded
 //!   re-rated at once; close contacts only, unless `--batch-secondary`;
 //! - **one case, fully**: `Store::trace_case` with its secondary contacts — everyone who met
 //!   any of the case's close contacts since their exposure — recorded and re-rated. Measured
@@ -86,9 +87,6 @@ pub struct TraceOptions {
     /// The Python interpreter with the `duckdb` package.
     #[arg(long, default_value = "python3")]
     python: String,
-    /// Threads that trace the batch side by side (by default, one per core).
-    #[arg(long)]
-    threads: Option<usize>,
     /// Trace the batch's secondary contacts too (by default its cases are traced for close
     /// contacts only).
     #[arg(long)]
@@ -187,9 +185,10 @@ pub struct PeerFigures {
     pub one_case_ratio: Option<f64>,
     pub one_case_close_only_ratio: f64,
     pub batch_ratio: f64,
-    /// Peer time / the store's trace alone (close contacts only, one case): the same contact
-    /// set computed by each, nothing recorded or re-rated.
+    /// Peer time / the store's trace alone (close contacts only, one case, and the batch): the
+    /// same contact set computed by each, nothing recorded or re-rated.
     pub one_case_trace_ratio: f64,
+    pub batch_trace_ratio: f64,
     /// Close contacts at venues both found, over every case measured.
     pub contacts_compared: usize,
 }
@@ -314,10 +313,7 @@ pub fn run(options: &TraceOptions) -> anyhow::Result<()> {
     ));
 
     let mut found: BTreeSet<VenueContact> = BTreeSet::new();
-    let threads = options
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-        .max(1);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let mut measure = |label: &str, sets: &[&[BenchCase]], degrees: Degrees| {
         let mut timings = Vec::new();
         for (repeat, cases) in sets.iter().enumerate() {
@@ -328,7 +324,6 @@ pub fn run(options: &TraceOptions) -> anyhow::Result<()> {
                 &investigation,
                 cases,
                 degrees,
-                threads,
                 &mut found,
             )?;
             say(&format!(
@@ -533,8 +528,7 @@ enum Degrees {
     Close,
 }
 
-/// The times of one measurement, in seconds, and what it found. Tracing and recording are
-/// summed over the threads that traced.
+/// The times of one measurement, in seconds, and what it found.
 #[derive(Debug, Clone, Copy)]
 struct Timing {
     total: f64,
@@ -546,11 +540,9 @@ struct Timing {
     rerated: usize,
 }
 
-/// Traces `cases` on `threads` threads, each tracing its share and recording each case's
-/// contacts, then re-rates everyone recorded at once, as officials would; adds the close
-/// contacts at venues to `found`. Tracing reads in reader snapshots, so the threads trace side
-/// by side; recording takes the store's one writer in turn.
-#[allow(clippy::too_many_arguments)]
+/// Traces `cases` together as officials' batch does (`cases::trace_cases`): the store traces
+/// them side by side on every core, their contacts are recorded in one transaction, then
+/// everyone recorded is re-rated at once; adds the close contacts at venues to `found`.
 fn trace_cases(
     store: &SqliteStore,
     policy: &Policy,
@@ -558,37 +550,75 @@ fn trace_cases(
     access: &Access,
     cases: &[BenchCase],
     degrees: Degrees,
-    threads: usize,
     found: &mut BTreeSet<VenueContact>,
 ) -> anyhow::Result<Timing> {
     let started = Instant::now();
-    let per_thread = cases.len().div_ceil(threads.max(1)).max(1);
-    let shares: Vec<anyhow::Result<Share>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = cases
-            .chunks(per_thread)
-            .map(|share| scope.spawn(move || trace_share(store, tracing, access, share, degrees)))
-            .collect();
-        workers
-            .into_iter()
-            .map(|worker| worker.join().expect("a tracing thread does not panic"))
-            .collect()
-    });
-    let mut causes: BTreeMap<PersonId, RatingCause> = BTreeMap::new();
-    let (mut trace, mut record, mut close, mut secondary) = (0.0, 0.0, 0, 0);
-    for share in shares {
-        let share = share?;
-        causes.extend(share.causes);
-        trace += share.trace;
-        record += share.record;
-        close += share.close;
-        secondary += share.secondary;
-        found.extend(share.found);
+    let ids: Vec<CaseId> = cases.iter().map(|case| case.record.case).collect();
+    let traced = match degrees {
+        Degrees::CloseAndSecondary => store.trace_cases(access, &ids, tracing),
+        Degrees::Close => trace_close_contacts(store, access, &ids, tracing),
     }
+    .context("tracing the cases")?;
+    let trace = started.elapsed().as_secs_f64();
+
+    let step = Instant::now();
+    let with_ids: Vec<(CaseId, Vec<_>)> = ids
+        .iter()
+        .zip(&traced)
+        .map(|(case, (_, _, traced))| {
+            // Time-ordered ids, as the API asks of clients: the index by contact id grows at
+            // its end.
+            let contacts = traced
+                .contacts
+                .iter()
+                .map(|contact| {
+                    let id = uuid::Builder::from_unix_timestamp_millis(
+                        Timestamp::now().as_millisecond() as u64,
+                        &rand::random(),
+                    );
+                    (ContactId::from_uuid(id.into_uuid()), *contact)
+                })
+                .collect();
+            (*case, contacts)
+        })
+        .collect();
+    let stored = store
+        .record_traced_cases(access, &with_ids)
+        .context("recording contacts")?;
+    let causes: BTreeMap<PersonId, RatingCause> = stored
+        .iter()
+        .flatten()
+        .map(|(person, contact)| {
+            let cause = EventId::from_uuid(contact.contact.as_uuid())
+                .map_or(RatingCause::Request, RatingCause::Event);
+            (*person, cause)
+        })
+        .collect();
+    let record = step.elapsed().as_secs_f64();
+
     let step = Instant::now();
     rerate_people(store, policy, &causes, access.at).context("re-rating the contacts")?;
     let rerate = step.elapsed().as_secs_f64();
+    let total = started.elapsed().as_secs_f64();
+
+    let (mut close, mut secondary) = (0, 0);
+    for (case, (_, _, traced)) in ids.iter().zip(&traced) {
+        close += traced.close().count();
+        secondary += traced.secondary().count();
+        found.extend(traced.close().filter_map(|contact| match contact.setting {
+            ContactSetting::Venue(venue) => Some((
+                *case,
+                contact.person,
+                venue.as_uuid(),
+                contact.first_exposure.as_millisecond(),
+                contact.last_exposure.as_millisecond(),
+                contact.together.as_millis() as i64,
+            )),
+            _ => None,
+        }));
+    }
     Ok(Timing {
-        total: started.elapsed().as_secs_f64(),
+        total,
         trace,
         record,
         rerate,
@@ -596,80 +626,6 @@ fn trace_cases(
         secondary,
         rerated: causes.len(),
     })
-}
-
-/// What one thread of [`trace_cases`] did.
-struct Share {
-    causes: BTreeMap<PersonId, RatingCause>,
-    trace: f64,
-    record: f64,
-    close: usize,
-    secondary: usize,
-    found: Vec<VenueContact>,
-}
-
-fn trace_share(
-    store: &SqliteStore,
-    tracing: &TracingPolicy,
-    access: &Access,
-    cases: &[BenchCase],
-    degrees: Degrees,
-) -> anyhow::Result<Share> {
-    let mut share = Share {
-        causes: BTreeMap::new(),
-        trace: 0.0,
-        record: 0.0,
-        close: 0,
-        secondary: 0,
-        found: Vec::new(),
-    };
-    for case in cases {
-        let step = Instant::now();
-        let (_, _, traced) = match degrees {
-            Degrees::CloseAndSecondary => store.trace_case(access, case.record.case, tracing),
-            Degrees::Close => trace_close_contacts(store, access, case.record.case, tracing),
-        }
-        .context("tracing a case")?;
-        share.trace += step.elapsed().as_secs_f64();
-        let step = Instant::now();
-        // Time-ordered ids, as the API asks of clients: the index by contact id grows at its end.
-        let with_ids: Vec<_> = traced
-            .contacts
-            .iter()
-            .map(|contact| {
-                let id = uuid::Builder::from_unix_timestamp_millis(
-                    Timestamp::now().as_millisecond() as u64,
-                    &rand::random(),
-                );
-                (ContactId::from_uuid(id.into_uuid()), *contact)
-            })
-            .collect();
-        let stored = store
-            .record_traced_contacts(access, case.record.case, &with_ids)
-            .context("recording contacts")?;
-        for (person, contact) in &stored {
-            let cause = EventId::from_uuid(contact.contact.as_uuid())
-                .map_or(RatingCause::Request, RatingCause::Event);
-            share.causes.insert(*person, cause);
-        }
-        share.record += step.elapsed().as_secs_f64();
-        share.close += traced.close().count();
-        share.secondary += traced.secondary().count();
-        share
-            .found
-            .extend(traced.close().filter_map(|contact| match contact.setting {
-                ContactSetting::Venue(venue) => Some((
-                    case.record.case,
-                    contact.person,
-                    venue.as_uuid(),
-                    contact.first_exposure.as_millisecond(),
-                    contact.last_exposure.as_millisecond(),
-                    contact.together.as_millis() as i64,
-                )),
-                _ => None,
-            }));
-    }
-    Ok(share)
 }
 
 fn summarise(cases: usize, timings: Vec<Timing>) -> Measurement {
@@ -825,6 +781,7 @@ fn run_peer(
         one_case_close_only_ratio: one_case_seconds / one_case_close_only.seconds,
         batch_ratio: batch_seconds / batch.seconds,
         one_case_trace_ratio: one_case_seconds / one_case_close_only.trace_seconds,
+        batch_trace_ratio: batch_seconds / batch.trace_seconds,
         contacts_compared: found.len(),
     })
 }
@@ -884,7 +841,8 @@ fn print_figures(figures: &TraceFigures, options: &TraceOptions) -> anyhow::Resu
             "  DuckDB {} peer ({} threads), close contacts at venues only: one case {:.1} ms \
              (peer / store: {:.1} against the trace alone, {:.1} against trace, record and \
              re-rate of close contacts, {:.2} against the full trace), batch {:.1} ms (peer / \
-             store {:.2}); {} contacts agree",
+             store: {:.2} against the trace alone, {:.2} against trace, record and re-rate); {} \
+             contacts agree",
             peer.duckdb_version,
             peer.threads,
             peer.one_case_seconds * 1e3,
@@ -892,6 +850,7 @@ fn print_figures(figures: &TraceFigures, options: &TraceOptions) -> anyhow::Resu
             peer.one_case_close_only_ratio,
             peer.one_case_ratio.unwrap_or(f64::NAN),
             peer.batch_seconds * 1e3,
+            peer.batch_trace_ratio,
             peer.batch_ratio,
             peer.contacts_compared
         );

@@ -118,3 +118,74 @@ fn a_boardings_file_is_imported_with_its_trips_and_its_empty_seats_and_alighting
     let answer: serde_json::Value = serde_json::from_str(&stdout_of(&output)).unwrap();
     assert_eq!(answer["stored"], 2, "{answer}");
 }
+
+#[test]
+fn two_cases_traced_together_each_list_their_own_household_and_an_unknown_one_records_nothing() {
+    let temporary = tempfile::tempdir().unwrap();
+    let data = temporary.path().join("data");
+    let store = SqliteStore::open(&data).unwrap();
+    let people: Vec<_> = (1..=4)
+        .map(|serial| enrol(&store, serial, hours_ago(24 * 10)))
+        .collect();
+    let members: Vec<_> = (1..=4u32)
+        .map(|serial| {
+            let household = if serial <= 2 {
+                "330106-0001"
+            } else {
+                "330106-0002"
+            };
+            (
+                people[serial as usize - 1],
+                healthcode_core::HouseholdCode::parse(household).unwrap(),
+            )
+        })
+        .collect();
+    let access = Access::new(
+        Actor::LocalOperator,
+        Purpose::CaseInvestigation,
+        hours_ago(1),
+    );
+    store.register_households(&access, &members).unwrap();
+    let isolated_at = hours_ago(2);
+    let case_of = |person| {
+        let case = CaseRecord {
+            case: CaseId::from_uuid(uuid::Uuid::new_v4()),
+            status: CaseStatus::Confirmed,
+            since: isolated_at,
+            onset: isolated_at - SignedDuration::from_hours(24),
+            isolated_at,
+            released_at: None,
+        };
+        store.record_case(&access, person, &case).unwrap();
+        case.case.to_string()
+    };
+    let (first, second) = (case_of(people[0]), case_of(people[2]));
+    drop(store);
+
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let output = healthcode(&data, &["trace", &first, &unknown, "--json"], "");
+    assert!(!output.status.success());
+    assert!(
+        stderr_of(&output).contains("some of the 2 ids given name no case; nothing was recorded"),
+        "{}",
+        stderr_of(&output)
+    );
+
+    let output = healthcode(&data, &["trace", &first, &second, "--json"], "");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let traced: Vec<serde_json::Value> = stdout_of(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(traced.len(), 2);
+    for (answer, (case, member)) in traced
+        .iter()
+        .zip([(&first, people[1]), (&second, people[3])])
+    {
+        assert_eq!(answer["case_id"], case.as_str());
+        // Nothing was recorded by the refused attempt: both contacts are new now.
+        assert_eq!(answer["new_contacts"], 1);
+        assert_eq!(answer["contacts"][0]["person_id"], member.to_string());
+        assert_eq!(answer["contacts"][0]["setting"], "household");
+    }
+}

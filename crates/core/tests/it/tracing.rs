@@ -104,10 +104,19 @@ impl VisitIndex for MemoryIndex {
         ))
     }
 
-    fn visits_at(&self, venue: VenueId, entered: Interval) -> Result<Vec<Visit>, Infallible> {
+    /// Exactly the visits whose counted stay meets `during` at all: more than the trait asks
+    /// for, so that tracing's own overlap rule is what the scenarios test.
+    fn visits_at(
+        &self,
+        venue: VenueId,
+        during: Interval,
+        policy: &TracingPolicy,
+    ) -> Result<Vec<Visit>, Infallible> {
         Ok(self.ordered(
             (self.visits.iter())
-                .filter(|visit| visit.venue == venue && during(visit.entered, entered))
+                .filter(|visit| {
+                    visit.venue == venue && visit.counted(policy).intersection(&during).is_some()
+                })
                 .copied()
                 .collect(),
         ))

@@ -309,6 +309,23 @@ impl Store for StalledStore {
         Err(unused())
     }
 
+    fn trace_cases(
+        &self,
+        _: &Access,
+        _: &[CaseId],
+        _: &TracingPolicy,
+    ) -> Result<Vec<(PersonId, CaseRecord, Traced)>, StoreError> {
+        Err(unused())
+    }
+
+    fn record_traced_cases(
+        &self,
+        _: &Access,
+        _: &[(CaseId, Vec<(ContactId, TracedContact)>)],
+    ) -> Result<Vec<Vec<(PersonId, Contact)>>, StoreError> {
+        Err(unused())
+    }
+
     fn record_traced_contacts(
         &self,
         _: &Access,

@@ -1,7 +1,7 @@
 //! The behaviours of tracing: cases, trips and boardings, households, the visit index and the
 //! contacts tracing records.
 
-use healthcode_core::trace::{Dismissal, Interval, TracedContact, TracingPolicy};
+use healthcode_core::trace::{Dismissal, Interval, Traced, TracedContact, TracingPolicy};
 use healthcode_core::{Boarding, HouseholdCode, TransitMode, Trip, TripId};
 
 use super::*;
@@ -341,6 +341,107 @@ pub fn tracing_or_reading_an_unknown_case_is_refused_as_not_found_and_audited(st
             of(AuditAction::ReadCase),
         ]
     );
+}
+
+pub fn cases_traced_together_are_traced_each_as_alone_and_recorded_all_or_none(store: &dyn Store) {
+    let people = four_residents_enrolled(store);
+    let households = [("330106-0001", 0, 1), ("330106-0002", 2, 3)];
+    let mut members = Vec::new();
+    for (code, first, second) in households {
+        let code = HouseholdCode::parse(code).unwrap();
+        members.push((people[first].id, code.clone()));
+        members.push((people[second].id, code));
+    }
+    store
+        .register_households(&investigation(), &members)
+        .unwrap();
+    let cases: Vec<CaseRecord> = [0, 2]
+        .into_iter()
+        .map(|index| {
+            let case = traced_case("2026-02-08T10:00:00Z", "2026-02-09T08:00:00Z");
+            store
+                .record_case(&investigation(), people[index].id, &case)
+                .unwrap();
+            case
+        })
+        .collect();
+    let ids: Vec<CaseId> = cases.iter().map(|case| case.case).collect();
+    let tracing = investigation_at("2026-02-10T00:00:00Z");
+    let policy = TracingPolicy::default();
+
+    let before = audit_length(store);
+    let together = store.trace_cases(&tracing, &ids, &policy).unwrap();
+    let alone: Vec<_> = ids
+        .iter()
+        .map(|case| store.trace_case(&tracing, *case, &policy).unwrap())
+        .collect();
+    assert_eq!(together, alone);
+    assert_eq!(together[1].2.contacts[0].person, people[3].id);
+    let traced = |person: &Person| {
+        (
+            official(),
+            Purpose::CaseInvestigation,
+            AuditAction::TraceCase,
+            Some(person.id),
+            1,
+            AuditOutcome::Success,
+        )
+    };
+    assert_eq!(
+        audit_since(store, before)[..2],
+        [traced(&people[0]), traced(&people[2])]
+    );
+
+    // An unknown case among them: refused, audited as not found beside the others' traces.
+    let unknown = CaseId::from_uuid(random_uuid());
+    let before = audit_length(store);
+    let result = store.trace_cases(&tracing, &[ids[0], unknown], &policy);
+    assert_eq!(not_found(&result), Some("case"));
+    let trail = audit_since(store, before);
+    assert_eq!(trail[0], traced(&people[0]));
+    assert_eq!(
+        (trail[1].2, trail[1].3, trail[1].5),
+        (AuditAction::TraceCase, None, AuditOutcome::NotFound)
+    );
+
+    let with_ids = |traced: &Traced| -> Vec<(ContactId, TracedContact)> {
+        traced
+            .contacts
+            .iter()
+            .map(|contact| (ContactId::from_uuid(random_uuid()), *contact))
+            .collect()
+    };
+    let result = store.record_traced_cases(
+        &tracing,
+        &[
+            (ids[0], with_ids(&together[0].2)),
+            (unknown, with_ids(&together[1].2)),
+        ],
+    );
+    assert_eq!(not_found(&result), Some("case"));
+    assert_eq!(
+        store.contacts_of_case(&investigation(), ids[0]).unwrap(),
+        vec![],
+        "nothing is recorded when one of the cases is unknown"
+    );
+
+    let recorded: Vec<(CaseId, Vec<(ContactId, TracedContact)>)> = ids
+        .iter()
+        .zip(&together)
+        .map(|(case, (_, _, traced))| (*case, with_ids(traced)))
+        .collect();
+    let stored = store.record_traced_cases(&tracing, &recorded).unwrap();
+    for ((case, contacts), stored) in recorded.iter().zip(&stored) {
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].1.contact, contacts[0].0);
+        assert_eq!(stored[0].1.case, *case);
+        let records = store.contacts_of_case(&investigation(), *case).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].person, stored[0].0);
+    }
+    // Recording them again stores nothing new.
+    let again = store.record_traced_cases(&tracing, &recorded).unwrap();
+    assert_eq!(again, vec![vec![], vec![]]);
 }
 
 pub fn a_person_registered_in_another_household_moves_there(store: &dyn Store) {

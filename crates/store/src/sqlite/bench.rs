@@ -38,17 +38,17 @@ use crate::{Store, StoreError};
 
 pub use city::{City, CitySeeding, CityShape, export_for_peer, seed_city};
 
-/// Traces a case's close contacts only, as [`Store::trace_case`] would trace them, through the
-/// same algorithm (core's `trace`, asked as of the opening of the case's window, so that no
-/// close contact has yet had time to meet anyone) and the same visit index; audited alike.
-/// The benchmark times it beside the full trace.
+/// Traces cases' close contacts only, as [`Store::trace_cases`] would trace them, through the
+/// same algorithm (core's `trace`, asked as of the opening of each case's window, so that no
+/// close contact has yet had time to meet anyone), the same visit index and the same threads;
+/// audited alike. The benchmark times it beside the full trace.
 pub fn trace_close_contacts(
     store: &SqliteStore,
     access: &Access,
-    case: CaseId,
+    cases: &[CaseId],
     policy: &TracingPolicy,
-) -> Result<(PersonId, CaseRecord, Traced), StoreError> {
-    store.trace_case_with(access, case, policy, Degrees::Close)
+) -> Result<Vec<(PersonId, CaseRecord, Traced)>, StoreError> {
+    store.trace_cases_with(access, cases, policy, Degrees::Close)
 }
 
 /// Ids of the synthetic persons and venues that benchmark check-ins refer to.

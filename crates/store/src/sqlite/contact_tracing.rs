@@ -36,6 +36,9 @@ pub(super) enum Degrees {
     Close,
 }
 
+/// A case traced: whose it is, the case, and what tracing found.
+type TracedCase = (PersonId, CaseRecord, Traced);
+
 /// Column name of a dismissal's sealed reason; with the contact id it is the associated data.
 const SEALED_DISMISSAL: &str = "contacts.dismissal";
 
@@ -141,55 +144,119 @@ impl SqliteStore {
         case: CaseId,
         policy: &TracingPolicy,
     ) -> Result<(PersonId, CaseRecord, Traced), StoreError> {
-        self.trace_case_with(access, case, policy, Degrees::CloseAndSecondary)
+        let mut traced =
+            self.trace_cases_with(access, &[case], policy, Degrees::CloseAndSecondary)?;
+        Ok(traced.remove(0))
     }
 
-    /// Traces a case as [`Store::trace_case`](crate::Store::trace_case) does, or, for the
-    /// benchmark, its close contacts only: tracing as of the opening of the window, when no
-    /// close contact can have met anyone yet, through the same algorithm and index.
-    ///
-    /// The trace reads in a reader snapshot, not on the writer: in a crowded city a trace with
-    /// its secondary contacts reads for seconds, and check-ins must keep arriving meanwhile. Its
-    /// audit record is committed before anything is answered, and not at all if the read fails;
-    /// an unknown case is audited as not found.
-    pub(super) fn trace_case_with(
+    pub(super) fn trace_cases_now(
         &self,
         access: &Access,
-        case: CaseId,
+        cases: &[CaseId],
+        policy: &TracingPolicy,
+    ) -> Result<Vec<(PersonId, CaseRecord, Traced)>, StoreError> {
+        self.trace_cases_with(access, cases, policy, Degrees::CloseAndSecondary)
+    }
+
+    /// Traces cases as [`Store::trace_cases`](crate::Store::trace_cases) does, or, for the
+    /// benchmark, their close contacts only: tracing as of the opening of each window, when no
+    /// close contact can have met anyone yet, through the same algorithm and index.
+    ///
+    /// Tracing reads in reader snapshots, not on the writer: in a crowded city a trace with its
+    /// secondary contacts reads for seconds, and check-ins must keep arriving meanwhile. Many
+    /// cases are shared out over one thread per core, each tracing its share in one snapshot,
+    /// and nothing is written until all are traced, since every commit empties the readers'
+    /// page caches. The audit records, one per case, are committed together before anything is
+    /// answered, and not at all if a read fails; an unknown case is audited as not found.
+    pub(super) fn trace_cases_with(
+        &self,
+        access: &Access,
+        cases: &[CaseId],
         policy: &TracingPolicy,
         degrees: Degrees,
-    ) -> Result<(PersonId, CaseRecord, Traced), StoreError> {
-        let read = self.readers.with(|connection| {
-            let snapshot = connection.unchecked_transaction()?;
-            let traced = match find_case(&snapshot, case)? {
-                Some((person, record)) => {
-                    let index = SqliteVisitIndex::new(&snapshot);
-                    let now = match degrees {
-                        Degrees::CloseAndSecondary => access.at,
-                        Degrees::Close => infectious_window(&record, policy)
-                            .map_or(access.at, |window| window.from()),
-                    };
-                    Some((person, record, trace(&index, person, &record, policy, now)?))
-                }
-                None => None,
-            };
-            snapshot.finish()?;
-            Ok(traced)
-        })?;
-        let (subject, records, outcome) = match &read {
-            Some((person, _, traced)) => (
-                Some(*person),
-                traced.contacts.len() as u64,
-                AuditOutcome::Success,
-            ),
-            None => (None, 0, AuditOutcome::NotFound),
+    ) -> Result<Vec<(PersonId, CaseRecord, Traced)>, StoreError> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(cases.len())
+            .max(1);
+        let share = cases.len().div_ceil(threads).max(1);
+        let read: Vec<Option<TracedCase>> = if threads == 1 {
+            self.trace_in_snapshot(cases, policy, degrees, access.at)?
+        } else {
+            let shares: Vec<Result<Vec<_>, StoreError>> = std::thread::scope(|scope| {
+                let workers: Vec<_> = cases
+                    .chunks(share)
+                    .map(|cases| {
+                        scope.spawn(move || {
+                            self.trace_in_snapshot(cases, policy, degrees, access.at)
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .map(|worker| worker.join().expect("a tracing thread does not panic"))
+                    .collect()
+            });
+            let mut read = Vec::with_capacity(cases.len());
+            for share in shares {
+                read.extend(share?);
+            }
+            read
         };
         self.write(|transaction| {
-            let entry =
-                AuditEntry::for_access(access, AuditAction::TraceCase, subject, records, outcome);
-            append_audit_record(transaction, entry).map(drop)
+            for found in &read {
+                let (subject, records, outcome) = match found {
+                    Some((person, _, traced)) => (
+                        Some(*person),
+                        traced.contacts.len() as u64,
+                        AuditOutcome::Success,
+                    ),
+                    None => (None, 0, AuditOutcome::NotFound),
+                };
+                let entry = AuditEntry::for_access(
+                    access,
+                    AuditAction::TraceCase,
+                    subject,
+                    records,
+                    outcome,
+                );
+                append_audit_record(transaction, entry)?;
+            }
+            Ok(())
         })?;
-        read.ok_or(StoreError::NotFound { what: "case" })
+        read.into_iter()
+            .map(|found| found.ok_or(StoreError::NotFound { what: "case" }))
+            .collect()
+    }
+
+    /// Traces `cases` in one reader snapshot: `None` for a case that does not exist.
+    fn trace_in_snapshot(
+        &self,
+        cases: &[CaseId],
+        policy: &TracingPolicy,
+        degrees: Degrees,
+        at: Timestamp,
+    ) -> Result<Vec<Option<TracedCase>>, StoreError> {
+        self.readers.with(|connection| {
+            let snapshot = connection.unchecked_transaction()?;
+            let index = SqliteVisitIndex::new(&snapshot);
+            let mut traced = Vec::with_capacity(cases.len());
+            for case in cases {
+                traced.push(match find_case(&snapshot, *case)? {
+                    Some((person, record)) => {
+                        let now = match degrees {
+                            Degrees::CloseAndSecondary => at,
+                            Degrees::Close => infectious_window(&record, policy)
+                                .map_or(at, |window| window.from()),
+                        };
+                        Some((person, record, trace(&index, person, &record, policy, now)?))
+                    }
+                    None => None,
+                });
+            }
+            snapshot.finish()?;
+            Ok(traced)
+        })
     }
 
     pub(super) fn record_traced_contacts_now(
@@ -198,15 +265,27 @@ impl SqliteStore {
         case: CaseId,
         contacts: &[(ContactId, TracedContact)],
     ) -> Result<Vec<(PersonId, Contact)>, StoreError> {
-        let subject = single_subject(contacts.iter().map(|(_, contact)| contact.person));
-        let records = contacts.len() as u64;
+        let mut stored = self.record_traced_cases_now(access, &[(case, contacts.to_vec())])?;
+        Ok(stored.remove(0))
+    }
+
+    pub(super) fn record_traced_cases_now(
+        &self,
+        access: &Access,
+        cases: &[(CaseId, Vec<(ContactId, TracedContact)>)],
+    ) -> Result<Vec<Vec<(PersonId, Contact)>>, StoreError> {
+        let all = || cases.iter().flat_map(|(_, contacts)| contacts);
+        let subject = single_subject(all().map(|(_, contact)| contact.person));
+        let records = all().count() as u64;
         self.audited(access, AuditAction::RecordContact, |transaction| {
-            if find_case(transaction, case)?.is_none() {
-                return Err(Refusal::Refused {
-                    error: StoreError::NotFound { what: "case" },
-                    subject,
-                    records,
-                });
+            for (case, _) in cases {
+                if find_case(transaction, *case)?.is_none() {
+                    return Err(Refusal::Refused {
+                        error: StoreError::NotFound { what: "case" },
+                        subject,
+                        records,
+                    });
+                }
             }
             let mut statement = transaction.prepare_cached(
                 "INSERT OR IGNORE INTO contacts (person_id, found_at, contact_id, case_id, \
@@ -215,12 +294,20 @@ impl SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
             // In person order, the order of the table's key, so that consecutive inserts land
-            // on the same pages; answered in the caller's order.
-            let mut order: Vec<usize> = (0..contacts.len()).collect();
-            order.sort_by_key(|&index| *contacts[index].1.person.as_bytes());
-            let mut stored: Vec<Option<(PersonId, Contact)>> = vec![None; contacts.len()];
-            for index in order {
-                let (id, traced) = &contacts[index];
+            // on the same pages; answered case by case in the caller's order.
+            let mut order: Vec<(usize, usize)> = cases
+                .iter()
+                .enumerate()
+                .flat_map(|(at, (_, contacts))| (0..contacts.len()).map(move |index| (at, index)))
+                .collect();
+            order.sort_by_key(|&(at, index)| *cases[at].1[index].1.person.as_bytes());
+            let mut stored: Vec<Vec<Option<(PersonId, Contact)>>> = cases
+                .iter()
+                .map(|(_, contacts)| vec![None; contacts.len()])
+                .collect();
+            for (at, index) in order {
+                let case = cases[at].0;
+                let (id, traced) = &cases[at].1[index];
                 let contact = Contact {
                     contact: *id,
                     case,
@@ -248,10 +335,13 @@ impl SqliteStore {
                     traced.via.as_ref().map(PersonId::as_bytes),
                 ])?;
                 if changed == 1 {
-                    stored[index] = Some((traced.person, contact));
+                    stored[at][index] = Some((traced.person, contact));
                 }
             }
-            let stored = stored.into_iter().flatten().collect();
+            let stored = stored
+                .into_iter()
+                .map(|contacts| contacts.into_iter().flatten().collect())
+                .collect();
             Ok(Audited::success(stored, subject, records))
         })
     }
@@ -515,6 +605,38 @@ impl<'t> SqliteVisitIndex<'t> {
     }
 }
 
+/// The visits of one class of stay at a venue entered in a stretch of time (both ends
+/// included): one range of the index by venue, class and time of entry.
+const VISITS_AT: &str = "SELECT person_id, entered_at, left_at FROM check_ins \
+     WHERE venue_id = ?1 AND stay_class = ?2 AND entered_at >= ?3 AND entered_at <= ?4";
+
+/// The upper bounds of the classes of stay of `check_ins.stay_class` (migration 0006), in
+/// milliseconds: class 0 is a check-in without a check-out, class `i` a recorded stay of at
+/// most `STAY_CLASSES[i]` (and more than the class before), the last class any longer stay.
+const STAY_CLASSES: [Option<i64>; 6] = [
+    None,
+    Some(30 * 60_000),
+    Some(2 * 3_600_000),
+    Some(6 * 3_600_000),
+    Some(12 * 3_600_000),
+    None,
+];
+
+/// How long a visit of each class of stay can count for at a venue of `kind`, in
+/// milliseconds: its class's bound or, without a check-out, the kind's default stay, never
+/// more than the longest stay.
+fn stay_reaches(kind: VenueKind, policy: &TracingPolicy) -> [i64; 6] {
+    let longest = policy.longest_stay.as_millis() as i64;
+    let mut reaches = [longest; 6];
+    reaches[0] = (policy.default_stay(kind).as_millis() as i64).min(longest);
+    for (reach, bound) in reaches.iter_mut().zip(STAY_CLASSES).skip(1) {
+        if let Some(bound) = bound {
+            *reach = bound.min(longest);
+        }
+    }
+    reaches
+}
+
 const RIDE_COLUMNS: &str = "b.person_id, b.trip_id, t.mode, b.boarded_at, b.alighted_at, b.seat";
 
 fn decode_ride(row: &Row<'_>) -> Result<Ride, StoreError> {
@@ -565,29 +687,42 @@ impl VisitIndex for SqliteVisitIndex<'_> {
         Ok(visits)
     }
 
-    fn visits_at(&self, venue: VenueId, entered: Interval) -> Result<Vec<Visit>, StoreError> {
+    /// One range of the index by venue for each class of stay, each read back only as far as
+    /// a visit of its class can reach into `during` for the minimum overlap.
+    fn visits_at(
+        &self,
+        venue: VenueId,
+        during: Interval,
+        policy: &TracingPolicy,
+    ) -> Result<Vec<Visit>, StoreError> {
         let kind = self.kind_of(venue)?;
-        let mut statement = self.transaction.prepare_cached(
-            "SELECT person_id, entered_at, left_at FROM check_ins \
-             WHERE venue_id = ?1 AND entered_at >= ?2 AND entered_at < ?3",
-        )?;
-        let mut rows = statement.query(params![
-            venue.as_bytes(),
-            millis(entered.from()),
-            millis(entered.to())
-        ])?;
+        let mut statement = self.transaction.prepare_cached(VISITS_AT)?;
+        let overlap = policy.min_overlap.as_millis() as i64;
+        let latest_entry = millis(during.to()) - overlap;
         let mut visits = Vec::new();
-        while let Some(row) = rows.next()? {
-            visits.push(Visit {
-                person: PersonId::from_bytes(id_bytes(row, 0, "check_ins.person_id")?),
-                venue,
-                kind,
-                entered: timestamp(row.get(1)?, "check_ins.entered_at")?,
-                left: row
-                    .get::<_, Option<i64>>(2)?
-                    .map(|at| timestamp(at, "check_ins.left_at"))
-                    .transpose()?,
-            });
+        for (class, reach) in stay_reaches(kind, policy).into_iter().enumerate() {
+            if reach < overlap.max(1) {
+                continue;
+            }
+            let earliest_entry = millis(during.from()) + overlap - reach;
+            let mut rows = statement.query(params![
+                venue.as_bytes(),
+                class,
+                earliest_entry,
+                latest_entry
+            ])?;
+            while let Some(row) = rows.next()? {
+                visits.push(Visit {
+                    person: PersonId::from_bytes(id_bytes(row, 0, "check_ins.person_id")?),
+                    venue,
+                    kind,
+                    entered: timestamp(row.get(1)?, "check_ins.entered_at")?,
+                    left: row
+                        .get::<_, Option<i64>>(2)?
+                        .map(|at| timestamp(at, "check_ins.left_at"))
+                        .transpose()?,
+                });
+            }
         }
         Ok(visits)
     }
@@ -632,5 +767,101 @@ impl VisitIndex for SqliteVisitIndex<'_> {
             )?));
         }
         Ok(members)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::{INSERT_CHECK_IN, query_plan};
+
+    /// The class of a recorded stay as `STAY_CLASSES` reads: the first class whose bound holds
+    /// it, the last class for longer, class 0 without a check-out.
+    fn class_of(stayed_ms: Option<i64>) -> usize {
+        let Some(stayed) = stayed_ms else {
+            return 0;
+        };
+        (1..STAY_CLASSES.len())
+            .find(|&class| STAY_CLASSES[class].is_some_and(|bound| stayed <= bound))
+            .unwrap_or(STAY_CLASSES.len() - 1)
+    }
+
+    #[test]
+    fn the_stay_class_column_agrees_with_the_bounds_tracing_reads_back_by() {
+        let directory = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(directory.path()).unwrap();
+        let writer = store.writer();
+        // Rows of nobody at nowhere: only the generated column is under test.
+        writer.pragma_update(None, "foreign_keys", false).unwrap();
+        let mut stays = vec![None, Some(-60_000), Some(0), Some(3 * 86_400_000)];
+        for bound in STAY_CLASSES.iter().flatten() {
+            stays.extend([Some(bound - 1), Some(*bound), Some(bound + 1)]);
+        }
+        for (index, stayed) in stays.iter().enumerate() {
+            let event = [index as u8 + 1; 16];
+            let entered = 1_770_000_000_000_i64;
+            writer
+                .execute(
+                    INSERT_CHECK_IN,
+                    params![
+                        event,
+                        [1u8; 16],
+                        [2u8; 16],
+                        entered,
+                        stayed.map(|stayed| entered + stayed),
+                        "person_scans_venue"
+                    ],
+                )
+                .unwrap();
+            let class: i64 = writer
+                .query_row(
+                    "SELECT stay_class FROM check_ins WHERE event_id = ?1",
+                    [event],
+                    |row| row.get(0),
+                )
+                .unwrap();
+            assert_eq!(class as usize, class_of(*stayed), "a stay of {stayed:?} ms");
+        }
+    }
+
+    #[test]
+    fn each_class_of_stay_reaches_back_no_further_than_its_longest_counted_visit() {
+        let policy = TracingPolicy {
+            longest_stay: jiff::SignedDuration::from_hours(8),
+            ..TracingPolicy::default()
+        };
+        let minutes = |count: i64| count * 60_000;
+        assert_eq!(
+            stay_reaches(VenueKind::SubwayStation, &policy),
+            [
+                minutes(15),
+                minutes(30),
+                minutes(120),
+                minutes(360),
+                minutes(480),
+                minutes(480)
+            ]
+        );
+        // A default stay longer than the longest stay is cut to it, as tracing counts it.
+        let short = TracingPolicy {
+            longest_stay: jiff::SignedDuration::from_hours(4),
+            ..TracingPolicy::default()
+        };
+        assert_eq!(stay_reaches(VenueKind::Office, &short)[0], minutes(240));
+    }
+
+    #[test]
+    fn the_visits_at_a_venue_are_read_from_its_index_by_class_and_time_of_entry() {
+        let directory = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(directory.path()).unwrap();
+        let plan = query_plan(&store, VISITS_AT);
+        // One range of the index; SQLite does not take an index with a generated column as
+        // covering, so each row found is read from the table by its rowid.
+        assert!(
+            plan.contains(
+                "INDEX check_ins_by_venue (venue_id=? AND stay_class=? AND entered_at>? AND entered_at<?)"
+            ),
+            "{plan}"
+        );
     }
 }

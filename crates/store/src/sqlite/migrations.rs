@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_tracing.sql"),
     include_str!("migrations/0004_consent_follow_up.sql"),
     include_str!("migrations/0005_phone_data.sql"),
+    include_str!("migrations/0006_stay_classes.sql"),
 ];
 
 /// The schema version this code writes and reads.

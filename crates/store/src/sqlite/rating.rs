@@ -502,7 +502,8 @@ const PEOPLE_PER_QUERY: [usize; 3] = [1, 16, 256];
 
 /// The facts of `people`, one entry per person in the order given, or `None` if any of them is
 /// not enrolled. The distinct people are read in id order, a query of each fact table per
-/// [`PEOPLE_PER_QUERY`] people, and merged as [`for_each_person_facts`] merges everyone.
+/// [`PEOPLE_PER_QUERY`] people, and merged as [`for_each_person_facts`] merges everyone; or,
+/// when they are a large share of everyone, picked out of that pass over everyone.
 pub(super) fn facts_of_people(
     connection: &Connection,
     keys: &KeyRing,
@@ -513,36 +514,14 @@ pub(super) fn facts_of_people(
     distinct.sort_unstable();
     distinct.dedup();
     // The facts of the distinct people, in the same order as `distinct`.
-    let mut read: Vec<Option<Facts>> = Vec::with_capacity(distinct.len());
-    for chunk in distinct.chunks(PEOPLE_PER_QUERY[PEOPLE_PER_QUERY.len() - 1]) {
-        let size = PEOPLE_PER_QUERY
-            .into_iter()
-            .find(|&size| size >= chunk.len())
-            .unwrap_or(chunk.len());
-        let mut bound = chunk.to_vec();
-        bound.resize(size, chunk[chunk.len() - 1]);
-        let enrolled: usize = connection
-            .prepare_cached(&format!(
-                "SELECT count(*) FROM persons WHERE id IN ({})",
-                parameter_list(size)
-            ))?
-            .query_row(params_from_iter(&bound), |row| row.get(0))?;
-        if enrolled != chunk.len() {
-            return Ok(None);
-        }
-        let mut statements = FactStatements::prepare(connection, |table| table.of_people(size))?;
-        let mut next = chunk.iter().copied();
-        statements.merge(
-            keys,
-            &bound,
-            &region_risk,
-            &mut || Ok(next.next()),
-            &mut |_, facts| {
-                read.push(Some(facts));
-                Ok(())
-            },
-        )?;
-    }
+    let read = if one_pass_pays(connection, distinct.len())? {
+        facts_in_one_pass(connection, keys, &distinct, region_risk)?
+    } else {
+        facts_of_few_people(connection, keys, &distinct, &region_risk)?
+    };
+    let Some(mut read) = read else {
+        return Ok(None);
+    };
     // A person asked for more than once gets a copy of their facts each time but the last.
     let mut uses = vec![0usize; distinct.len()];
     let positions: Vec<usize> = people
@@ -568,6 +547,82 @@ pub(super) fn facts_of_people(
         })
         .collect::<Result<_, _>>()?;
     Ok(Some(answer))
+}
+
+/// From how many people a read of many people's facts considers one ordered pass over
+/// everyone's instead of queries per [`PEOPLE_PER_QUERY`] people ...
+const ONE_PASS_FROM: usize = 20_000;
+/// ... and takes it when they are at least one in this many of the enrolled: a pass costs about
+/// a tenth of a query's share per person (measured with `healthcode bench trace`, whose
+/// batches of cases re-rate almost half the city).
+const ONE_PASS_SHARE: usize = 8;
+
+/// Whether reading everyone's facts in one ordered pass is cheaper than asking for `people`.
+fn one_pass_pays(connection: &Connection, people: usize) -> Result<bool, StoreError> {
+    if people < ONE_PASS_FROM {
+        return Ok(false);
+    }
+    let enrolled: usize =
+        connection.query_row("SELECT count(*) FROM persons", [], |row| row.get(0))?;
+    Ok(people * ONE_PASS_SHARE >= enrolled)
+}
+
+/// The facts of `distinct` (sorted, without repeats), in their order, picked out of one pass
+/// over everyone's; `None` if any of them is not enrolled.
+fn facts_in_one_pass(
+    connection: &Connection,
+    keys: &KeyRing,
+    distinct: &[[u8; 16]],
+    region_risk: Arc<RegionRiskList>,
+) -> Result<Option<Vec<Option<Facts>>>, StoreError> {
+    let mut read: Vec<Option<Facts>> = vec![None; distinct.len()];
+    for_each_person_facts(connection, keys, region_risk, &mut |person, facts, _| {
+        if let Ok(at) = distinct.binary_search(person.as_bytes()) {
+            read[at] = Some(facts);
+        }
+    })?;
+    Ok(read.iter().all(Option::is_some).then_some(read))
+}
+
+/// The facts of `distinct` (sorted, without repeats), in their order, read by queries of
+/// [`PEOPLE_PER_QUERY`] people; `None` if any of them is not enrolled.
+fn facts_of_few_people(
+    connection: &Connection,
+    keys: &KeyRing,
+    distinct: &[[u8; 16]],
+    region_risk: &Arc<RegionRiskList>,
+) -> Result<Option<Vec<Option<Facts>>>, StoreError> {
+    let mut read: Vec<Option<Facts>> = Vec::with_capacity(distinct.len());
+    for chunk in distinct.chunks(PEOPLE_PER_QUERY[PEOPLE_PER_QUERY.len() - 1]) {
+        let size = PEOPLE_PER_QUERY
+            .into_iter()
+            .find(|&size| size >= chunk.len())
+            .unwrap_or(chunk.len());
+        let mut bound = chunk.to_vec();
+        bound.resize(size, chunk[chunk.len() - 1]);
+        let enrolled: usize = connection
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM persons WHERE id IN ({})",
+                parameter_list(size)
+            ))?
+            .query_row(params_from_iter(&bound), |row| row.get(0))?;
+        if enrolled != chunk.len() {
+            return Ok(None);
+        }
+        let mut statements = FactStatements::prepare(connection, |table| table.of_people(size))?;
+        let mut next = chunk.iter().copied();
+        statements.merge(
+            keys,
+            &bound,
+            region_risk,
+            &mut || Ok(next.next()),
+            &mut |_, facts| {
+                read.push(Some(facts));
+                Ok(())
+            },
+        )?;
+    }
+    Ok(Some(read))
 }
 
 /// One person's contacts and cases, as their facts hold them, without the rest of their facts:

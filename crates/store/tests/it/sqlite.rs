@@ -980,6 +980,41 @@ fn four_seeded_people(
 }
 
 #[test]
+fn the_facts_of_most_of_the_city_are_picked_out_of_one_pass_and_equal_each_persons_own() {
+    let temporary = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&data_dir(&temporary)).unwrap();
+    let access = Access::new(
+        Actor::LocalOperator,
+        Purpose::BulkImport,
+        at("2026-02-13T00:00:00Z"),
+    );
+    // Enough people that a read of nearly all of them takes the pass over everyone.
+    let population = Population::generate(24_000, 0, 11);
+    bench::seed_population(&store, &access, &population).unwrap();
+    let seeded = varied_facts(&population.persons[..4]);
+    bench::seed_facts(&store, &access, &seeded).unwrap();
+
+    let rating = Access::new(Actor::System, Purpose::Rating, at("2026-02-13T00:00:00Z"));
+    // All but the last hundred, backwards, with the first person asked for twice.
+    let mut asked: Vec<PersonId> = population.persons[..23_900].iter().rev().copied().collect();
+    asked.push(population.persons[0]);
+    let read = store.facts_of_people(&rating, &asked).unwrap();
+    assert_eq!(read.len(), asked.len());
+    for (person, facts) in asked.iter().zip(&read) {
+        match seeded.iter().find(|(seeded, _)| seeded == person) {
+            Some((_, seeded)) => assert_eq!(facts, seeded),
+            None => assert_eq!(facts, &Facts::default()),
+        }
+    }
+
+    asked.push(PersonId::from_bytes([0xee; 16]));
+    assert!(matches!(
+        store.facts_of_people(&rating, &asked),
+        Err(StoreError::NotFound { what: "person" })
+    ));
+}
+
+#[test]
 fn seeded_facts_read_back_equal_with_one_audit_record_per_kind_and_sealed_reasons() {
     let temporary = tempfile::tempdir().unwrap();
     let (store, access, seeded) = four_seeded_people(&temporary);
