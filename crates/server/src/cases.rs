@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 
 use healthcode_core::rating::{CaseId, CaseRecord, CaseStatus, ContactId, Policy, RatingCause};
-use healthcode_core::trace::ContactRecord;
-use healthcode_core::{Access, EventId, PersonId};
+use healthcode_core::trace::{ContactRecord, Traced, TracedContact};
+use healthcode_core::{Access, EventId, PersonId, Timestamp};
 use healthcode_store::{Store, StoreError, Write};
 use uuid::Uuid;
 
@@ -91,14 +91,7 @@ pub fn trace_cases(
     let with_ids: Vec<(CaseId, Vec<_>)> = cases
         .iter()
         .zip(&traced)
-        .map(|(case, (_, _, traced))| {
-            let contacts = traced
-                .contacts
-                .iter()
-                .map(|contact| (ContactId::from_uuid(Uuid::new_v4()), *contact))
-                .collect();
-            (*case, contacts)
-        })
+        .map(|(case, (_, _, traced))| (*case, with_contact_ids(traced, access.at)))
         .collect();
     let stored = store
         .record_traced_cases(access, &with_ids)
@@ -128,6 +121,21 @@ pub fn trace_cases(
                 contacts: contacts_of(store, access, *case)?,
             })
         })
+        .collect()
+}
+
+/// What tracing found, each contact under a new id ordered by `at` (UUIDv7, as the API asks of
+/// clients), so that the store's index by contact id grows at its end.
+pub fn with_contact_ids(traced: &Traced, at: Timestamp) -> Vec<(ContactId, TracedContact)> {
+    let at = uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        at.as_second().max(0) as u64,
+        at.subsec_nanosecond().max(0) as u32,
+    );
+    traced
+        .contacts
+        .iter()
+        .map(|contact| (ContactId::from_uuid(Uuid::new_v7(at)), *contact))
         .collect()
 }
 

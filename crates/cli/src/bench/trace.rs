@@ -34,10 +34,11 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use healthcode_core::rating::{
-    CaseId, CaseRecord, CaseStatus, ContactId, ContactSetting, Policy, RatingCause,
+    CaseId, CaseRecord, CaseStatus, ContactSetting, Policy, RatingCause,
 };
 use healthcode_core::trace::TracingPolicy;
 use healthcode_core::{Access, Actor, EventId, PersonId, Purpose, Timestamp, VenueKind};
+use healthcode_server::cases::with_contact_ids;
 use healthcode_server::policies::ensure_default_policy;
 use healthcode_server::rating_service::rerate_people;
 use healthcode_store::sqlite::bench::{
@@ -565,22 +566,7 @@ fn trace_cases(
     let with_ids: Vec<(CaseId, Vec<_>)> = ids
         .iter()
         .zip(&traced)
-        .map(|(case, (_, _, traced))| {
-            // Time-ordered ids, as the API asks of clients: the index by contact id grows at
-            // its end.
-            let contacts = traced
-                .contacts
-                .iter()
-                .map(|contact| {
-                    let id = uuid::Builder::from_unix_timestamp_millis(
-                        Timestamp::now().as_millisecond() as u64,
-                        &rand::random(),
-                    );
-                    (ContactId::from_uuid(id.into_uuid()), *contact)
-                })
-                .collect();
-            (*case, contacts)
-        })
+        .map(|(case, (_, _, traced))| (*case, with_contact_ids(traced, Timestamp::now())))
         .collect();
     let stored = store
         .record_traced_cases(access, &with_ids)
