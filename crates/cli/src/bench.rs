@@ -9,6 +9,7 @@
 //! in this process. Each store measurement starts from a fresh data directory with the same
 //! residents and venues, and the two store paths alternate so that drift hits both alike.
 
+pub mod pass;
 pub mod rerate;
 pub mod trace;
 
@@ -199,7 +200,7 @@ pub fn run_ingest(options: &IngestOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn median(values: &mut [f64]) -> f64 {
+pub(crate) fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let middle = values.len() / 2;
     if values.len() % 2 == 0 {

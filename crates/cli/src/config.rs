@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use healthcode_server::{SERVER_CONFIG_DOCS, ServerConfig};
+use healthcode_server::{PASS_CONFIG_DOCS, PassConfig, SERVER_CONFIG_DOCS, ServerConfig};
 use serde::{Deserialize, Serialize};
 
 /// The prefix of environment variables that override configuration keys. A double underscore
@@ -25,6 +25,7 @@ pub struct Config {
     pub listen: SocketAddr,
     pub log: LogConfig,
     pub server: ServerConfig,
+    pub pass: PassConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +49,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log: LogConfig::default(),
             server: ServerConfig::default(),
+            pass: PassConfig::default(),
         }
     }
 }
@@ -147,10 +149,14 @@ fn doc_of(key: &str) -> &'static str {
     let server_docs = SERVER_CONFIG_DOCS
         .iter()
         .filter_map(|(server_key, doc)| (format!("server.{server_key}") == key).then_some(*doc));
+    let pass_docs = PASS_CONFIG_DOCS
+        .iter()
+        .filter_map(|(pass_key, doc)| (format!("pass.{pass_key}") == key).then_some(*doc));
     CONFIG_DOCS
         .iter()
         .filter_map(|(config_key, doc)| (*config_key == key).then_some(*doc))
         .chain(server_docs)
+        .chain(pass_docs)
         .next()
         .unwrap_or("")
 }

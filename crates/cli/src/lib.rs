@@ -12,6 +12,7 @@ pub mod config;
 pub mod follow_up;
 pub mod import;
 pub mod officials;
+pub mod pass;
 pub mod phone;
 pub mod policy;
 pub mod ratings;
@@ -111,6 +112,10 @@ enum Command {
     /// Mobile networks' cell pings: delete those past their retention.
     #[command(subcommand)]
     Pings(PingsCommand),
+    /// Signed passes: issue, verify (also EU certificates), rotate keys, trust lists, EU
+    /// test vectors.
+    #[command(subcommand)]
+    Pass(pass::PassCommand),
     /// Show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -249,6 +254,9 @@ enum BenchCommand {
     /// check-ins, with their contacts recorded and re-rated, against a DuckDB peer computing the
     /// same close contacts.
     Trace(bench::trace::TraceOptions),
+    /// Verifying a pass in full (QR text → verdict) against the bare signature check of the
+    /// same key type, and issuing passes, on one core, for ES256 and EdDSA.
+    Pass(bench::pass::PassOptions),
 }
 
 /// Parses the command line and runs the command.
@@ -315,6 +323,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::FollowUp(command) => follow_up::run(&config, command),
         Command::Itinerary(args) => phone::run_itinerary(&config, args),
         Command::Pings(command) => phone::run_pings(&config, command),
+        Command::Pass(command) => pass::run(&config, command),
         Command::Config(ConfigCommand::PrintDefault) => {
             print!("{}", Config::default_toml());
             Ok(())
@@ -322,6 +331,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Ingest(options)) => bench::run_ingest(&options),
         Command::Bench(BenchCommand::Rerate(options)) => bench::rerate::run(&options),
         Command::Bench(BenchCommand::Trace(options)) => bench::trace::run(&options),
+        Command::Bench(BenchCommand::Pass(options)) => bench::pass::run(&options),
     }
 }
 

@@ -356,7 +356,7 @@ fn option_error(error: FieldError) -> anyhow::Error {
 }
 
 /// A "person not found" answer in the command's terms; other errors as they are.
-fn about_person(error: ApiError, person: PersonId) -> anyhow::Error {
+pub(crate) fn about_person(error: ApiError, person: PersonId) -> anyhow::Error {
     match error {
         ApiError::NotFound { what: "person", .. } => {
             anyhow::anyhow!("no person has the id {person}")

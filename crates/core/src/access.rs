@@ -123,6 +123,9 @@ vocabulary! {
         QuarantineFollowUp => "quarantine_follow_up",
         /// Deleting personal data once it is kept no longer than needed.
         DataRetention => "data_retention",
+        /// Issuing a resident's signed pass, which carries their colour, masked name, birth
+        /// year and a salted hash of their ID number.
+        PassIssuance => "pass_issuance",
     }
 }
 

@@ -21,7 +21,8 @@ use healthcode_core::ResidentId;
 use healthcode_core::rating::Colour;
 use jiff::Timestamp;
 
-use crate::cose::CBOR_DEPTH;
+use crate::container::{self, Kind};
+use crate::cose::{CBOR_DEPTH, SigningKey};
 
 const ISSUER: i64 = 1;
 const EXPIRES: i64 = 4;
@@ -94,6 +95,11 @@ fn id_hash(salt: &[u8; SALT_LENGTH], resident: &ResidentId) -> [u8; 32] {
 }
 
 impl PassClaims {
+    /// The pass: these claims signed with `key` and wrapped as `HCODE1:` text.
+    pub fn issue(&self, key: &SigningKey) -> String {
+        container::wrap(Kind::HealthCode, &key.sign(self.to_cbor()))
+    }
+
     /// The CBOR encoding, the payload that is signed.
     pub fn to_cbor(&self) -> Vec<u8> {
         let int = |value: i64| Value::Integer(value.into());

@@ -286,6 +286,12 @@ impl Signed {
         self.sign1.payload.as_deref().unwrap_or_default()
     }
 
+    /// The bytes the signature covers (the COSE Sig_structure) and the signature: what a bare
+    /// signature check is given.
+    pub fn signed_bytes_and_signature(&self) -> (Vec<u8>, &[u8]) {
+        (self.sign1.tbs_data(b""), &self.sign1.signature)
+    }
+
     /// Whether the signature verifies with `key` (whose algorithm must be the one named).
     pub fn verifies_with(&self, key: &PublicKey) -> bool {
         key.algorithm == self.algorithm

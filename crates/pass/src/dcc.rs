@@ -1,6 +1,9 @@
 //! EU Digital COVID Certificates: the claims of an `HC1:` certificate (CWT issuer, issue time,
 //! expiry, and the certificate itself under `-260` / `1`) read as JSON.
 
+pub mod signer;
+pub mod vectors;
+
 use coset::cbor::value::Value;
 use jiff::Timestamp;
 
@@ -10,8 +13,8 @@ use crate::trust::DccKind;
 const ISSUER: i128 = 1;
 const EXPIRES: i128 = 4;
 const ISSUED_AT: i128 = 6;
-const HCERT: i128 = -260;
-const HCERT_DCC: i128 = 1;
+pub(crate) const HCERT: i128 = -260;
+pub(crate) const HCERT_DCC: i128 = 1;
 
 /// A certificate's claims.
 #[derive(Clone, Debug, PartialEq)]
@@ -106,7 +109,8 @@ pub fn decode_cbor(bytes: &[u8]) -> Result<Value, String> {
     Ok(value)
 }
 
-fn claim(entries: &[(Value, Value)], key: i128) -> Option<&Value> {
+/// The value under integer key `key` in a CBOR map's entries.
+pub(crate) fn claim(entries: &[(Value, Value)], key: i128) -> Option<&Value> {
     entries.iter().find_map(|(k, value)| match k {
         Value::Integer(k) if i128::from(*k) == key => Some(value),
         _ => None,

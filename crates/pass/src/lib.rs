@@ -12,13 +12,16 @@ pub mod claims;
 pub mod container;
 pub mod cose;
 pub mod dcc;
+pub mod keystore;
 pub mod qr;
 pub mod trust;
+pub mod trust_list;
 pub mod verdict;
 pub mod verify;
 
 pub use claims::{Holder, PassClaims};
 pub use cose::{Algorithm, PublicKey, SigningKey};
+pub use keystore::PassKeys;
 pub use trust::{DccKind, TrustStore, TrustedKey};
 pub use verdict::{Contents, Invalid, Verdict, Verified};
 pub use verify::Verifier;

@@ -140,3 +140,53 @@ mod tests {
         assert!(config.batch_body_limit_bytes >= config.batch_max_events * 250);
     }
 }
+
+/// How passes are issued: by whom, signed how, valid how long.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PassConfig {
+    /// The issuing region's code, which passes and the trust list name as their issuer.
+    pub issuer: String,
+    /// Seconds a pass is valid after it is issued; the resident's app fetches a new one
+    /// before then.
+    pub lifetime_secs: u32,
+    /// The algorithm of signing keys made on first run and by rotation: "ES256" or "EdDSA".
+    pub algorithm: String,
+    /// Hours a retired signing key stays in the trust list after a rotation, so that passes
+    /// it signed and trust lists cached by offline checkpoints run out first.
+    pub rotation_overlap_hours: u32,
+}
+
+impl Default for PassConfig {
+    fn default() -> PassConfig {
+        PassConfig {
+            issuer: "330100".to_owned(),
+            lifetime_secs: 300,
+            algorithm: "ES256".to_owned(),
+            rotation_overlap_hours: 24,
+        }
+    }
+}
+
+/// Every pass configuration key with its meaning, in the order of [`PassConfig`]'s fields.
+pub const PASS_CONFIG_DOCS: &[(&str, &str)] = &[
+    (
+        "issuer",
+        "The issuing region's code, which passes and the trust list name as their issuer.",
+    ),
+    (
+        "lifetime_secs",
+        "Seconds a pass is valid after it is issued; the resident's app fetches a new one \
+         before then.",
+    ),
+    (
+        "algorithm",
+        "The algorithm of signing keys made on first run and by rotation: \"ES256\" or \
+         \"EdDSA\".",
+    ),
+    (
+        "rotation_overlap_hours",
+        "Hours a retired signing key stays in the trust list after a rotation, so that passes \
+         it signed and trust lists cached by offline checkpoints run out first.",
+    ),
+];

@@ -36,6 +36,7 @@ pub mod follow_up_service;
 mod handlers;
 pub mod metrics;
 pub mod openapi;
+pub mod pass_service;
 pub mod phone_service;
 pub mod policies;
 pub mod rating_service;
@@ -59,7 +60,7 @@ use tracing::Instrument as _;
 
 pub use axum::Router;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{SERVER_CONFIG_DOCS, ServerConfig};
+pub use config::{PASS_CONFIG_DOCS, PassConfig, SERVER_CONFIG_DOCS, ServerConfig};
 pub use endpoints::{Allowed, Endpoint};
 pub use error::ApiError;
 pub use policies::Policies;

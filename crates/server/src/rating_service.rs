@@ -489,7 +489,7 @@ fn official_of(access: &Access) -> Result<StaffId, ApiError> {
 }
 
 /// A store's "not found" or "unknown reference" about a person, as the `person_id` field.
-fn person_not_found(error: StoreError) -> ApiError {
+pub(crate) fn person_not_found(error: StoreError) -> ApiError {
     match error {
         StoreError::NotFound { .. } | StoreError::UnknownReference { .. } => ApiError::NotFound {
             what: "person",

@@ -5,6 +5,7 @@ mod feeds;
 mod follow_up;
 mod import;
 mod officials;
+mod pass;
 mod phone;
 mod policy;
 mod ratings;

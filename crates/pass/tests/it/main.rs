@@ -1,0 +1,2 @@
+mod dcc_vectors;
+mod round_trip;
