@@ -22,7 +22,8 @@ use healthcode_core::rating::Colour;
 use jiff::Timestamp;
 
 use crate::container::{self, Kind};
-use crate::cose::{CBOR_DEPTH, SigningKey};
+use crate::cose::SigningKey;
+use crate::dcc::decode_cbor;
 
 const ISSUER: i64 = 1;
 const EXPIRES: i64 = 4;
@@ -133,12 +134,7 @@ impl PassClaims {
 
     /// Reads claims from a verified payload; the error says which claim is missing or wrong.
     pub fn from_cbor(bytes: &[u8]) -> Result<PassClaims, String> {
-        let mut reader = bytes;
-        let value: Value = ciborium::de::from_reader_with_recursion_limit(&mut reader, CBOR_DEPTH)
-            .map_err(|error| format!("not CBOR: {error}"))?;
-        if !reader.is_empty() {
-            return Err("bytes follow the claims".into());
-        }
+        let value = decode_cbor(bytes)?;
         let claims = Map::of(&value, "the claims")?;
         let fields = Map::of(
             claims.get(HEALTH_CODE_CLAIM, "the health-code claim")?,

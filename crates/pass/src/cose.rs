@@ -15,6 +15,7 @@ use coset::{
     AsCborValue, CoseSign1, CoseSign1Builder, HeaderBuilder, RegisteredLabelWithPrivate, iana,
 };
 
+use crate::dcc::decode_cbor;
 use crate::verdict::Invalid;
 
 /// CBOR tag of a COSE_Sign1 structure.
@@ -239,13 +240,7 @@ impl Signed {
     /// Reads a COSE_Sign1 structure: tagged 18, untagged, or wrapped in a CWT tag 61.
     pub fn parse(bytes: &[u8]) -> Result<Signed, Invalid> {
         let structure = |detail: String| Invalid::CoseStructure(detail);
-        let mut reader = bytes;
-        let mut value: Value =
-            ciborium::de::from_reader_with_recursion_limit(&mut reader, CBOR_DEPTH)
-                .map_err(|error| structure(format!("not CBOR: {error}")))?;
-        if !reader.is_empty() {
-            return Err(structure("bytes follow the structure".into()));
-        }
+        let mut value = decode_cbor(bytes).map_err(structure)?;
         if let Value::Tag(CWT_TAG, inner) = value {
             value = *inner;
         }

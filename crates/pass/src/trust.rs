@@ -104,6 +104,17 @@ impl TrustStore {
 }
 
 impl TrustedKey {
+    /// A key of `issuer`, under the key id this system gives its keys, trusted until removed.
+    pub fn issued_by(issuer: &str, key: PublicKey) -> TrustedKey {
+        TrustedKey {
+            issuer: issuer.to_owned(),
+            kid: key.kid(),
+            key,
+            trusted_until: None,
+            kinds: None,
+        }
+    }
+
     /// The key id as hex, as reasons name it.
     pub fn kid_hex(&self) -> String {
         hex(&self.kid)

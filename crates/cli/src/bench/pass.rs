@@ -91,13 +91,7 @@ fn measure(algorithm: Algorithm, options: &PassOptions) -> anyhow::Result<Algori
         holder: Holder::bind(&resident, "张*明".into(), [9; SALT_LENGTH]),
     };
     let mut trust = TrustStore::new();
-    trust.add(TrustedKey {
-        issuer: "330100".into(),
-        kid: key.kid().to_vec(),
-        key: key.public_key(),
-        trusted_until: None,
-        kinds: None,
-    });
+    trust.add(TrustedKey::issued_by("330100", key.public_key()));
     let verifier = Verifier::new(trust);
     let text = claims.issue(&key);
     anyhow::ensure!(

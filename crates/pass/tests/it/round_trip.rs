@@ -33,13 +33,7 @@ fn claims() -> PassClaims {
 
 fn trusting(key: &SigningKey) -> Verifier {
     let mut trust = TrustStore::new();
-    trust.add(TrustedKey {
-        issuer: "330100".into(),
-        kid: key.kid().to_vec(),
-        key: key.public_key(),
-        trusted_until: None,
-        kinds: None,
-    });
+    trust.add(TrustedKey::issued_by("330100", key.public_key()));
     Verifier::new(trust)
 }
 
