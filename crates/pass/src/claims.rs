@@ -173,18 +173,19 @@ impl PassClaims {
     }
 }
 
-/// A CBOR map with integer keys, read strictly: every key once.
-struct Map<'a>(&'a [(Value, Value)]);
+/// A CBOR map with integer keys, read strictly: every key once. Claims and trust lists are
+/// read through it.
+pub(crate) struct Map<'a>(&'a [(Value, Value)]);
 
 impl<'a> Map<'a> {
-    fn of(value: &'a Value, what: &str) -> Result<Map<'a>, String> {
+    pub(crate) fn of(value: &'a Value, what: &str) -> Result<Map<'a>, String> {
         match value {
             Value::Map(entries) => Ok(Map(entries)),
             _ => Err(format!("{what} is not a map")),
         }
     }
 
-    fn get(&self, key: i64, what: &str) -> Result<&'a Value, String> {
+    pub(crate) fn get(&self, key: i64, what: &str) -> Result<&'a Value, String> {
         let mut found = self
             .0
             .iter()
@@ -196,14 +197,14 @@ impl<'a> Map<'a> {
         }
     }
 
-    fn text(&self, key: i64, what: &str) -> Result<&'a str, String> {
+    pub(crate) fn text(&self, key: i64, what: &str) -> Result<&'a str, String> {
         match self.get(key, what)? {
             Value::Text(text) => Ok(text),
             _ => Err(format!("{what} is not text")),
         }
     }
 
-    fn bytes(&self, key: i64, what: &str) -> Result<&'a [u8], String> {
+    pub(crate) fn bytes(&self, key: i64, what: &str) -> Result<&'a [u8], String> {
         match self.get(key, what)? {
             Value::Bytes(bytes) => Ok(bytes),
             _ => Err(format!("{what} is not a byte string")),
@@ -220,7 +221,7 @@ fn integer<T: TryFrom<Integer>>(value: &Value, what: &str) -> Result<T, String> 
     }
 }
 
-fn time(value: &Value, what: &str) -> Result<Timestamp, String> {
+pub(crate) fn time(value: &Value, what: &str) -> Result<Timestamp, String> {
     let seconds: i64 = integer(value, what)?;
     Timestamp::from_second(seconds).map_err(|_| format!("{what} is out of range"))
 }

@@ -11,6 +11,7 @@
 use coset::cbor::value::Value;
 use jiff::Timestamp;
 
+use crate::claims::{Map, time};
 use crate::cose::{Algorithm, PublicKey, Signed, SigningKey, hex};
 use crate::dcc::decode_cbor;
 use crate::trust::TrustedKey;
@@ -87,45 +88,34 @@ impl TrustList {
 
     fn from_cbor(payload: &[u8]) -> Result<TrustList, String> {
         let value = decode_cbor(payload)?;
-        let entries = map(&value, "the list")?;
-        let issuer = match field(entries, 1, "the issuer")? {
-            Value::Text(text) => text.clone(),
-            _ => return Err("the issuer is not text".into()),
-        };
-        let issued_at = seconds(field(entries, 2, "the issue time")?, "the issue time")?;
-        let Value::Array(listed) = field(entries, 3, "the keys")? else {
+        let list = Map::of(&value, "the list")?;
+        let Value::Array(listed) = list.get(3, "the keys")? else {
             return Err("the keys are not a list".into());
         };
         let keys = listed
             .iter()
             .map(|entry| {
-                let entry = map(entry, "a key")?;
-                let bytes = |key: i64, what: &str| match field(entry, key, what)? {
-                    Value::Bytes(bytes) => Ok(bytes.clone()),
-                    _ => Err(format!("{what} is not a byte string")),
-                };
-                let algorithm = match field(entry, 2, "a key's algorithm")? {
-                    Value::Text(name) => Algorithm::parse(name)
-                        .ok_or_else(|| format!("algorithm {name:?} is not supported"))?,
-                    _ => return Err("a key's algorithm is not text".into()),
-                };
-                let trusted_until = match field(entry, 4, "a key's end of trust")? {
+                let entry = Map::of(entry, "a key")?;
+                let name = entry.text(2, "a key's algorithm")?;
+                let algorithm = Algorithm::parse(name)
+                    .ok_or_else(|| format!("algorithm {name:?} is not supported"))?;
+                let trusted_until = match entry.get(4, "a key's end of trust")? {
                     Value::Null => None,
-                    value => Some(seconds(value, "a key's end of trust")?),
+                    value => Some(time(value, "a key's end of trust")?),
                 };
                 Ok(ListedKey {
-                    kid: bytes(1, "a key id")?,
+                    kid: entry.bytes(1, "a key id")?.to_vec(),
                     key: PublicKey {
                         algorithm,
-                        bytes: bytes(3, "a public key")?,
+                        bytes: entry.bytes(3, "a public key")?.to_vec(),
                     },
                     trusted_until,
                 })
             })
             .collect::<Result<_, String>>()?;
         Ok(TrustList {
-            issuer,
-            issued_at,
+            issuer: list.text(1, "the issuer")?.to_owned(),
+            issued_at: time(list.get(2, "the issue time")?, "the issue time")?,
             keys,
         })
     }
@@ -140,31 +130,4 @@ impl TrustList {
             kinds: None,
         })
     }
-}
-
-fn map<'a>(value: &'a Value, what: &str) -> Result<&'a [(Value, Value)], String> {
-    match value {
-        Value::Map(entries) => Ok(entries),
-        _ => Err(format!("{what} is not a map")),
-    }
-}
-
-fn field<'a>(entries: &'a [(Value, Value)], key: i64, what: &str) -> Result<&'a Value, String> {
-    entries
-        .iter()
-        .find_map(|(k, value)| match k {
-            Value::Integer(k) if i128::from(*k) == i128::from(key) => Some(value),
-            _ => None,
-        })
-        .ok_or_else(|| format!("{what} is missing"))
-}
-
-fn seconds(value: &Value, what: &str) -> Result<Timestamp, String> {
-    let Value::Integer(integer) = value else {
-        return Err(format!("{what} is not an integer"));
-    };
-    i64::try_from(*integer)
-        .ok()
-        .and_then(|seconds| Timestamp::from_second(seconds).ok())
-        .ok_or_else(|| format!("{what} is out of range"))
 }
