@@ -267,7 +267,12 @@ fn measure_http(rows: &Rows, batch: usize) -> anyhow::Result<f64> {
         config.batch_max_events = config.batch_max_events.max(batch);
         // About 230 bytes of JSON per check-in; leave room.
         config.batch_body_limit_bytes = config.batch_body_limit_bytes.max(batch * 512);
-        let router = healthcode_server::router(store, clock, config);
+        let passes = healthcode_server::Passes::open(
+            dir.path(),
+            healthcode_server::PassConfig::default(),
+            clock.now(),
+        )?;
+        let router = healthcode_server::router(store, clock, config, passes);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(healthcode_server::serve(listener, router, async {
             let _ = stopped.await;

@@ -28,6 +28,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use healthcode_core::rating::Reporter;
 use healthcode_core::{PersonId, Role};
+use healthcode_server::Passes;
 use healthcode_server::clock::{Clock, SystemClock};
 use healthcode_store::{SqliteStore, Store};
 use rand::Rng;
@@ -379,7 +380,9 @@ fn serve(config: &Config) -> anyhow::Result<()> {
     runtime.block_on(async {
         // Built inside the runtime, the router starts re-rating expired colours at once rather
         // than with the first request.
-        let router = healthcode_server::router(store, clock, config.server.clone());
+        let passes = Passes::open(&config.data_dir, config.pass.clone(), clock.now())
+            .with_context(|| format!("opening the pass keys in {}", config.data_dir.display()))?;
+        let router = healthcode_server::router(store, clock, config.server.clone(), passes);
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("listening on {}", config.listen))?;

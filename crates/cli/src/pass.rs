@@ -9,7 +9,9 @@ use clap::{Args, Subcommand};
 use healthcode_core::{Access, Actor, PersonId, Purpose};
 use healthcode_pass::keystore::{PassKeys, format_public_key, parse_public_key};
 use healthcode_pass::{Algorithm, Contents, Invalid, Verified, qr};
+use healthcode_server::api::VerdictView;
 use healthcode_server::clock::{Clock, SystemClock};
+use healthcode_server::config::parse_signing_algorithm;
 use healthcode_server::pass_service;
 use jiff::{SignedDuration, Timestamp};
 use rand::RngCore;
@@ -29,7 +31,7 @@ pub enum PassCommand {
     /// `pass.rotation_overlap_hours`.
     Rotate {
         /// ES256 or EdDSA; by default the configuration's `pass.algorithm`.
-        #[arg(long, value_parser = parse_algorithm)]
+        #[arg(long, value_parser = parse_signing_algorithm)]
         algorithm: Option<Algorithm>,
     },
     /// Print this region's trust anchor, the public key other regions pin to import its
@@ -100,18 +102,11 @@ pub struct VerifyArgs {
     json: bool,
 }
 
-fn parse_algorithm(name: &str) -> Result<Algorithm, String> {
-    match Algorithm::parse(name) {
-        Some(algorithm @ (Algorithm::Es256 | Algorithm::EdDsa)) => Ok(algorithm),
-        _ => Err(format!(
-            "{name:?} is not a signing algorithm: use ES256 or EdDSA"
-        )),
-    }
-}
-
 /// Opens the pass keys of the data directory, making them on first run.
 pub fn open_keys(config: &Config, now: Timestamp) -> anyhow::Result<PassKeys> {
-    let algorithm = parse_algorithm(&config.pass.algorithm)
+    let algorithm = config
+        .pass
+        .signing_algorithm()
         .map_err(anyhow::Error::msg)
         .context("reading the configuration's pass.algorithm")?;
     PassKeys::open_or_create(&config.data_dir, algorithm, now)
@@ -127,7 +122,10 @@ pub fn run(config: &Config, command: PassCommand) -> anyhow::Result<()> {
             let mut keys = open_keys(config, now)?;
             let algorithm = match algorithm {
                 Some(algorithm) => algorithm,
-                None => parse_algorithm(&config.pass.algorithm).map_err(anyhow::Error::msg)?,
+                None => config
+                    .pass
+                    .signing_algorithm()
+                    .map_err(anyhow::Error::msg)?,
             };
             let overlap = SignedDuration::from_hours(config.pass.rotation_overlap_hours.into());
             let key = keys.rotate(algorithm, now, overlap)?;
@@ -249,80 +247,6 @@ fn verify(config: &Config, args: VerifyArgs, now: Timestamp) -> anyhow::Result<(
     match verdict {
         Ok(_) => Ok(()),
         Err(invalid) => anyhow::bail!("the pass is not valid ({})", invalid.code()),
-    }
-}
-
-/// A verdict as JSON: `valid`, the reason's code and message when invalid, and the fields a
-/// checkpoint shows when valid.
-#[derive(Debug, Serialize)]
-pub struct VerdictView {
-    pub valid: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub issuer: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kid: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub colour: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub colour_valid_until: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub holder: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub birth_year: Option<i16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub certificate: Option<serde_json::Value>,
-}
-
-impl VerdictView {
-    pub fn new(verdict: &Result<Verified, Invalid>) -> VerdictView {
-        let mut view = VerdictView {
-            valid: verdict.is_ok(),
-            reason: None,
-            message: None,
-            issuer: None,
-            kid: None,
-            kind: None,
-            colour: None,
-            colour_valid_until: None,
-            holder: None,
-            birth_year: None,
-            expires: None,
-            certificate: None,
-        };
-        match verdict {
-            Err(invalid) => {
-                view.reason = Some(invalid.code());
-                view.message = Some(invalid.to_string());
-            }
-            Ok(verified) => {
-                view.issuer = Some(verified.issuer.clone());
-                view.kid = Some(verified.kid.clone());
-                match &verified.contents {
-                    Contents::HealthCode(claims) => {
-                        view.kind = Some("health_code");
-                        view.colour = Some(claims.colour.code());
-                        view.colour_valid_until = claims.colour_valid_until;
-                        view.holder = Some(claims.holder.masked_name.clone());
-                        view.birth_year = Some(claims.holder.birth_year);
-                        view.expires = Some(claims.expires);
-                    }
-                    Contents::Dcc(certificate) => {
-                        view.kind = Some("eu_dcc");
-                        view.expires = Some(certificate.expires);
-                        view.certificate = Some(certificate.certificate.clone());
-                    }
-                }
-            }
-        }
-        view
     }
 }
 

@@ -26,12 +26,14 @@ use uuid::Uuid;
 mod cases;
 mod consent;
 mod feeds;
+mod pass;
 mod phone;
 mod rating;
 
 pub use cases::*;
 pub use consent::*;
 pub use feeds::*;
+pub use pass::*;
 pub use phone::*;
 pub use rating::*;
 

@@ -3,6 +3,7 @@
 //! Settings are passed explicitly to [`crate::router`]; nothing here reads files or the
 //! environment (that is the CLI's job), and nothing is global.
 
+use healthcode_pass::Algorithm;
 use serde::{Deserialize, Serialize};
 
 /// Limits and lifetimes of the HTTP API. Every field has a default, so an empty configuration
@@ -165,6 +166,24 @@ impl Default for PassConfig {
             algorithm: "ES256".to_owned(),
             rotation_overlap_hours: 24,
         }
+    }
+}
+
+impl PassConfig {
+    /// The algorithm of new signing keys, from [`PassConfig::algorithm`].
+    pub fn signing_algorithm(&self) -> Result<Algorithm, String> {
+        parse_signing_algorithm(&self.algorithm)
+    }
+}
+
+/// A signing algorithm of passes by name: `ES256` or `EdDSA` (PS256 is only verified, in EU
+/// certificates).
+pub fn parse_signing_algorithm(name: &str) -> Result<Algorithm, String> {
+    match Algorithm::parse(name) {
+        Some(algorithm @ (Algorithm::Es256 | Algorithm::EdDsa)) => Ok(algorithm),
+        _ => Err(format!(
+            "{name:?} is not a signing algorithm: use ES256 or EdDSA"
+        )),
     }
 }
 

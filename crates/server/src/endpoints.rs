@@ -68,6 +68,10 @@ pub enum Endpoint {
     ReadProximitySearch,
     ReviewProximityCandidate,
     RegisterHouseholds,
+    IssueOwnPass,
+    ScanPass,
+    ReadTrustList,
+    ReadTrustAnchor,
 }
 
 /// Who may call an endpoint.
@@ -101,7 +105,7 @@ const fn personal(action: AuditAction, purpose: Purpose) -> Option<PersonalData>
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 57] = [
+    pub const ALL: [Endpoint; 61] = [
         Endpoint::Health,
         Endpoint::Ready,
         Endpoint::Metrics,
@@ -159,6 +163,10 @@ impl Endpoint {
         Endpoint::ReadProximitySearch,
         Endpoint::ReviewProximityCandidate,
         Endpoint::RegisterHouseholds,
+        Endpoint::IssueOwnPass,
+        Endpoint::ScanPass,
+        Endpoint::ReadTrustList,
+        Endpoint::ReadTrustAnchor,
     ];
 
     pub fn method(self) -> Method {
@@ -192,7 +200,8 @@ impl Endpoint {
             | Endpoint::IngestCellPings
             | Endpoint::CreateProximitySearch
             | Endpoint::ReviewProximityCandidate
-            | Endpoint::RegisterHouseholds => Method::POST,
+            | Endpoint::RegisterHouseholds
+            | Endpoint::ScanPass => Method::POST,
             Endpoint::RevokeConsent => Method::DELETE,
             // A new version of the one list in force replaces it.
             Endpoint::PublishRegionRiskList => Method::PUT,
@@ -220,7 +229,10 @@ impl Endpoint {
             | Endpoint::ListOwnConsents
             | Endpoint::ListMissedFollowUpChecks
             | Endpoint::ReadOwnItinerary
-            | Endpoint::ReadProximitySearch => Method::GET,
+            | Endpoint::ReadProximitySearch
+            | Endpoint::IssueOwnPass
+            | Endpoint::ReadTrustList
+            | Endpoint::ReadTrustAnchor => Method::GET,
         }
     }
 
@@ -281,6 +293,10 @@ impl Endpoint {
             Endpoint::ReviewProximityCandidate => {
                 "/v1/proximity-searches/{search_id}/candidates/{person_id}/review"
             }
+            Endpoint::IssueOwnPass => "/v1/me/pass",
+            Endpoint::ScanPass => "/v1/scans",
+            Endpoint::ReadTrustList => "/.well-known/healthcode/trust-list",
+            Endpoint::ReadTrustAnchor => "/.well-known/healthcode/anchor",
         }
     }
 
@@ -298,7 +314,10 @@ impl Endpoint {
             | Endpoint::ReadVenue
             // The region-risk list is published for everyone, as risk areas were announced.
             | Endpoint::ReadRegionRiskList
-            | Endpoint::ReadRegionRiskListVersion => Allowed::Public,
+            | Endpoint::ReadRegionRiskListVersion
+            // Other regions and offline checkpoints fetch the keys that verify passes.
+            | Endpoint::ReadTrustList
+            | Endpoint::ReadTrustAnchor => Allowed::Public,
             Endpoint::ReadOwnProfile
             | Endpoint::RecordDeclaration
             | Endpoint::ListOwnDeclarations
@@ -310,10 +329,13 @@ impl Endpoint {
             | Endpoint::ReadOwnItinerary
             | Endpoint::IssueConsent
             | Endpoint::ListOwnConsents
-            | Endpoint::RevokeConsent => Allowed::Roles(&[Resident]),
+            | Endpoint::RevokeConsent
+            | Endpoint::IssueOwnPass => Allowed::Roles(&[Resident]),
             Endpoint::RegisterVenue => Allowed::Roles(&[VenueOperator, Admin]),
             Endpoint::RecordCheckIn => Allowed::Roles(&[Resident, VenueOperator, CheckpointWorker]),
-            Endpoint::IngestCheckIns => Allowed::Roles(&[VenueOperator, CheckpointWorker]),
+            Endpoint::IngestCheckIns | Endpoint::ScanPass => {
+                Allowed::Roles(&[VenueOperator, CheckpointWorker])
+            }
             Endpoint::ReadResident
             | Endpoint::ReadPersonStatus
             | Endpoint::SetOverride
@@ -446,11 +468,17 @@ impl Endpoint {
                 AuditAction::ReviewProximityCandidate,
                 Purpose::CaseInvestigation,
             ),
+            // Issuing reads the resident, their facts and their ratings.
+            Endpoint::IssueOwnPass => personal(AuditAction::ReadPerson, Purpose::PassIssuance),
+            // A scan finds the holder of the rating the pass shows and logs their visit.
+            Endpoint::ScanPass => personal(AuditAction::RecordCheckIn, Purpose::VisitLogging),
             Endpoint::Health
             | Endpoint::Ready
             | Endpoint::Metrics
             | Endpoint::OpenApi
             | Endpoint::CreateSession
+            | Endpoint::ReadTrustList
+            | Endpoint::ReadTrustAnchor
             | Endpoint::RegisterVenue
             | Endpoint::ReadVenue
             | Endpoint::CreateStaffAccount
@@ -476,11 +504,13 @@ impl Endpoint {
             .expect("the endpoint touches personal data")
     }
 
-    /// Whether the endpoint takes large bodies (and so gets the batch body limit).
-    pub fn takes_batches(self) -> bool {
+    /// Whether the endpoint takes large bodies, batches or photos (and so gets the batch body
+    /// limit).
+    pub fn takes_large_bodies(self) -> bool {
         matches!(
             self,
-            Endpoint::IngestCheckIns
+            Endpoint::ScanPass
+                | Endpoint::IngestCheckIns
                 | Endpoint::IngestLabResults
                 | Endpoint::IngestPharmacyPurchases
                 | Endpoint::IngestHealthReports

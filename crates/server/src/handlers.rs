@@ -8,6 +8,7 @@ pub(crate) mod cases;
 pub(crate) mod consent;
 pub(crate) mod feeds;
 pub(crate) mod follow_up;
+pub(crate) mod pass;
 pub(crate) mod phone;
 pub(crate) mod rating;
 

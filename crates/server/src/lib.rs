@@ -11,6 +11,7 @@
 //!   region-risk list, the policy lifecycle and the data feeds;
 //! - [`consent_service`], [`follow_up_service`]: residents' consents and employers'
 //!   close-contact checks; quarantine follow-up checks and the list of missed ones;
+//! - [`pass_service`]: issuing passes, checkpoint scans, and the pass keys a server holds;
 //! - [`phone_service`]: the same for phone-network data: cells, pings reduced to daily stays,
 //!   itineraries, retention and proximity searches;
 //! - [`accounts`]: staff accounts, passwords and tokens;
@@ -63,18 +64,20 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{PASS_CONFIG_DOCS, PassConfig, SERVER_CONFIG_DOCS, ServerConfig};
 pub use endpoints::{Allowed, Endpoint};
 pub use error::ApiError;
+pub use pass_service::Passes;
 pub use policies::Policies;
 
 use crate::auth::Guard;
 
-/// Everything a request needs: the store, the clock, the settings and the parsed policies.
-/// Cheap to clone.
+/// Everything a request needs: the store, the clock, the settings, the parsed policies and the
+/// pass keys. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct App {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     config: Arc<ServerConfig>,
     policies: Arc<Policies>,
+    passes: Arc<Passes>,
     background: Arc<Background>,
 }
 
@@ -99,12 +102,18 @@ impl Drop for Background {
 }
 
 impl App {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: ServerConfig) -> App {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        config: ServerConfig,
+        passes: Passes,
+    ) -> App {
         App {
             store,
             clock,
             config: Arc::new(config),
             policies: Arc::new(Policies::new()),
+            passes: Arc::new(passes),
             background: Arc::new(Background::default()),
         }
     }
@@ -125,7 +134,7 @@ impl App {
         }
         let mut router = Router::new();
         for endpoint in Endpoint::ALL {
-            let body_limit = if endpoint.takes_batches() {
+            let body_limit = if endpoint.takes_large_bodies() {
                 self.config.batch_body_limit_bytes
             } else {
                 self.config.body_limit_bytes
@@ -266,8 +275,13 @@ async fn purge_when_due(
 }
 
 /// The router of the API. See [`App::router`].
-pub fn router(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: ServerConfig) -> Router {
-    App::new(store, clock, config).router()
+pub fn router(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    config: ServerConfig,
+    passes: Passes,
+) -> Router {
+    App::new(store, clock, config, passes).router()
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets requests in flight
@@ -348,6 +362,10 @@ fn handler_of(endpoint: Endpoint) -> MethodRouter<App> {
         Endpoint::ReviewProximityCandidate => {
             on(method, handlers::phone::review_proximity_candidate)
         }
+        Endpoint::IssueOwnPass => on(method, handlers::pass::issue_own_pass),
+        Endpoint::ScanPass => on(method, handlers::pass::scan_pass),
+        Endpoint::ReadTrustList => on(method, handlers::pass::read_trust_list),
+        Endpoint::ReadTrustAnchor => on(method, handlers::pass::read_trust_anchor),
     }
 }
 

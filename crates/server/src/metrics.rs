@@ -1,5 +1,6 @@
 //! Prometheus metrics: request counts and latencies by endpoint and status, check-ins
-//! ingested and duplicated, and how long appeals wait for a decision.
+//! ingested and duplicated, passes scanned by verdict, and how long appeals wait for a
+//! decision.
 //!
 //! The recorder is process-global (the `metrics` facade allows one), so it is installed once, on
 //! first use, and shared by every app in the process; tests start many apps in one process.
@@ -18,6 +19,7 @@ const REQUEST_DURATION: &str = "healthcode_http_request_duration_seconds";
 const CHECK_INS_STORED: &str = "healthcode_check_ins_ingested_total";
 const CHECK_INS_DUPLICATE: &str = "healthcode_check_in_duplicates_total";
 const APPEAL_DECISION: &str = "healthcode_appeal_decision_seconds";
+const PASS_SCANS: &str = "healthcode_pass_scans_total";
 
 /// Latency buckets in seconds, from a fast read to the request timeout.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -111,6 +113,12 @@ pub(crate) fn record_request(endpoint: &str, method: &str, status: u16, latency:
 pub fn record_check_ins(report: &IngestReport) {
     metrics::counter!(CHECK_INS_STORED).increment(report.stored);
     metrics::counter!(CHECK_INS_DUPLICATE).increment(report.duplicates);
+}
+
+/// Counts one scanned pass by its verdict: `valid`, or the reason it is not (a forged or
+/// stale pass shows up as `bad_signature`, `unknown_key`, `expired` or `revoked`).
+pub fn record_scan(verdict: &'static str) {
+    metrics::counter!(PASS_SCANS, "verdict" => verdict).increment(1);
 }
 
 /// Records how long an appeal filed at `filed_at` waited for its decision at `decided_at`.

@@ -14,7 +14,7 @@ use crate::handlers;
         description = "Health codes for an epidemic: enrolment, declarations, venues, check-ins, \
                        colours that explain themselves, appeals, overrides, policies as data, \
                        data feeds, contact tracing, phone-network itineraries and proximity \
-                       searches, employers' checks with consent, quarantine follow-up, and an \
+                       searches, signed passes and checkpoint scans, employers' checks with consent, quarantine follow-up, and an \
                        audit log of every access to personal data."
     ),
     paths(
@@ -75,6 +75,10 @@ use crate::handlers;
         handlers::phone::create_proximity_search,
         handlers::phone::read_proximity_search,
         handlers::phone::review_proximity_candidate,
+        handlers::pass::issue_own_pass,
+        handlers::pass::scan_pass,
+        handlers::pass::read_trust_list,
+        handlers::pass::read_trust_anchor,
     ),
     modifiers(&BearerTokens),
     tags(
@@ -93,6 +97,7 @@ use crate::handlers;
         (name = "consents", description = "Residents' consents to employers' close-contact checks, and the checks."),
         (name = "follow-up", description = "Daily checks of residents in isolation, and the checks missed."),
         (name = "phone-data", description = "Mobile networks' cells and pings, reduced to daily stays; the resident's 14-day itinerary."),
+        (name = "passes", description = "Residents' signed passes, checkpoints' scans, and the region's trust list."),
         (name = "proximity", description = "Officials' proximity searches for an open case, whose candidates go to contact review."),
     )
 )]

@@ -1,15 +1,27 @@
-//! Issuing signed passes: a resident's colour now, with their masked name, birth year and a
-//! salted hash of their ID number, signed with the region's active pass key.
+//! Signed passes in the service: issuing a resident's pass (their colour now, with their
+//! masked name, birth year and a salted hash of their ID number, signed with the region's
+//! active pass key), scanning one at a checkpoint (verified offline, checked online against the
+//! holder's latest rating, and logged as a visit), and the region's keys as a running server
+//! holds them.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
 
 use healthcode_core::rating::{Policy, Rating};
-use healthcode_core::{Access, PersonId};
+use healthcode_core::{Access, CheckIn, CheckInSource, EventId, PersonId, VenueId};
 use healthcode_pass::claims::SALT_LENGTH;
-use healthcode_pass::{Holder, PassClaims, PassKeys};
-use healthcode_store::Store;
+use healthcode_pass::keystore::{KeyStoreError, PASS_KEY_DIRECTORY};
+use healthcode_pass::verify::check_not_revoked;
+use healthcode_pass::{Contents, Holder, Invalid, PassClaims, PassKeys, Verdict, Verifier};
+use healthcode_store::{Store, Write};
 use jiff::{SignedDuration, Timestamp};
 
+use crate::api::WriteResponse;
 use crate::config::PassConfig;
 use crate::error::ApiError;
+use crate::metrics;
 use crate::rating_service::{self, person_not_found};
 
 /// A pass as issued: its text (what the QR code holds), its claims, and the rating it shows.
@@ -63,4 +75,193 @@ pub fn issue_pass(
 /// `at` without its fraction of a second, as passes carry times.
 fn whole_second(at: Timestamp) -> Timestamp {
     Timestamp::from_second(at.as_second()).expect("a timestamp's whole seconds are in range")
+}
+
+/// The region's pass keys as a running server holds them: loaded when it starts, and loaded
+/// again when an operator rotates them or imports a trust list with `healthcode pass …` while
+/// it runs (noticed from the key files' modification times, checked at each use).
+#[derive(Debug)]
+pub struct Passes {
+    config: PassConfig,
+    data_dir: PathBuf,
+    loaded: RwLock<Arc<LoadedKeys>>,
+}
+
+/// The keys and the verifier of one load.
+#[derive(Debug)]
+pub struct LoadedKeys {
+    pub keys: PassKeys,
+    /// Trusts this region's keys and every imported region's.
+    pub verifier: Verifier,
+    stamp: KeyStamp,
+}
+
+/// What identifies one version of the key files: the modification time and inode of the key
+/// directory, its state file and its folder of imported lists (files are replaced by
+/// renaming, which changes all three).
+type KeyStamp = Vec<Option<(SystemTime, u64)>>;
+
+/// Why the pass keys could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum PassesError {
+    #[error("pass.algorithm: {0}")]
+    Algorithm(String),
+    #[error(transparent)]
+    Keys(#[from] KeyStoreError),
+}
+
+impl Passes {
+    /// Opens the pass keys of `data_dir`, making them on first run.
+    pub fn open(
+        data_dir: &Path,
+        config: PassConfig,
+        now: Timestamp,
+    ) -> Result<Passes, PassesError> {
+        let loaded = load(data_dir, &config, now)?;
+        Ok(Passes {
+            config,
+            data_dir: data_dir.to_owned(),
+            loaded: RwLock::new(Arc::new(loaded)),
+        })
+    }
+
+    pub fn config(&self) -> &PassConfig {
+        &self.config
+    }
+
+    /// The keys as the files hold them now: those loaded before, unless the files changed.
+    pub fn current(&self, now: Timestamp) -> Result<Arc<LoadedKeys>, ApiError> {
+        let stamp = stamp(&self.data_dir);
+        {
+            let loaded = self.loaded.read().map_err(|_| poisoned())?;
+            if loaded.stamp == stamp {
+                return Ok(Arc::clone(&loaded));
+            }
+        }
+        let mut loaded = self.loaded.write().map_err(|_| poisoned())?;
+        if loaded.stamp != stamp {
+            *loaded =
+                Arc::new(load(&self.data_dir, &self.config, now).map_err(ApiError::internal)?);
+        }
+        Ok(Arc::clone(&loaded))
+    }
+}
+
+fn poisoned() -> ApiError {
+    ApiError::internal("the pass keys' lock was poisoned")
+}
+
+fn load(data_dir: &Path, config: &PassConfig, now: Timestamp) -> Result<LoadedKeys, PassesError> {
+    let algorithm = config.signing_algorithm().map_err(PassesError::Algorithm)?;
+    // The stamp is taken before reading, so a change made while reading is noticed next time.
+    let stamp = stamp(data_dir);
+    let keys = PassKeys::open_or_create(data_dir, algorithm, now)?;
+    let verifier = keys.verifier(&config.issuer, now)?;
+    Ok(LoadedKeys {
+        keys,
+        verifier,
+        stamp,
+    })
+}
+
+fn stamp(data_dir: &Path) -> KeyStamp {
+    let dir = data_dir.join(PASS_KEY_DIRECTORY);
+    [dir.join("keys.json"), dir.join("trusted"), dir]
+        .iter()
+        .map(|path| {
+            let metadata = std::fs::metadata(path).ok()?;
+            Some((metadata.modified().ok()?, metadata.ino()))
+        })
+        .collect()
+}
+
+/// What a scan found: the verdict, and the visit it logged or why it logged none.
+#[derive(Debug)]
+pub struct Scanned {
+    pub verdict: Verdict,
+    pub check_in: Result<WriteResponse, &'static str>,
+}
+
+/// What was scanned: the QR code's text, or a photo of it.
+#[derive(Clone, Copy, Debug)]
+pub enum Scan<'a> {
+    Text(&'a str),
+    Image(&'a [u8]),
+}
+
+/// Where and how a scan happens: the visit it logs when the pass is valid.
+#[derive(Clone, Copy, Debug)]
+pub struct Visit {
+    pub venue: VenueId,
+    /// The scanner's id for the visit; a resend logs nothing new.
+    pub event_id: EventId,
+    pub source: CheckInSource,
+}
+
+/// Verifies a scanned pass at `access.at` and, when it is valid and this region issued it,
+/// checks online that its rating is still the holder's latest (refused as revoked otherwise)
+/// and logs the `visit` as a check-in. Passes of other regions and EU certificates are
+/// verified but name nobody registered here, so they log no visit.
+pub fn scan(
+    store: &dyn Store,
+    access: &Access,
+    keys: &LoadedKeys,
+    own_issuer: &str,
+    scanned: Scan<'_>,
+    visit: Visit,
+) -> Result<Scanned, ApiError> {
+    let Visit {
+        venue,
+        event_id,
+        source,
+    } = visit;
+    if store.venue(venue)?.is_none() {
+        return Err(ApiError::UnknownReference {
+            field: "venue_id".to_owned(),
+            what: "venue",
+        });
+    }
+    let mut verdict = match scanned {
+        Scan::Text(text) => keys.verifier.verify(text, access.at),
+        Scan::Image(image) => keys.verifier.verify_image(image, access.at),
+    };
+    let check_in = match &verdict {
+        Err(_) => Err("the pass is not valid"),
+        Ok(verified) => match &verified.contents {
+            Contents::Dcc(_) => Err("an EU certificate names nobody registered here"),
+            Contents::HealthCode(_) if verified.issuer != own_issuer => {
+                Err("the pass was issued by another region, where its holder is registered")
+            }
+            Contents::HealthCode(claims) => match holder_now(store, access, claims)? {
+                Err(revoked) => {
+                    verdict = Err(revoked);
+                    Err("the pass is revoked")
+                }
+                Ok(person) => {
+                    let check_in = CheckIn::new(event_id, venue, person, access.at, None, source)
+                        .expect("a visit without an end is a valid check-in");
+                    let write = store.record_check_in(access, &check_in)?;
+                    metrics::record_check_ins(&write.into());
+                    Ok(WriteResponse {
+                        event_id: event_id.as_uuid(),
+                        duplicate: write == Write::Duplicate,
+                    })
+                }
+            },
+        },
+    };
+    Ok(Scanned { verdict, check_in })
+}
+
+/// The holder of a pass this region issued, unless a newer rating revoked it (or its rating is
+/// gone, with the person's data).
+fn holder_now(
+    store: &dyn Store,
+    access: &Access,
+    claims: &PassClaims,
+) -> Result<Result<PersonId, Invalid>, ApiError> {
+    let Some(holder) = store.pass_holder(access, claims.rating_version)? else {
+        return Ok(Err(Invalid::Revoked));
+    };
+    Ok(check_not_revoked(claims, holder.latest_rating).map(|()| holder.person))
 }

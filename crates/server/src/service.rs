@@ -178,17 +178,7 @@ pub fn record_check_in(
         }
     }
     let write = store.record_check_in(access, &check_in)?;
-    let report = match write {
-        Write::Stored => IngestReport {
-            stored: 1,
-            duplicates: 0,
-        },
-        Write::Duplicate => IngestReport {
-            stored: 0,
-            duplicates: 1,
-        },
-    };
-    metrics::record_check_ins(&report);
+    metrics::record_check_ins(&write.into());
     Ok(WriteResponse {
         event_id: check_in.event_id().as_uuid(),
         duplicate: write == Write::Duplicate,

@@ -51,8 +51,8 @@ use healthcode_core::{
 
 use crate::audit_chain::{GENESIS_HASH, chain_hash};
 use crate::{
-    AuditChainReport, AuditQuery, Enrolled, Enrolment, IngestReport, PolicyActivation, Reference,
-    Store, StoreError, StoredPolicy, TokenGrant, TokenHash, Write,
+    AuditChainReport, AuditQuery, Enrolled, Enrolment, IngestReport, PassHolder, PolicyActivation,
+    Reference, Store, StoreError, StoredPolicy, TokenGrant, TokenHash, Write,
 };
 
 /// Expands to one `#[test]` per behaviour of the suite. The argument is an expression that
@@ -125,6 +125,7 @@ macro_rules! conformance_suite {
             another_policy_file_under_a_stored_version_is_a_conflict_and_is_audited,
             only_stored_policies_are_activated_and_every_activation_is_listed_in_order,
             a_rating_is_appended_to_the_history_only_when_it_changes,
+            a_pass_holder_is_found_by_any_of_their_ratings_with_their_latest_rating,
             causes_of_every_kind_and_the_override_rule_id_read_back_exactly,
             a_batch_of_ratings_is_recorded_in_one_transaction_with_one_audit_record,
             a_batch_of_ratings_naming_an_unknown_person_stores_nothing_and_is_audited,
@@ -3234,6 +3235,70 @@ pub fn only_stored_policies_are_activated_and_every_activation_is_listed_in_orde
                 activated_by: official(),
             })
             .collect::<Vec<_>>()
+    );
+}
+
+pub fn a_pass_holder_is_found_by_any_of_their_ratings_with_their_latest_rating(store: &dyn Store) {
+    let zhang = enrolled(store, zhang());
+    let li = enrolled(store, li());
+    let red = rating(
+        Colour::Red,
+        Some("2026-02-23T07:00:00Z"),
+        &["close_contact"],
+        "2026-02-12T10:00:00Z",
+    );
+    let green = rating(Colour::Green, None, &[], "2026-02-12T11:00:00Z");
+    for (person, rating) in [(&zhang, &green), (&li, &green), (&zhang, &red)] {
+        store
+            .record_rating(&rating_access(), person.id, rating, &RatingCause::Request)
+            .unwrap();
+    }
+    let history = store.rating_history(&rating_access(), zhang.id).unwrap();
+    let (first, latest) = (history[0].sequence, history[1].sequence);
+    let li_rating = store.rating_history(&rating_access(), li.id).unwrap()[0].sequence;
+
+    let before = audit_length(store);
+    let holder = |sequence| store.pass_holder(&rating_access(), sequence).unwrap();
+    let zhang_now = Some(PassHolder {
+        person: zhang.id,
+        latest_rating: latest,
+    });
+    assert_eq!(holder(first), zhang_now, "an older rating names its holder");
+    assert_eq!(holder(latest), zhang_now);
+    assert_eq!(
+        holder(li_rating),
+        Some(PassHolder {
+            person: li.id,
+            latest_rating: li_rating
+        })
+    );
+    assert_eq!(holder(latest + 100), None, "no rating has this number");
+    assert_eq!(holder(u64::MAX), None, "nor this one");
+    assert_eq!(
+        audit_since(store, before),
+        vec![
+            rating_audit(
+                AuditAction::ReadRatings,
+                Some(zhang.id),
+                1,
+                AuditOutcome::Success
+            ),
+            rating_audit(
+                AuditAction::ReadRatings,
+                Some(zhang.id),
+                1,
+                AuditOutcome::Success
+            ),
+            rating_audit(
+                AuditAction::ReadRatings,
+                Some(li.id),
+                1,
+                AuditOutcome::Success
+            ),
+            rating_audit(AuditAction::ReadRatings, None, 0, AuditOutcome::Success),
+            rating_audit(AuditAction::ReadRatings, None, 0, AuditOutcome::Success),
+        ],
+        "every lookup is audited, whether it finds someone or not"
     );
 }
 

@@ -319,6 +319,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         person: PersonId,
     ) -> Result<Vec<RatingRecord>, StoreError>;
 
+    /// The holder of the rating numbered `sequence` and the number of their latest rating: the
+    /// online check of a pass, which names the rating it shows, and the person a checkpoint
+    /// logs. `None` if no rating has this number. Audited as a read of the holder's ratings.
+    fn pass_holder(&self, access: &Access, sequence: u64)
+    -> Result<Option<PassHolder>, StoreError>;
+
     /// People whose latest rating's `valid_until` is at or before `now`, at most `limit`, the
     /// longest overdue first. Person ids only: no personal data.
     fn ratings_due(&self, now: Timestamp, limit: u32) -> Result<Vec<PersonId>, StoreError>;
@@ -631,6 +637,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<Person>, StoreError>;
 }
 
+/// Whose rating a pass shows, and whether it is still their latest: see [`Store::pass_holder`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PassHolder {
+    pub person: PersonId,
+    /// The sequence of the holder's latest rating; newer than the pass's when it is revoked.
+    pub latest_rating: u64,
+}
+
 /// A resident's consent as they list it: the consent and its employer's username.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConsentRecord {
@@ -729,6 +743,22 @@ pub enum Write {
 pub struct IngestReport {
     pub stored: u64,
     pub duplicates: u64,
+}
+
+impl From<Write> for IngestReport {
+    /// One write, counted as a batch of one.
+    fn from(write: Write) -> IngestReport {
+        match write {
+            Write::Stored => IngestReport {
+                stored: 1,
+                duplicates: 0,
+            },
+            Write::Duplicate => IngestReport {
+                stored: 0,
+                duplicates: 1,
+            },
+        }
+    }
 }
 
 /// The SHA-256 of a bearer token. Tokens themselves are never stored.

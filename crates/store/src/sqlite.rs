@@ -63,8 +63,8 @@ use sha2::{Digest, Sha256};
 use crate::audit_chain::{AuditEntry, ChainVerifier, actor_id_bytes, actor_kind_code};
 use crate::{
     AuditChainReport, AuditQuery, CloseContactAnswer, CloseContactCheck, ConsentRecord, Enrolled,
-    Enrolment, IngestReport, KeyRing, PhonePurgeReport, PingIngestReport, PolicyActivation,
-    Reference, Store, StoreError, StoredPolicy, TokenGrant, TokenHash, Write,
+    Enrolment, IngestReport, KeyRing, PassHolder, PhonePurgeReport, PingIngestReport,
+    PolicyActivation, Reference, Store, StoreError, StoredPolicy, TokenGrant, TokenHash, Write,
 };
 use checkpoint::{Checkpointer, WRITER_AUTOCHECKPOINT_PAGES};
 use encoding::{
@@ -110,6 +110,10 @@ const INSERT_CHECK_IN: &str = "INSERT OR IGNORE INTO check_ins \
 /// `valid_until` index, which also holds the person ids.
 const DUE_RATINGS: &str = "SELECT person_id FROM current_ratings WHERE valid_until <= ?1 \
      ORDER BY valid_until, person_id LIMIT ?2";
+/// The person of one rating and the number of their latest, by the index of ratings by person.
+const PASS_HOLDER: &str = "SELECT person_id, \
+     (SELECT MAX(latest.sequence) FROM ratings latest WHERE latest.person_id = shown.person_id) \
+     FROM ratings shown WHERE shown.sequence = ?1";
 const LAST_AUDIT_RECORD: &str =
     "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1";
 const INSERT_AUDIT_RECORD: &str = "INSERT INTO audit_log \
@@ -1602,6 +1606,34 @@ impl Store for SqliteStore {
             }
             let records = history.len() as u64;
             Ok(Audited::success(history, Some(person), records))
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    fn pass_holder(
+        &self,
+        access: &Access,
+        sequence: u64,
+    ) -> Result<Option<PassHolder>, StoreError> {
+        self.audited(access, AuditAction::ReadRatings, |transaction| {
+            // A number beyond SQLite's integers names no rating.
+            let Ok(sequence) = i64::try_from(sequence) else {
+                return Ok(Audited::success(None, None, 0));
+            };
+            let mut statement = transaction.prepare_cached(PASS_HOLDER)?;
+            let mut rows = statement.query([sequence])?;
+            let Some(row) = rows.next()? else {
+                return Ok(Audited::success(None, None, 0));
+            };
+            let person = PersonId::from_bytes(id_bytes(row, 0, "ratings.person_id")?);
+            let latest: i64 = row.get(1)?;
+            let holder = PassHolder {
+                person,
+                latest_rating: latest
+                    .try_into()
+                    .map_err(|_| corrupt("a rating sequence is negative"))?,
+            };
+            Ok(Audited::success(Some(holder), Some(person), 1))
         })
     }
 

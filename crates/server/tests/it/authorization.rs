@@ -11,7 +11,7 @@ use healthcode_server::api::{
     FollowUpCheckRequest, HealthReportBatch, HealthReportRow, HouseholdRow, IssuedConsent,
     OverrideRequest, PharmacyPurchaseBatch, PharmacyPurchaseRow, ProximitySearchRequest,
     ProximitySearchView, PublishedRegionRiskList, RegionRiskEntry, RegionRiskRequest,
-    ReviewRequest, SessionRequest,
+    ReviewRequest, ScanRequest, SessionRequest,
 };
 use healthcode_server::policies::DEFAULT_POLICY_SOURCE;
 use healthcode_server::{Allowed, Clock, Endpoint};
@@ -97,7 +97,19 @@ async fn call(
         | Endpoint::ReadOwnProfile
         | Endpoint::ListOwnDeclarations
         | Endpoint::ListOwnCheckIns
-        | Endpoint::VerifyAuditChain => app.get(endpoint.path(), token).await,
+        | Endpoint::VerifyAuditChain
+        | Endpoint::IssueOwnPass
+        | Endpoint::ReadTrustList
+        | Endpoint::ReadTrustAnchor => app.get(endpoint.path(), token).await,
+        Endpoint::ScanPass => {
+            let request = ScanRequest {
+                venue_id: fixtures.venue.to_string(),
+                text: Some("HCODE1:not a pass".into()),
+                image: None,
+                event_id: None,
+            };
+            app.post(endpoint.path(), token, &request).await
+        }
         Endpoint::ReadVenue => {
             app.get(&format!("/v1/venues/{}", fixtures.venue), token)
                 .await

@@ -4,7 +4,7 @@ use healthcode_core::Role;
 use std::sync::Arc;
 
 use healthcode_server::api::{BatchRequest, CheckInList, CheckInRequest};
-use healthcode_server::{ManualClock, ServerConfig};
+use healthcode_server::{Clock as _, ManualClock, PassConfig, Passes, ServerConfig};
 use reqwest::StatusCode;
 use uuid::Uuid;
 
@@ -124,7 +124,9 @@ async fn a_request_that_outlasts_the_timeout_is_answered_503_timeout_in_json() {
         request_timeout_secs: 0,
         ..ServerConfig::default()
     };
-    let router = healthcode_server::router(Arc::new(store), clock, config);
+    let data_dir = tempfile::tempdir().unwrap();
+    let passes = Passes::open(data_dir.path(), PassConfig::default(), clock.now()).unwrap();
+    let router = healthcode_server::router(Arc::new(store), clock, config, passes);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -14,7 +14,7 @@ use healthcode_server::api::{
     StatusView, TravelRequest, VenueRequest, WriteResponse,
 };
 use healthcode_server::rating_service::{self, RerateReport};
-use healthcode_server::{Clock, ManualClock, Policies, ServerConfig, accounts};
+use healthcode_server::{Clock, ManualClock, PassConfig, Passes, Policies, ServerConfig, accounts};
 use healthcode_store::{SqliteStore, Store};
 use reqwest::StatusCode;
 use serde::Serialize;
@@ -64,7 +64,13 @@ async fn start(data_dir: TempDir, clock: Arc<ManualClock>, config: ServerConfig)
     .await
     .unwrap()
     .expect("the default policy is active");
-    let router = healthcode_server::router(store.clone(), clock.clone(), config.clone());
+    let passes = Passes::open(
+        &data_dir.path().join("data"),
+        PassConfig::default(),
+        clock.now(),
+    )
+    .expect("the pass keys open");
+    let router = healthcode_server::router(store.clone(), clock.clone(), config.clone(), passes);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");

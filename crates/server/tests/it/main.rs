@@ -11,6 +11,7 @@ mod errors;
 mod feeds;
 mod follow_up;
 mod helpers;
+mod passes;
 mod phone_data;
 mod policies;
 mod privacy;

@@ -25,8 +25,8 @@ use healthcode_core::{Boarding, HouseholdCode, Trip};
 use healthcode_core::{Cell, CellId, CellPing, CityDay, Date};
 use healthcode_store::{
     AuditChainReport, AuditQuery, CloseContactAnswer, CloseContactCheck, ConsentRecord, Enrolled,
-    Enrolment, IngestReport, PhonePurgeReport, PingIngestReport, PolicyActivation, Store,
-    StoreError, StoredPolicy, TokenGrant, TokenHash, Write,
+    Enrolment, IngestReport, PassHolder, PhonePurgeReport, PingIngestReport, PolicyActivation,
+    Store, StoreError, StoredPolicy, TokenGrant, TokenHash, Write,
 };
 use jiff::tz::Offset;
 
@@ -248,6 +248,10 @@ impl Store for StalledStore {
     }
 
     fn rating_history(&self, _: &Access, _: PersonId) -> Result<Vec<RatingRecord>, StoreError> {
+        Err(unused())
+    }
+
+    fn pass_holder(&self, _: &Access, _: u64) -> Result<Option<PassHolder>, StoreError> {
         Err(unused())
     }
 

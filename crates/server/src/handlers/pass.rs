@@ -1,0 +1,186 @@
+//! Handlers of signed passes: a resident's own pass, a checkpoint's scan, and the region's
+//! trust list and anchor at their well-known addresses.
+
+use axum::extract::State;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use healthcode_core::{CheckInSource, Role, VenueId};
+use healthcode_pass::claims::SALT_LENGTH;
+use healthcode_pass::keystore::format_public_key;
+use healthcode_pass::qr;
+use rand::RngCore as _;
+
+use crate::App;
+use crate::api::{
+    ErrorBody, PassFormat, PassQuery, PassView, ScanRequest, ScanResponse, VerdictView, parse_uuid,
+    scan_event_id,
+};
+use crate::endpoints::Endpoint;
+use crate::error::ApiError;
+use crate::extract::{Caller, Json, Query};
+use crate::pass_service::{self, Scan, Visit};
+use crate::service;
+
+/// The side of a pass's QR code as SVG, in pixels; it scales without loss.
+const SVG_SIZE: u32 = 512;
+
+#[utoipa::path(get, path = "/v1/me/pass", tag = "passes", security(("bearer" = [])),
+    params(PassQuery),
+    responses(
+        (status = 200, description = "A new pass with the resident's colour now, valid for `pass.lifetime_secs`: as JSON, or its QR code as PNG or SVG. Fetch a new one before it expires.", body = PassView,
+            content((PassView = "application/json"), (Vec<u8> = "image/png"), (String = "image/svg+xml"))),
+        (status = 400, description = "`format` is not `json`, `png` or `svg`.", body = ErrorBody)))]
+pub(crate) async fn issue_own_pass(
+    State(app): State<App>,
+    caller: Caller,
+    Query(query): Query<PassQuery>,
+) -> Result<Response, ApiError> {
+    let access = app.access(caller, Endpoint::IssueOwnPass);
+    let (policies, passes) = (app.policies.clone(), app.passes.clone());
+    let mut salt = [0; SALT_LENGTH];
+    rand::rng().fill_bytes(&mut salt);
+    let issued = app
+        .run(move |store| {
+            let person = service::resident_of(&access)?;
+            let policy = policies.active(store, access.at)?;
+            let keys = passes.current(access.at)?;
+            pass_service::issue_pass(
+                store,
+                &access,
+                &policy,
+                &keys.keys,
+                passes.config(),
+                person,
+                salt,
+            )
+        })
+        .await?;
+    // A pass is fresh by nature: no cache may keep one.
+    let no_store = (CACHE_CONTROL, "no-store");
+    Ok(match query.format.unwrap_or_default() {
+        PassFormat::Json => {
+            let claims = &issued.claims;
+            let view = PassView {
+                text: issued.text.clone(),
+                issuer: claims.issuer.clone(),
+                colour: claims.colour.code().to_owned(),
+                colour_valid_until: claims.colour_valid_until,
+                issued_at: claims.issued_at,
+                expires: claims.expires,
+                rating_version: claims.rating_version,
+            };
+            ([no_store], Json(view)).into_response()
+        }
+        PassFormat::Png => {
+            let png = qr::png(&issued.text).map_err(ApiError::internal)?;
+            ([no_store, (CONTENT_TYPE, "image/png")], png).into_response()
+        }
+        PassFormat::Svg => {
+            let svg = qr::svg(&issued.text, SVG_SIZE).map_err(ApiError::internal)?;
+            ([no_store, (CONTENT_TYPE, "image/svg+xml")], svg).into_response()
+        }
+    })
+}
+
+#[utoipa::path(post, path = "/v1/scans", tag = "passes", request_body = ScanRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The verdict, with the fields to show when valid and the exact reason when not. A valid pass issued here is checked online against the holder's latest rating (refused as `revoked` if a newer one exists), and the visit is logged as a check-in at the venue.", body = ScanResponse),
+        (status = 400, description = "Neither or both of `text` and `image`, an image that is not Base64, or an invalid field.", body = ErrorBody),
+        (status = 413, description = "The photo is too large.", body = ErrorBody),
+        (status = 422, description = "The venue is not registered.", body = ErrorBody)))]
+pub(crate) async fn scan_pass(
+    State(app): State<App>,
+    caller: Caller,
+    Json(request): Json<ScanRequest>,
+) -> Result<Json<ScanResponse>, ApiError> {
+    let access = app.access(caller, Endpoint::ScanPass);
+    let venue = VenueId::from_uuid(parse_uuid("venue_id", &request.venue_id)?);
+    let event_id = scan_event_id(&request)?;
+    let scanned = match (request.text, request.image) {
+        (Some(text), None) => Scanned::Text(text),
+        (None, Some(image)) => Scanned::Image(
+            base64::engine::general_purpose::STANDARD
+                .decode(image.trim())
+                .map_err(|_| ApiError::InvalidBody {
+                    message: "image: should be a PNG or JPEG photo in standard Base64".to_owned(),
+                    field: Some("image".to_owned()),
+                })?,
+        ),
+        _ => {
+            return Err(ApiError::InvalidBody {
+                message: "give the pass's text or a photo of its QR code (`image`), not both"
+                    .to_owned(),
+                field: Some("text".to_owned()),
+            });
+        }
+    };
+    // Door staff of a venue scan for the venue; checkpoint workers at a gate or road.
+    let source = match access.actor.role() {
+        Some(Role::VenueOperator) => CheckInSource::VenueScansPerson,
+        _ => CheckInSource::Checkpoint,
+    };
+    let passes = app.passes.clone();
+    let scanned = app
+        .run(move |store| {
+            let keys = passes.current(access.at)?;
+            let scan = match &scanned {
+                Scanned::Text(text) => Scan::Text(text),
+                Scanned::Image(image) => Scan::Image(image),
+            };
+            pass_service::scan(
+                store,
+                &access,
+                &keys,
+                &passes.config().issuer,
+                scan,
+                Visit {
+                    venue,
+                    event_id,
+                    source,
+                },
+            )
+        })
+        .await?;
+    crate::metrics::record_scan(match &scanned.verdict {
+        Ok(_) => "valid",
+        Err(invalid) => invalid.code(),
+    });
+    Ok(Json(ScanResponse {
+        verdict: VerdictView::new(&scanned.verdict),
+        not_logged: scanned.check_in.as_ref().err().map(|why| (*why).to_owned()),
+        check_in: scanned.check_in.ok(),
+    }))
+}
+
+/// What the scanner sent, owned, for the blocking pool.
+enum Scanned {
+    Text(String),
+    Image(Vec<u8>),
+}
+
+#[utoipa::path(get, path = "/.well-known/healthcode/trust-list", tag = "passes",
+    responses(
+        (status = 200, description = "This region's keys that verify passes now, signed by its anchor (COSE_Sign1 over CBOR). Other regions import it with the anchor they pinned; offline checkpoints cache it.", content_type = "application/cose")))]
+pub(crate) async fn read_trust_list(State(app): State<App>) -> Result<Response, ApiError> {
+    let now = app.clock.now();
+    let keys = app.passes.current(now)?;
+    let list = keys
+        .keys
+        .signed_trust_list(&app.passes.config().issuer, now);
+    Ok(([(CONTENT_TYPE, "application/cose")], list).into_response())
+}
+
+#[utoipa::path(get, path = "/.well-known/healthcode/anchor", tag = "passes",
+    responses(
+        (status = 200, description = "This region's trust anchor, the public key that signs its trust list, as `ES256:` and hex. Compare it with the one the region announced through another channel before pinning it.", content_type = "text/plain")))]
+pub(crate) async fn read_trust_anchor(State(app): State<App>) -> Result<Response, ApiError> {
+    let keys = app.passes.current(app.clock.now())?;
+    let anchor = format_public_key(&keys.keys.anchor());
+    Ok((
+        [(CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{anchor}\n"),
+    )
+        .into_response())
+}

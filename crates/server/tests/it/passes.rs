@@ -1,0 +1,274 @@
+//! Signed passes over HTTP: a resident fetches their pass, a checkpoint scans it (text or
+//! photo), the visit is logged, a newer rating revokes it, time expires it, keys rotated while
+//! the server runs take effect, and the trust list at its well-known address verifies it.
+
+use base64::Engine as _;
+use healthcode_core::Role;
+use healthcode_pass::keystore::{PassKeys, parse_public_key};
+use healthcode_pass::trust_list::TrustList;
+use healthcode_pass::{Algorithm, qr};
+use healthcode_server::api::{CheckInList, PassView, ScanRequest, ScanResponse};
+use healthcode_server::{Clock as _, PassConfig};
+use jiff::SignedDuration;
+use reqwest::StatusCode;
+use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, TestResident, expect_error, expect_json, spawn_app};
+
+/// A resident with a pass, a checkpoint worker and the checkpoint's venue.
+struct Gate {
+    app: TestApp,
+    resident: String,
+    person: Uuid,
+    worker: String,
+    venue: Uuid,
+}
+
+async fn gate() -> Gate {
+    let app = spawn_app().await;
+    let enrolled = app.enrolled(&TestResident::zhang()).await;
+    let operator = app.sign_in_as(Role::VenueOperator).await;
+    let venue = app.registered_venue(&operator).await;
+    let worker = app.sign_in_as(Role::CheckpointWorker).await;
+    Gate {
+        app,
+        resident: enrolled.device_token,
+        person: enrolled.person_id,
+        worker,
+        venue,
+    }
+}
+
+impl Gate {
+    async fn pass(&self) -> PassView {
+        expect_json(
+            self.app.get("/v1/me/pass", Some(&self.resident)).await,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    async fn scan(&self, request: &ScanRequest) -> ScanResponse {
+        expect_json(
+            self.app
+                .post("/v1/scans", Some(&self.worker), request)
+                .await,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    fn text(&self, text: &str) -> ScanRequest {
+        ScanRequest {
+            venue_id: self.venue.to_string(),
+            text: Some(text.to_owned()),
+            image: None,
+            event_id: Some(Uuid::new_v4().to_string()),
+        }
+    }
+
+    async fn visits(&self) -> CheckInList {
+        expect_json(
+            self.app.get("/v1/me/check-ins", Some(&self.resident)).await,
+            StatusCode::OK,
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn a_scanned_pass_shows_the_colour_and_masked_name_and_logs_the_visit_once() {
+    let gate = gate().await;
+    let pass = gate.pass().await;
+    assert!(pass.text.starts_with("HCODE1:"));
+    assert_eq!(pass.colour, "green");
+    assert_eq!(pass.issuer, PassConfig::default().issuer);
+    assert_eq!(
+        pass.expires.duration_since(pass.issued_at),
+        SignedDuration::from_secs(PassConfig::default().lifetime_secs.into())
+    );
+
+    let request = gate.text(&pass.text);
+    let scanned = gate.scan(&request).await;
+    assert!(scanned.verdict.valid, "{scanned:?}");
+    assert_eq!(scanned.verdict.colour.as_deref(), Some("green"));
+    assert_eq!(scanned.verdict.holder.as_deref(), Some("张*明"));
+    assert_eq!(scanned.verdict.birth_year, Some(1990));
+    let logged = scanned.check_in.expect("the visit is logged");
+    assert!(!logged.duplicate);
+    assert_eq!(scanned.not_logged, None);
+
+    let visits = gate.visits().await.check_ins;
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0].venue_id, gate.venue);
+    assert_eq!(visits[0].person_id, gate.person);
+    assert_eq!(visits[0].source, "checkpoint");
+    assert_eq!(visits[0].entered, gate.app.clock.now());
+
+    let resent = gate.scan(&request).await;
+    assert!(resent.check_in.expect("answered").duplicate);
+    assert_eq!(
+        gate.visits().await.check_ins.len(),
+        1,
+        "a resend logs nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_pass_is_refused_as_revoked_once_a_newer_rating_changes_the_colour() {
+    let gate = gate().await;
+    let green = gate.pass().await;
+    gate.app
+        .declare(&gate.resident, Some(38.6), &[], vec![])
+        .await;
+    let yellow = gate.pass().await;
+    assert_eq!(yellow.colour, "yellow");
+    assert!(yellow.rating_version > green.rating_version);
+
+    let stale = gate.scan(&gate.text(&green.text)).await;
+    assert!(!stale.verdict.valid);
+    assert_eq!(stale.verdict.reason.as_deref(), Some("revoked"));
+    assert_eq!(stale.check_in, None);
+    assert_eq!(stale.not_logged.as_deref(), Some("the pass is revoked"));
+
+    let fresh = gate.scan(&gate.text(&yellow.text)).await;
+    assert!(fresh.verdict.valid);
+    assert_eq!(fresh.verdict.colour.as_deref(), Some("yellow"));
+    assert_eq!(gate.visits().await.check_ins.len(), 1);
+}
+
+#[tokio::test]
+async fn a_pass_expires_after_its_lifetime_and_logs_no_visit() {
+    let gate = gate().await;
+    let pass = gate.pass().await;
+    let lifetime = i64::from(PassConfig::default().lifetime_secs);
+    gate.app.clock.advance(SignedDuration::from_secs(lifetime));
+    assert!(gate.scan(&gate.text(&pass.text)).await.verdict.valid);
+    gate.app.clock.advance(SignedDuration::from_secs(1));
+    let late = gate.scan(&gate.text(&pass.text)).await;
+    assert_eq!(late.verdict.reason.as_deref(), Some("expired"));
+    assert_eq!(late.not_logged.as_deref(), Some("the pass is not valid"));
+    assert_eq!(gate.visits().await.check_ins.len(), 1);
+}
+
+#[tokio::test]
+async fn a_photo_of_the_pass_as_png_or_svg_scans_like_its_text() {
+    let gate = gate().await;
+    let response = gate
+        .app
+        .get("/v1/me/pass?format=png", Some(&gate.resident))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[CONTENT_TYPE], "image/png");
+    assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
+    let png = response.bytes().await.unwrap();
+    let mut request = gate.text("");
+    request.text = None;
+    request.image = Some(base64::engine::general_purpose::STANDARD.encode(&png));
+    let scanned = gate.scan(&request).await;
+    assert!(scanned.verdict.valid, "{scanned:?}");
+    assert!(scanned.check_in.is_some());
+
+    let svg = gate
+        .app
+        .get("/v1/me/pass?format=svg", Some(&gate.resident))
+        .await;
+    assert_eq!(svg.headers()[CONTENT_TYPE], "image/svg+xml");
+    assert!(svg.text().await.unwrap().starts_with("<?xml"));
+
+    let photo_of_nothing = qr::png("not a pass at all").unwrap();
+    request.image = Some(base64::engine::general_purpose::STANDARD.encode(photo_of_nothing));
+    let scanned = gate.scan(&request).await;
+    assert_eq!(scanned.verdict.reason.as_deref(), Some("prefix"));
+}
+
+#[tokio::test]
+async fn a_scan_needs_a_registered_venue_and_exactly_one_of_text_and_photo() {
+    let gate = gate().await;
+    let pass = gate.pass().await;
+    let mut request = gate.text(&pass.text);
+    request.venue_id = Uuid::new_v4().to_string();
+    let error = expect_error(
+        gate.app
+            .post("/v1/scans", Some(&gate.worker), &request)
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error.error.field.as_deref(), Some("venue_id"));
+
+    let mut both = gate.text(&pass.text);
+    both.image = Some("iVBORw0KGgo=".into());
+    let neither = ScanRequest {
+        text: None,
+        ..gate.text("")
+    };
+    let mut not_base64 = neither.clone();
+    not_base64.image = Some("not base64!".into());
+    for (request, field) in [(both, "text"), (neither, "text"), (not_base64, "image")] {
+        let error = expect_error(
+            gate.app
+                .post("/v1/scans", Some(&gate.worker), &request)
+                .await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(error.error.field.as_deref(), Some(field));
+    }
+    assert!(gate.visits().await.check_ins.is_empty());
+}
+
+#[tokio::test]
+async fn keys_rotated_while_the_server_runs_sign_the_next_pass_and_the_old_pass_still_scans() {
+    let gate = gate().await;
+    let before = gate.pass().await;
+    let first_kid = gate.scan(&gate.text(&before.text)).await.verdict.kid;
+
+    let (data, now) = (gate.app.data_path(), gate.app.clock.now());
+    tokio::task::spawn_blocking(move || {
+        let mut keys = PassKeys::open_or_create(&data, Algorithm::Es256, now).unwrap();
+        keys.rotate(Algorithm::EdDsa, now, SignedDuration::from_hours(24))
+            .unwrap();
+    })
+    .await
+    .unwrap();
+
+    let after = gate.pass().await;
+    let scanned = gate.scan(&gate.text(&after.text)).await;
+    assert!(scanned.verdict.valid);
+    assert_ne!(scanned.verdict.kid, first_kid, "signed with the new key");
+    let old = gate.scan(&gate.text(&before.text)).await;
+    assert!(
+        old.verdict.valid,
+        "the retired key is trusted for its overlap"
+    );
+    assert_eq!(old.verdict.kid, first_kid);
+}
+
+#[tokio::test]
+async fn the_trust_list_at_its_well_known_address_holds_the_key_that_signed_a_pass() {
+    let gate = gate().await;
+    let pass = gate.pass().await;
+    let anchor = gate
+        .app
+        .get("/.well-known/healthcode/anchor", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let anchor = parse_public_key(&anchor).expect("the anchor is a public key");
+    let response = gate
+        .app
+        .get("/.well-known/healthcode/trust-list", None)
+        .await;
+    assert_eq!(response.headers()[CONTENT_TYPE], "application/cose");
+    let list = TrustList::open(&response.bytes().await.unwrap(), &anchor)
+        .expect("the list is signed by the anchor");
+    assert_eq!(list.issuer, pass.issuer);
+    let kid = gate.scan(&gate.text(&pass.text)).await.verdict.kid.unwrap();
+    assert!(
+        list.trusted_keys().any(|key| key.kid_hex() == kid),
+        "the list holds key {kid}"
+    );
+}
