@@ -25,9 +25,9 @@ use crate::container::{self, Kind};
 use crate::cose::SigningKey;
 use crate::dcc::decode_cbor;
 
-const ISSUER: i64 = 1;
+pub(crate) const ISSUER: i64 = 1;
 const EXPIRES: i64 = 4;
-const ISSUED_AT: i64 = 6;
+pub(crate) const ISSUED_AT: i64 = 6;
 /// The private claim holding this system's fields (private claim keys are below -65536).
 pub const HEALTH_CODE_CLAIM: i64 = -65537;
 
@@ -195,6 +195,21 @@ impl<'a> Map<'a> {
             (None, _) => Err(format!("{what} is missing")),
             (Some(_), Some(_)) => Err(format!("{what} is given twice")),
         }
+    }
+
+    /// Refuses a key not among `known`: for formats that change under a new prefix rather
+    /// than by growing new keys.
+    pub(crate) fn only(&self, known: &[i64], what: &str) -> Result<(), String> {
+        for (key, _) in self.0 {
+            let Value::Integer(key) = key else {
+                return Err(format!("{what} has a key that is not an integer"));
+            };
+            let key = i128::from(*key);
+            if !known.iter().any(|known| i128::from(*known) == key) {
+                return Err(format!("{what} has an unknown key {key}"));
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn text(&self, key: i64, what: &str) -> Result<&'a str, String> {

@@ -1,5 +1,6 @@
 //! The layers around a signed pass, outermost first: a text prefix, Base45, zlib. The same
-//! layering as the EU Digital COVID Certificate, so one reader peels both.
+//! layering as the EU Digital COVID Certificate, so one reader peels both, and as a venue's
+//! poster code, which only the prefix tells apart from a pass.
 
 use std::io::{Read, Write};
 
@@ -13,6 +14,8 @@ use crate::verdict::Invalid;
 pub const HEALTH_CODE_PREFIX: &str = "HCODE1:";
 /// The prefix of EU Digital COVID Certificates.
 pub const DCC_PREFIX: &str = "HC1:";
+/// The prefix of a venue's signed poster code ([`crate::venue_code`]).
+pub const VENUE_CODE_PREFIX: &str = "HCVENUE1:";
 
 /// The most bytes a pass may inflate to: a QR code holds under 3 KB, so anything near this is
 /// a compression bomb, not a pass.
@@ -23,13 +26,18 @@ pub const MAX_INFLATED: u64 = 64 * 1024;
 pub enum Kind {
     HealthCode,
     Dcc,
+    /// A venue's poster code: signed like a pass, but not one.
+    Venue,
 }
 
 impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::HealthCode, Kind::Dcc, Kind::Venue];
+
     pub fn prefix(self) -> &'static str {
         match self {
             Kind::HealthCode => HEALTH_CODE_PREFIX,
             Kind::Dcc => DCC_PREFIX,
+            Kind::Venue => VENUE_CODE_PREFIX,
         }
     }
 }
@@ -37,7 +45,7 @@ impl Kind {
 /// Splits the prefix off `text` (surrounding whitespace, as scanners add it, is ignored).
 pub fn unprefix(text: &str) -> Result<(Kind, &str), Invalid> {
     let text = text.trim();
-    for kind in [Kind::HealthCode, Kind::Dcc] {
+    for kind in Kind::ALL {
         if let Some(rest) = text.strip_prefix(kind.prefix()) {
             return Ok((kind, rest));
         }
@@ -88,8 +96,13 @@ pub fn wrap(kind: Kind, cose: &[u8]) -> String {
 /// Peels every layer off `text`: the kind its prefix names and the COSE bytes inside.
 pub fn unwrap(text: &str) -> Result<(Kind, Vec<u8>), Invalid> {
     let (kind, rest) = unprefix(text)?;
-    let compressed = base45_decode(rest)?;
-    Ok((kind, inflate(&compressed)?))
+    Ok((kind, unwrap_body(rest)?))
+}
+
+/// Peels the layers under the prefix off the rest of the text (as [`unprefix`] answers it):
+/// for readers that refuse a kind before they decode it.
+pub fn unwrap_body(after_prefix: &str) -> Result<Vec<u8>, Invalid> {
+    inflate(&base45_decode(after_prefix)?)
 }
 
 #[cfg(test)]
@@ -98,7 +111,7 @@ mod tests {
 
     #[test]
     fn wrapped_bytes_unwrap_to_themselves_with_their_kind() {
-        for kind in [Kind::HealthCode, Kind::Dcc] {
+        for kind in Kind::ALL {
             let text = wrap(kind, b"signed bytes");
             assert!(text.starts_with(kind.prefix()));
             assert_eq!(unwrap(&text).unwrap(), (kind, b"signed bytes".to_vec()));

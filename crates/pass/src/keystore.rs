@@ -1,7 +1,8 @@
 //! The pass keys of a data directory, in `<data dir>/pass-keys/` (mode 0700): the trust
-//! anchor that signs the region's trust list, the signing keys of passes (one active, retired
-//! ones kept for an overlap so that passes they signed and cached trust lists run out first),
-//! and the trust lists of other regions imported with their pinned anchors.
+//! anchor that signs the region's trust list and its venues' poster codes, the signing keys of
+//! passes (one active, retired ones kept for an overlap so that passes they signed and cached
+//! trust lists run out first), and the trust lists of other regions imported with their pinned
+//! anchors.
 //!
 //! ```text
 //! pass-keys/
@@ -14,6 +15,7 @@
 //! Keys are made on first run, in a staging directory renamed into place in one step, so a
 //! half-made key set is never seen. This module never prints, logs or returns private keys.
 
+use std::ffi::OsStr;
 use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -25,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::cose::{Algorithm, KeyError, PublicKey, SigningKey, hex, unhex};
 use crate::trust::{TrustStore, TrustedKey};
 use crate::trust_list::{ListedKey, TrustList, TrustListError};
+use crate::venue_code::VenueCode;
 use crate::verify::Verifier;
 
 /// The directory, inside the data directory, of the pass keys.
@@ -242,11 +245,7 @@ impl PassKeys {
         let anchor_path = trusted.join(format!("{}.anchor", list.issuer));
         let list_path = trusted.join(format!("{}.cose", list.issuer));
         if anchor_path.exists() {
-            let pinned = parse_public_key(&String::from_utf8_lossy(&read(&anchor_path)?))
-                .ok_or_else(|| KeyStoreError::Damaged {
-                    path: anchor_path.clone(),
-                    detail: "not a public key".into(),
-                })?;
+            let pinned = read_anchor(&anchor_path)?;
             if pinned != *anchor {
                 return Err(KeyStoreError::AnchorChanged {
                     issuer: list.issuer,
@@ -272,29 +271,69 @@ impl PassKeys {
 
     /// The trust lists imported from other regions, each checked against its pinned anchor.
     pub fn imported_trust_lists(&self) -> Result<Vec<TrustList>, KeyStoreError> {
+        self.trusted_files("cose")?
+            .into_iter()
+            .map(|path| {
+                let anchor = read_anchor(&path.with_extension("anchor"))?;
+                Ok(TrustList::open(&read(&path)?, &anchor)?)
+            })
+            .collect()
+    }
+
+    /// The anchors a venue's poster code may be signed by, each with its region: this
+    /// region's own, as `own_issuer`, and every other region's pinned on import.
+    pub fn anchors(&self, own_issuer: &str) -> Result<Vec<(String, PublicKey)>, KeyStoreError> {
+        let mut anchors = vec![(own_issuer.to_owned(), self.anchor())];
+        for path in self.trusted_files("anchor")? {
+            let issuer = path
+                .file_stem()
+                .and_then(OsStr::to_str)
+                .filter(|name| check_issuer_name(name).is_ok())
+                .ok_or_else(|| KeyStoreError::Damaged {
+                    path: path.clone(),
+                    detail: "not named after an issuer".into(),
+                })?;
+            anchors.push((issuer.to_owned(), read_anchor(&path)?));
+        }
+        Ok(anchors)
+    }
+
+    /// The text of a venue's poster code, signed with this region's anchor rather than a pass
+    /// key: posters stay up for months, longer than a pass key is used.
+    pub fn venue_code(
+        &self,
+        issuer: &str,
+        venue: [u8; 16],
+        name: &str,
+        district: &str,
+        now: Timestamp,
+    ) -> String {
+        VenueCode {
+            issuer: issuer.to_owned(),
+            issued_at: Timestamp::from_second(now.as_second())
+                .expect("a timestamp's whole seconds are a timestamp"),
+            venue,
+            name: name.to_owned(),
+            district: district.to_owned(),
+        }
+        .sign(&self.anchor)
+    }
+
+    /// The files of `trusted/` ending in `.<extension>`, sorted; none before the first import.
+    fn trusted_files(&self, extension: &str) -> Result<Vec<PathBuf>, KeyStoreError> {
         let trusted = self.dir.join(TRUSTED_DIRECTORY);
-        let mut lists = Vec::new();
         let entries = match fs::read_dir(&trusted) {
             Ok(entries) => entries,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(lists),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(source) => return Err(io_error("read", &trusted, source)),
         };
         let mut paths: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|entry| entry.path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "cose"))
+            .filter(|path| path.extension().is_some_and(|ext| ext == extension))
             .collect();
         paths.sort();
-        for path in paths {
-            let anchor_path = path.with_extension("anchor");
-            let anchor = parse_public_key(&String::from_utf8_lossy(&read(&anchor_path)?))
-                .ok_or_else(|| KeyStoreError::Damaged {
-                    path: anchor_path.clone(),
-                    detail: "not a public key".into(),
-                })?;
-            lists.push(TrustList::open(&read(&path)?, &anchor)?);
-        }
-        Ok(lists)
+        Ok(paths)
     }
 
     /// A verifier trusting this region's keys and every imported region's.
@@ -319,6 +358,14 @@ pub fn parse_public_key(text: &str) -> Option<PublicKey> {
     Some(PublicKey {
         algorithm: Algorithm::parse(algorithm)?,
         bytes: unhex(bytes)?,
+    })
+}
+
+/// Reads another region's anchor, pinned when its trust list was first imported.
+fn read_anchor(path: &Path) -> Result<PublicKey, KeyStoreError> {
+    parse_public_key(&String::from_utf8_lossy(&read(path)?)).ok_or_else(|| KeyStoreError::Damaged {
+        path: path.to_owned(),
+        detail: "not a public key".into(),
     })
 }
 

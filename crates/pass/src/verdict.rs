@@ -1,5 +1,5 @@
 //! What a verifier answers: valid, with the fields a checkpoint shows, or invalid, with the
-//! exact step that failed.
+//! exact step that failed. A venue's poster code is refused for the same reasons.
 
 use jiff::Timestamp;
 
@@ -13,9 +13,18 @@ pub enum Invalid {
     /// No QR code could be read from the picture.
     #[error("no QR code could be read from the picture ({0})")]
     Picture(String),
-    /// The text does not start with a prefix this verifier reads (`HCODE1:` or `HC1:`).
-    #[error("not a pass: the text does not start with HCODE1: or HC1:")]
+    /// The text does not start with a prefix this system writes or reads (`HCODE1:`, `HC1:`
+    /// or `HCVENUE1:`).
+    #[error(
+        "not a code this system reads: the text does not start with HCODE1:, HC1: or HCVENUE1:"
+    )]
     Prefix,
+    /// A venue's poster code (`HCVENUE1:`) was given where a pass or certificate is checked.
+    #[error("not a pass: this is a venue's poster code, scanned to check in there")]
+    NotAPass,
+    /// A pass or certificate was given where a venue's poster code is read.
+    #[error("not a venue code: this is a pass or certificate, not a venue's poster code")]
+    NotAVenueCode,
     /// The text after the prefix is not Base45.
     #[error("damaged: the text after the prefix is not Base45 ({0})")]
     Base45(String),
@@ -54,6 +63,8 @@ impl Invalid {
         match self {
             Invalid::Picture(_) => "picture",
             Invalid::Prefix => "prefix",
+            Invalid::NotAPass => "not_a_pass",
+            Invalid::NotAVenueCode => "not_a_venue_code",
             Invalid::Base45(_) => "base45",
             Invalid::Zlib(_) => "zlib",
             Invalid::CoseStructure(_) => "cose_structure",

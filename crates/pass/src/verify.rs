@@ -28,10 +28,14 @@ impl Verifier {
     }
 
     /// Verifies the text of a QR code at `now`. The first step that fails is the reason:
-    /// prefix, Base45, zlib, COSE structure, key, signature, claims, key usage, validity.
+    /// prefix (a venue's poster code is not a pass), Base45, zlib, COSE structure, key,
+    /// signature, claims, key usage, validity.
     pub fn verify(&self, text: &str, now: Timestamp) -> Verdict {
-        let (kind, cose) = container::unwrap(text)?;
-        let signed = Signed::parse(&cose)?;
+        let (kind, rest) = container::unprefix(text)?;
+        if kind == Kind::Venue {
+            return Err(Invalid::NotAPass);
+        }
+        let signed = Signed::parse(&container::unwrap_body(rest)?)?;
         let key = self.signer(&signed, now)?;
         let (contents, issued_at, expires) = match kind {
             Kind::HealthCode => {
@@ -50,6 +54,7 @@ impl Verifier {
                 let times = (certificate.issued_at, certificate.expires);
                 (Contents::Dcc(certificate), times.0, times.1)
             }
+            Kind::Venue => unreachable!("refused at its prefix above"),
         };
         within(issued_at, expires, now)?;
         Ok(Verified {

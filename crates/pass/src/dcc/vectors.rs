@@ -479,7 +479,9 @@ fn unprefix(vector: &Vector<'_>) -> Result<(), String> {
     match container::unprefix(vector.text("PREFIX")?) {
         Ok((Kind::Dcc, rest)) if rest == vector.text("BASE45")? => Ok(()),
         Ok((Kind::Dcc, _)) => Err("the text after HC1: differs from BASE45".into()),
-        Ok((Kind::HealthCode, _)) => Err("the prefix is HCODE1:, not HC1:".into()),
+        Ok((kind @ (Kind::HealthCode | Kind::Venue), _)) => {
+            Err(format!("the prefix is {}, not HC1:", kind.prefix()))
+        }
         Err(invalid) => Err(invalid.to_string()),
     }
 }

@@ -1,2 +1,3 @@
 mod dcc_vectors;
 mod round_trip;
+mod venue_codes;
