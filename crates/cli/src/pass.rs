@@ -1,18 +1,18 @@
 //! `healthcode pass …`: issue a resident's signed pass, verify a pass or an EU certificate
-//! from its text or a photo of its QR code, manage the pass keys and trust lists, and run the
-//! EU certificate test vectors.
+//! from its text or a photo of its QR code, manage the pass keys and trust lists, print a
+//! venue's poster, and run the EU certificate test vectors.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use healthcode_core::{Access, Actor, PersonId, Purpose};
+use healthcode_core::{Access, Actor, PersonId, Purpose, VenueId};
 use healthcode_pass::keystore::{PassKeys, format_public_key, parse_public_key};
 use healthcode_pass::{Algorithm, Contents, Invalid, Verified, qr};
 use healthcode_server::api::VerdictView;
 use healthcode_server::clock::{Clock, SystemClock};
 use healthcode_server::config::parse_signing_algorithm;
-use healthcode_server::pass_service;
+use healthcode_server::{ApiError, Passes, pass_service};
 use jiff::{SignedDuration, Timestamp};
 use rand::RngCore;
 use serde::Serialize;
@@ -40,6 +40,15 @@ pub enum PassCommand {
     /// This region's signed trust list, or another region's imported.
     #[command(subcommand)]
     TrustList(TrustListCommand),
+    /// Write a venue's printable A4 poster (SVG, English and Chinese) with its code signed by
+    /// this region's trust anchor, which residents scan to check in.
+    Poster {
+        #[arg(value_name = "VENUE_ID")]
+        venue: VenueId,
+        /// Where to write the SVG; `poster-<VENUE_ID>.svg` by default.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Run every EU Digital COVID Certificate test vector under DIR and compare each
     /// expected result; ends with `N passed, M failed`, counting files.
     DccVectors {
@@ -167,6 +176,23 @@ pub fn run(config: &Config, command: PassCommand) -> anyhow::Result<()> {
                 list.keys.len(),
                 list.issued_at
             );
+            Ok(())
+        }
+        PassCommand::Poster { venue, out } => {
+            let store = crate::open_store(&config.data_dir)?;
+            let passes =
+                Passes::open(&config.data_dir, config.pass.clone(), now).with_context(|| {
+                    format!("opening the pass keys in {}", config.data_dir.display())
+                })?;
+            let keys = passes.current(now)?;
+            let poster = pass_service::venue_poster(&store, &keys, &config.pass.issuer, venue, now)
+                .map_err(|error| match error {
+                    ApiError::NotFound { .. } => anyhow::anyhow!("no venue {venue} is registered"),
+                    other => other.into(),
+                })?;
+            let out = out.unwrap_or_else(|| PathBuf::from(format!("poster-{venue}.svg")));
+            std::fs::write(&out, poster).with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote the poster of venue {venue} to {}", out.display());
             Ok(())
         }
         PassCommand::DccVectors { dir } => dcc_vectors(&dir),

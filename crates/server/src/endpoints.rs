@@ -72,6 +72,8 @@ pub enum Endpoint {
     ScanPass,
     ReadTrustList,
     ReadTrustAnchor,
+    ReadVenuePoster,
+    CheckInAtVenue,
 }
 
 /// Who may call an endpoint.
@@ -105,7 +107,7 @@ const fn personal(action: AuditAction, purpose: Purpose) -> Option<PersonalData>
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 61] = [
+    pub const ALL: [Endpoint; 63] = [
         Endpoint::Health,
         Endpoint::Ready,
         Endpoint::Metrics,
@@ -167,6 +169,8 @@ impl Endpoint {
         Endpoint::ScanPass,
         Endpoint::ReadTrustList,
         Endpoint::ReadTrustAnchor,
+        Endpoint::ReadVenuePoster,
+        Endpoint::CheckInAtVenue,
     ];
 
     pub fn method(self) -> Method {
@@ -201,7 +205,8 @@ impl Endpoint {
             | Endpoint::CreateProximitySearch
             | Endpoint::ReviewProximityCandidate
             | Endpoint::RegisterHouseholds
-            | Endpoint::ScanPass => Method::POST,
+            | Endpoint::ScanPass
+            | Endpoint::CheckInAtVenue => Method::POST,
             Endpoint::RevokeConsent => Method::DELETE,
             // A new version of the one list in force replaces it.
             Endpoint::PublishRegionRiskList => Method::PUT,
@@ -232,7 +237,8 @@ impl Endpoint {
             | Endpoint::ReadProximitySearch
             | Endpoint::IssueOwnPass
             | Endpoint::ReadTrustList
-            | Endpoint::ReadTrustAnchor => Method::GET,
+            | Endpoint::ReadTrustAnchor
+            | Endpoint::ReadVenuePoster => Method::GET,
         }
     }
 
@@ -247,9 +253,10 @@ impl Endpoint {
             Endpoint::EnrolResident => "/v1/residents",
             Endpoint::ReadOwnProfile => "/v1/me",
             Endpoint::RecordDeclaration | Endpoint::ListOwnDeclarations => "/v1/me/declarations",
-            Endpoint::ListOwnCheckIns => "/v1/me/check-ins",
+            Endpoint::ListOwnCheckIns | Endpoint::CheckInAtVenue => "/v1/me/check-ins",
             Endpoint::RegisterVenue => "/v1/venues",
             Endpoint::ReadVenue => "/v1/venues/{venue_id}",
+            Endpoint::ReadVenuePoster => "/v1/venues/{venue_id}/poster",
             Endpoint::RecordCheckIn => "/v1/check-ins",
             Endpoint::IngestCheckIns => "/v1/check-ins/batch",
             Endpoint::ReadResident => "/v1/residents/{person_id}",
@@ -312,6 +319,7 @@ impl Endpoint {
             | Endpoint::CreateSession
             | Endpoint::EnrolResident
             | Endpoint::ReadVenue
+            | Endpoint::ReadVenuePoster
             // The region-risk list is published for everyone, as risk areas were announced.
             | Endpoint::ReadRegionRiskList
             | Endpoint::ReadRegionRiskListVersion
@@ -330,7 +338,8 @@ impl Endpoint {
             | Endpoint::IssueConsent
             | Endpoint::ListOwnConsents
             | Endpoint::RevokeConsent
-            | Endpoint::IssueOwnPass => Allowed::Roles(&[Resident]),
+            | Endpoint::IssueOwnPass
+            | Endpoint::CheckInAtVenue => Allowed::Roles(&[Resident]),
             Endpoint::RegisterVenue => Allowed::Roles(&[VenueOperator, Admin]),
             Endpoint::RecordCheckIn => Allowed::Roles(&[Resident, VenueOperator, CheckpointWorker]),
             Endpoint::IngestCheckIns | Endpoint::ScanPass => {
@@ -471,7 +480,9 @@ impl Endpoint {
             // Issuing reads the resident, their facts and their ratings.
             Endpoint::IssueOwnPass => personal(AuditAction::ReadPerson, Purpose::PassIssuance),
             // A scan finds the holder of the rating the pass shows and logs their visit.
-            Endpoint::ScanPass => personal(AuditAction::RecordCheckIn, Purpose::VisitLogging),
+            Endpoint::ScanPass | Endpoint::CheckInAtVenue => {
+                personal(AuditAction::RecordCheckIn, Purpose::VisitLogging)
+            }
             Endpoint::Health
             | Endpoint::Ready
             | Endpoint::Metrics
@@ -479,6 +490,7 @@ impl Endpoint {
             | Endpoint::CreateSession
             | Endpoint::ReadTrustList
             | Endpoint::ReadTrustAnchor
+            | Endpoint::ReadVenuePoster
             | Endpoint::RegisterVenue
             | Endpoint::ReadVenue
             | Endpoint::CreateStaffAccount

@@ -366,6 +366,8 @@ fn handler_of(endpoint: Endpoint) -> MethodRouter<App> {
         Endpoint::ScanPass => on(method, handlers::pass::scan_pass),
         Endpoint::ReadTrustList => on(method, handlers::pass::read_trust_list),
         Endpoint::ReadTrustAnchor => on(method, handlers::pass::read_trust_anchor),
+        Endpoint::ReadVenuePoster => on(method, handlers::pass::read_venue_poster),
+        Endpoint::CheckInAtVenue => on(method, handlers::pass::check_in_at_venue),
     }
 }
 

@@ -79,6 +79,8 @@ use crate::handlers;
         handlers::pass::scan_pass,
         handlers::pass::read_trust_list,
         handlers::pass::read_trust_anchor,
+        handlers::pass::read_venue_poster,
+        handlers::pass::check_in_at_venue,
     ),
     modifiers(&BearerTokens),
     tags(

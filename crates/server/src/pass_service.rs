@@ -1,8 +1,9 @@
 //! Signed passes in the service: issuing a resident's pass (their colour now, with their
 //! masked name, birth year and a salted hash of their ID number, signed with the region's
 //! active pass key), scanning one at a checkpoint (verified offline, checked online against the
-//! holder's latest rating, and logged as a visit), and the region's keys as a running server
-//! holds them.
+//! holder's latest rating, and logged as a visit), venues' posters with their signed codes and
+//! the check-ins of residents who scan them, and the region's keys as a running server holds
+//! them.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -13,12 +14,15 @@ use healthcode_core::rating::{Policy, Rating};
 use healthcode_core::{Access, CheckIn, CheckInSource, EventId, PersonId, VenueId};
 use healthcode_pass::claims::SALT_LENGTH;
 use healthcode_pass::keystore::{KeyStoreError, PASS_KEY_DIRECTORY};
+use healthcode_pass::poster::{self, Poster};
 use healthcode_pass::verify::check_not_revoked;
-use healthcode_pass::{Contents, Holder, Invalid, PassClaims, PassKeys, Verdict, Verifier};
+use healthcode_pass::{
+    Contents, Holder, Invalid, PassClaims, PassKeys, PublicKey, VenueCode, Verdict, Verifier,
+};
 use healthcode_store::{Store, Write};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::api::WriteResponse;
+use crate::api::{FieldError, WriteResponse};
 use crate::config::PassConfig;
 use crate::error::ApiError;
 use crate::metrics;
@@ -93,6 +97,8 @@ pub struct LoadedKeys {
     pub keys: PassKeys,
     /// Trusts this region's keys and every imported region's.
     pub verifier: Verifier,
+    /// This region's trust anchor and every pinned one, which sign venues' poster codes.
+    pub anchors: Vec<(String, PublicKey)>,
     stamp: KeyStamp,
 }
 
@@ -157,9 +163,11 @@ fn load(data_dir: &Path, config: &PassConfig, now: Timestamp) -> Result<LoadedKe
     let stamp = stamp(data_dir);
     let keys = PassKeys::open_or_create(data_dir, algorithm, now)?;
     let verifier = keys.verifier(&config.issuer, now)?;
+    let anchors = keys.anchors(&config.issuer)?;
     Ok(LoadedKeys {
         keys,
         verifier,
+        anchors,
         stamp,
     })
 }
@@ -264,4 +272,74 @@ fn holder_now(
         return Ok(Err(Invalid::Revoked));
     };
     Ok(check_not_revoked(claims, holder.latest_rating).map(|()| holder.person))
+}
+
+/// The A4 poster of `venue` (SVG), carrying its code signed by this region's anchor now.
+pub fn venue_poster(
+    store: &dyn Store,
+    keys: &LoadedKeys,
+    issuer: &str,
+    venue: VenueId,
+    now: Timestamp,
+) -> Result<String, ApiError> {
+    let venue = store.venue(venue)?.ok_or(ApiError::NotFound {
+        what: "venue",
+        field: Some("venue_id".to_owned()),
+    })?;
+    let district = venue.district.to_string();
+    let code = keys
+        .keys
+        .venue_code(issuer, *venue.id.as_bytes(), &venue.name, &district, now);
+    poster::a4_svg(&Poster {
+        venue_name: &venue.name,
+        district: &district,
+        issuer,
+        venue_id: &venue.id.to_string(),
+        code: &code,
+    })
+    .map_err(ApiError::internal)
+}
+
+/// Checks the signed-in resident in at the venue whose poster code they scanned, at
+/// `access.at`. The code must be signed by this region's anchor for a venue registered here.
+pub fn check_in_at_venue(
+    store: &dyn Store,
+    access: &Access,
+    keys: &LoadedKeys,
+    own_issuer: &str,
+    code: &str,
+    event_id: EventId,
+) -> Result<WriteResponse, ApiError> {
+    let person = crate::service::resident_of(access)?;
+    let code = VenueCode::open(code, &keys.anchors).map_err(|invalid| {
+        FieldError::new(
+            "code",
+            format_args!("not a valid venue code ({}): {invalid}", invalid.code()),
+        )
+    })?;
+    if code.issuer != own_issuer {
+        return Err(FieldError::new(
+            "code",
+            format_args!(
+                "the venue is registered in region {}; check in with that region's app",
+                code.issuer
+            ),
+        )
+        .into());
+    }
+    let check_in = CheckIn::new(
+        event_id,
+        VenueId::from_bytes(code.venue),
+        person,
+        access.at,
+        None,
+        CheckInSource::PersonScansVenue,
+    )
+    .expect("a visit without an end is a valid check-in");
+    let write = store.record_check_in(access, &check_in)?;
+    metrics::record_check_ins(&write.into());
+    Ok(WriteResponse {
+        event_id: event_id.as_uuid(),
+        duplicate: write == Write::Duplicate,
+    })
 }

@@ -1,7 +1,11 @@
 //! `healthcode pass …`: a resident's pass issued and verified from its text and from its QR
-//! code, keys rotated, and passes of another region trusted after its list is imported.
+//! code, keys rotated, passes of another region trusted after its list is imported, and a
+//! venue's poster.
 
-use healthcode_core::{Access, Actor, AuditAction, Purpose};
+use healthcode_core::{
+    Access, Actor, AuditAction, GeoPoint, OpeningHours, Purpose, RegionCode, Venue, VenueId,
+    VenueKind,
+};
 use healthcode_store::{AuditQuery, SqliteStore, Store};
 
 use crate::seed::{enrol, hours_ago};
@@ -155,4 +159,45 @@ fn after_a_rotation_passes_of_both_keys_verify_and_another_region_is_trusted_onc
     let (valid, verdict) = verify(&ours, &[&theirs_pass]);
     assert!(valid, "{verdict}");
     assert_eq!(verdict["issuer"], "440300");
+}
+
+#[test]
+fn a_venue_poster_is_written_with_the_escaped_venue_name_and_an_unknown_venue_is_refused() {
+    let temporary = tempfile::tempdir().unwrap();
+    let data = temporary.path().join("data");
+    let store = SqliteStore::open(&data).unwrap();
+    let venue = Venue {
+        id: VenueId::from_uuid(uuid::Uuid::new_v4()),
+        name: "Tom & Jerry's <Café>".to_owned(),
+        kind: VenueKind::Restaurant,
+        district: RegionCode::parse("330106").unwrap(),
+        location: GeoPoint::new(30.25, 120.15).unwrap(),
+        opening_hours: OpeningHours::always(),
+        registered_at: hours_ago(24),
+    };
+    store.register_venue(&venue).unwrap();
+    drop(store);
+    let out = temporary.path().join("poster.svg");
+    let id = venue.id.to_string();
+    let output = healthcode(
+        &data,
+        &["pass", "poster", &id, "--out", out.to_str().unwrap()],
+        "",
+    );
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let poster = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        poster.contains("Tom &amp; Jerry&apos;s &lt;Café&gt;"),
+        "the name is escaped"
+    );
+    assert!(poster.contains(&id));
+
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let output = healthcode(&data, &["pass", "poster", &unknown], "");
+    assert!(!output.status.success());
+    assert!(
+        stderr_of(&output).contains(&format!("no venue {unknown} is registered")),
+        "{}",
+        stderr_of(&output)
+    );
 }

@@ -1,5 +1,5 @@
 //! The JSON shapes of signed passes: a resident's pass, a checkpoint's scan and the verdict it
-//! answers with.
+//! answers with, and a resident's check-in by a venue's poster code.
 //!
 //! A verdict shows what a checkpoint needs to compare the pass with the person: the colour,
 //! the masked name and the birth year. A scan request's `Debug` never shows the pass or the
@@ -184,4 +184,15 @@ pub(crate) fn scan_event_id(
         None => Ok(healthcode_core::EventId::from_uuid(Uuid::now_v7())
             .expect("a time-ordered UUID is never nil")),
     }
+}
+
+/// A resident's check-in at a venue, by the code on its poster.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VenueCheckInRequest {
+    /// A UUID chosen by the device; a resend stores nothing new.
+    #[schema(format = Uuid)]
+    pub event_id: String,
+    /// The text of the poster's QR code, starting `HCVENUE1:`.
+    pub code: String,
 }

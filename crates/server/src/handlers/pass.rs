@@ -1,7 +1,9 @@
-//! Handlers of signed passes: a resident's own pass, a checkpoint's scan, and the region's
-//! trust list and anchor at their well-known addresses.
+//! Handlers of signed passes: a resident's own pass, a checkpoint's scan, the region's trust
+//! list and anchor at their well-known addresses, venues' posters and residents' check-ins by
+//! their codes.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -13,8 +15,8 @@ use rand::RngCore as _;
 
 use crate::App;
 use crate::api::{
-    ErrorBody, PassFormat, PassQuery, PassView, ScanRequest, ScanResponse, VerdictView, parse_uuid,
-    scan_event_id,
+    ErrorBody, PassFormat, PassQuery, PassView, ScanRequest, ScanResponse, VenueCheckInRequest,
+    VerdictView, WriteResponse, parse_event_id, parse_uuid, scan_event_id,
 };
 use crate::endpoints::Endpoint;
 use crate::error::ApiError;
@@ -183,4 +185,60 @@ pub(crate) async fn read_trust_anchor(State(app): State<App>) -> Result<Response
         format!("{anchor}\n"),
     )
         .into_response())
+}
+
+#[utoipa::path(get, path = "/v1/venues/{venue_id}/poster", tag = "venues",
+    params(("venue_id" = String, Path, format = Uuid, description = "The venue's id.")),
+    responses(
+        (status = 200, description = "The venue's printable A4 poster (SVG) in English and Chinese, carrying its code signed by this region's trust anchor: residents scan it to check in.", content_type = "image/svg+xml"),
+        (status = 404, description = "No venue has this id.", body = ErrorBody)))]
+pub(crate) async fn read_venue_poster(
+    State(app): State<App>,
+    Path(venue_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let venue = VenueId::from_uuid(parse_uuid("venue_id", &venue_id)?);
+    let (now, passes) = (app.clock.now(), app.passes.clone());
+    let poster = app
+        .run(move |store| {
+            let keys = passes.current(now)?;
+            pass_service::venue_poster(store, &keys, &passes.config().issuer, venue, now)
+        })
+        .await?;
+    Ok(([(CONTENT_TYPE, "image/svg+xml")], poster).into_response())
+}
+
+#[utoipa::path(post, path = "/v1/me/check-ins", tag = "check-ins", request_body = VenueCheckInRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Checked in at the poster's venue, now.", body = WriteResponse),
+        (status = 200, description = "Already stored under this event id; nothing changed.", body = WriteResponse),
+        (status = 400, description = "The code is not a valid venue code of this region (`field` is `code`, the message names the reason), or the event id is invalid.", body = ErrorBody),
+        (status = 422, description = "The venue is not registered.", body = ErrorBody)))]
+pub(crate) async fn check_in_at_venue(
+    State(app): State<App>,
+    caller: Caller,
+    Json(request): Json<VenueCheckInRequest>,
+) -> Result<(StatusCode, Json<WriteResponse>), ApiError> {
+    let access = app.access(caller, Endpoint::CheckInAtVenue);
+    let event_id = parse_event_id("event_id", &request.event_id)?;
+    let passes = app.passes.clone();
+    let written = app
+        .run(move |store| {
+            let keys = passes.current(access.at)?;
+            pass_service::check_in_at_venue(
+                store,
+                &access,
+                &keys,
+                &passes.config().issuer,
+                &request.code,
+                event_id,
+            )
+        })
+        .await?;
+    let status = if written.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(written)))
 }

@@ -11,7 +11,7 @@ use healthcode_server::api::{
     FollowUpCheckRequest, HealthReportBatch, HealthReportRow, HouseholdRow, IssuedConsent,
     OverrideRequest, PharmacyPurchaseBatch, PharmacyPurchaseRow, ProximitySearchRequest,
     ProximitySearchView, PublishedRegionRiskList, RegionRiskEntry, RegionRiskRequest,
-    ReviewRequest, ScanRequest, SessionRequest,
+    ReviewRequest, ScanRequest, SessionRequest, VenueCheckInRequest,
 };
 use healthcode_server::policies::DEFAULT_POLICY_SOURCE;
 use healthcode_server::{Allowed, Clock, Endpoint};
@@ -29,6 +29,8 @@ struct Fixtures {
     person: Uuid,
     resident_id: String,
     venue: Uuid,
+    /// The code on the venue's poster.
+    venue_code: String,
     admin_username: String,
     /// An appeal waiting for a decision.
     appeal: Uuid,
@@ -113,6 +115,17 @@ async fn call(
         Endpoint::ReadVenue => {
             app.get(&format!("/v1/venues/{}", fixtures.venue), token)
                 .await
+        }
+        Endpoint::ReadVenuePoster => {
+            app.get(&format!("/v1/venues/{}/poster", fixtures.venue), token)
+                .await
+        }
+        Endpoint::CheckInAtVenue => {
+            let request = VenueCheckInRequest {
+                event_id: Uuid::new_v4().to_string(),
+                code: fixtures.venue_code.clone(),
+            };
+            app.post(endpoint.path(), token, &request).await
         }
         Endpoint::ReadResident => {
             app.get(
@@ -534,12 +547,14 @@ async fn only_the_roles_the_endpoint_table_allows_get_through_and_refusals_of_pe
         .await;
         consents.push(issued);
     }
+    let venue = app.registered_venue(&operator).await;
     let mut fixtures = Fixtures {
         open_case: open_case.case.as_uuid(),
         search: searched.search_id,
         person: enrolled.person_id,
         resident_id: TestResident::zhang().resident_id,
-        venue: app.registered_venue(&operator).await,
+        venue,
+        venue_code: app.venue_code(venue),
         admin_username: "admin-user".into(),
         appeal,
         list_version: published.list.version,

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use healthcode_core::{
     Access, Actor, HouseholdCode, PersonId, Purpose, ResidentId, Role, Timestamp,
 };
+use healthcode_pass::{Algorithm, PassKeys};
 use healthcode_server::api::{
     AuditLog, AuditRecordView, CheckInRequest, DeclarationRequest, EnrolRequest, EnrolResponse,
     ErrorBody, LabResultBatch, LabResultRow, RatingHistory, SessionRequest, SessionResponse,
@@ -270,6 +271,22 @@ impl TestApp {
         let response = self.post("/v1/venues", Some(operator_token), &venue).await;
         assert_eq!(response.status(), StatusCode::CREATED);
         venue.venue_id.parse().unwrap()
+    }
+
+    /// The code on the poster of `venue` (registered as [`sample_venue`]), signed with this
+    /// app's trust anchor now, as `GET /v1/venues/{id}/poster` prints it.
+    pub fn venue_code(&self, venue: Uuid) -> String {
+        let now = self.clock.now();
+        let keys = PassKeys::open_or_create(&self.data_path(), Algorithm::Es256, now)
+            .expect("the app's pass keys open");
+        let sample = sample_venue();
+        keys.venue_code(
+            &PassConfig::default().issuer,
+            *venue.as_bytes(),
+            &sample.name,
+            &sample.district,
+            now,
+        )
     }
 
     /// Every audit record matching `query` (e.g. `action=read_person`), read as an auditor.

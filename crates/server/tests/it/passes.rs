@@ -1,13 +1,16 @@
 //! Signed passes over HTTP: a resident fetches their pass, a checkpoint scans it (text or
 //! photo), the visit is logged, a newer rating revokes it, time expires it, keys rotated while
-//! the server runs take effect, and the trust list at its well-known address verifies it.
+//! the server runs take effect, and the trust list at its well-known address verifies it; a
+//! venue's poster carries its signed code, by which residents check in.
 
 use base64::Engine as _;
 use healthcode_core::Role;
 use healthcode_pass::keystore::{PassKeys, parse_public_key};
 use healthcode_pass::trust_list::TrustList;
 use healthcode_pass::{Algorithm, qr};
-use healthcode_server::api::{CheckInList, PassView, ScanRequest, ScanResponse};
+use healthcode_server::api::{
+    CheckInList, PassView, ScanRequest, ScanResponse, VenueCheckInRequest, WriteResponse,
+};
 use healthcode_server::{Clock as _, PassConfig};
 use jiff::SignedDuration;
 use reqwest::StatusCode;
@@ -271,4 +274,99 @@ async fn the_trust_list_at_its_well_known_address_holds_the_key_that_signed_a_pa
         list.trusted_keys().any(|key| key.kid_hex() == kid),
         "the list holds key {kid}"
     );
+}
+
+#[tokio::test]
+async fn a_venue_poster_is_an_a4_page_with_the_venue_name_and_its_signed_code() {
+    let gate = gate().await;
+    let response = gate
+        .app
+        .get(&format!("/v1/venues/{}/poster", gate.venue), None)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[CONTENT_TYPE], "image/svg+xml");
+    let poster = response.text().await.unwrap();
+    assert!(poster.contains(r#"width="210mm" height="297mm""#));
+    assert!(poster.contains("Wulin Square Noodles"));
+    assert!(poster.contains(&gate.venue.to_string()));
+    assert!(poster.contains("扫码登记"));
+
+    let unknown = gate
+        .app
+        .get(&format!("/v1/venues/{}/poster", Uuid::new_v4()), None)
+        .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_resident_checks_in_by_the_poster_code_and_a_forged_code_is_refused() {
+    let gate = gate().await;
+    let check_in = |code: String| VenueCheckInRequest {
+        event_id: Uuid::new_v4().to_string(),
+        code,
+    };
+    let request = check_in(gate.app.venue_code(gate.venue));
+    let stored: WriteResponse =
+        expect_json(check_in_with(&gate, &request).await, StatusCode::CREATED).await;
+    assert!(!stored.duplicate);
+    let resent: WriteResponse =
+        expect_json(check_in_with(&gate, &request).await, StatusCode::OK).await;
+    assert!(resent.duplicate);
+    let visits = gate.visits().await.check_ins;
+    assert_eq!(visits.len(), 1);
+    assert_eq!(
+        (visits[0].venue_id, visits[0].source.as_str()),
+        (gate.venue, "person_scans_venue")
+    );
+    assert_eq!(visits[0].entered, gate.app.clock.now());
+
+    // A poster printed with another anchor (here, another data directory's) is a forgery.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let forger =
+        PassKeys::open_or_create(elsewhere.path(), Algorithm::Es256, gate.app.clock.now()).unwrap();
+    let forged = forger.venue_code(
+        &PassConfig::default().issuer,
+        *gate.venue.as_bytes(),
+        "Wulin Square Noodles",
+        "330106",
+        gate.app.clock.now(),
+    );
+    let error = expect_error(
+        check_in_with(&gate, &check_in(forged)).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(error.error.field.as_deref(), Some("code"));
+    assert!(
+        error.error.message.contains("unknown_key"),
+        "{}",
+        error.error.message
+    );
+
+    let pass = gate.pass().await;
+    let error = expect_error(
+        check_in_with(&gate, &check_in(pass.text)).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert!(
+        error.error.message.contains("not_a_venue_code"),
+        "{}",
+        error.error.message
+    );
+
+    let unregistered = check_in(gate.app.venue_code(Uuid::new_v4()));
+    let error = expect_error(
+        check_in_with(&gate, &unregistered).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error.error.field.as_deref(), Some("venue_id"));
+    assert_eq!(gate.visits().await.check_ins.len(), 1);
+}
+
+async fn check_in_with(gate: &Gate, request: &VenueCheckInRequest) -> reqwest::Response {
+    gate.app
+        .post("/v1/me/check-ins", Some(&gate.resident), request)
+        .await
 }
