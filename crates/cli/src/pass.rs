@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use healthcode_core::{Access, Actor, PersonId, Purpose, VenueId};
+use healthcode_pass::dcc::signer::SignerCertificate;
 use healthcode_pass::keystore::{PassKeys, format_public_key, parse_public_key};
 use healthcode_pass::{Algorithm, Contents, Invalid, Verified, qr};
 use healthcode_server::api::VerdictView;
@@ -40,6 +41,9 @@ pub enum PassCommand {
     /// This region's signed trust list, or another region's imported.
     #[command(subcommand)]
     TrustList(TrustListCommand),
+    /// The EU certificate signers trusted: add one from its X.509 certificate, list, remove.
+    #[command(subcommand)]
+    DccSigners(DccSignersCommand),
     /// Write a venue's printable A4 poster (SVG, English and Chinese) with its code signed by
     /// this region's trust anchor, which residents scan to check in.
     Poster {
@@ -72,6 +76,23 @@ pub enum TrustListCommand {
         /// The other region's anchor, as its `healthcode pass anchor` prints it.
         #[arg(long, value_name = "KEY")]
         anchor: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DccSignersCommand {
+    /// Trust an EU certificate signer: FILE holds its X.509 certificate, PEM or base64 of its
+    /// DER. The verifier then accepts the certificates it signed, within its key usage.
+    Add {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// List the trusted signers: key id, issuer, algorithm, kinds and validity.
+    List,
+    /// Stop trusting the signer with this key id (hex, as `list` prints it).
+    Remove {
+        #[arg(value_name = "KID")]
+        kid: String,
     },
 }
 
@@ -178,6 +199,7 @@ pub fn run(config: &Config, command: PassCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        PassCommand::DccSigners(command) => dcc_signers(config, command, now),
         PassCommand::Poster { venue, out } => {
             let store = crate::open_store(&config.data_dir)?;
             let passes =
@@ -307,6 +329,57 @@ fn verdict_text(verdict: &Result<Verified, Invalid>) -> String {
             ),
         },
     }
+}
+
+fn dcc_signers(config: &Config, command: DccSignersCommand, now: Timestamp) -> anyhow::Result<()> {
+    let keys = open_keys(config, now)?;
+    match command {
+        DccSignersCommand::Add { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let signer = keys
+                .add_dcc_signer(&text)
+                .with_context(|| format!("reading the certificate in {}", file.display()))?;
+            println!("trusted EU certificate signer {}", signer_line(&signer));
+        }
+        DccSignersCommand::List => {
+            let signers = keys.dcc_signers()?;
+            if signers.is_empty() {
+                println!("no EU certificate signer is trusted");
+            }
+            for signer in signers {
+                println!("{}", signer_line(&signer));
+            }
+        }
+        DccSignersCommand::Remove { kid } => {
+            anyhow::ensure!(
+                keys.remove_dcc_signer(&kid)?,
+                "no trusted EU certificate signer has key id {kid}"
+            );
+            println!("no longer trusting EU certificate signer {kid}");
+        }
+    }
+    Ok(())
+}
+
+/// A trusted signer on one line: key id, issuer, algorithm, kinds, validity.
+fn signer_line(signer: &SignerCertificate) -> String {
+    let kinds = match &signer.key.kinds {
+        None => "any kind".to_owned(),
+        Some(kinds) => kinds
+            .iter()
+            .map(|kind| kind.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    format!(
+        "{} of {} ({}; {kinds}; certificate valid {} to {})",
+        signer.key.kid_hex(),
+        signer.key.issuer,
+        signer.key.key.algorithm.name(),
+        signer.not_before,
+        signer.not_after
+    )
 }
 
 fn dcc_vectors(dir: &Path) -> anyhow::Result<()> {

@@ -1,8 +1,8 @@
 //! The pass keys of a data directory, in `<data dir>/pass-keys/` (mode 0700): the trust
 //! anchor that signs the region's trust list and its venues' poster codes, the signing keys of
 //! passes (one active, retired ones kept for an overlap so that passes they signed and cached
-//! trust lists run out first), and the trust lists of other regions imported with their pinned
-//! anchors.
+//! trust lists run out first), the trust lists of other regions imported with their pinned
+//! anchors, and the EU certificate signers trusted.
 //!
 //! ```text
 //! pass-keys/
@@ -10,6 +10,7 @@
 //!   <kid>.pk8              each private key, PKCS#8, mode 0600
 //!   trusted/<issuer>.anchor   another region's pinned anchor (algorithm:hex)
 //!   trusted/<issuer>.cose     its latest imported trust list, as signed
+//!   trusted/dcc-<kid>.pem     an EU certificate signer's X.509 certificate
 //! ```
 //!
 //! Keys are made on first run, in a staging directory renamed into place in one step, so a
@@ -25,6 +26,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::cose::{Algorithm, KeyError, PublicKey, SigningKey, hex, unhex};
+use crate::dcc::signer::{SignerCertificate, SignerError};
 use crate::trust::{TrustStore, TrustedKey};
 use crate::trust_list::{ListedKey, TrustList, TrustListError};
 use crate::venue_code::VenueCode;
@@ -55,6 +57,8 @@ pub enum KeyStoreError {
     Key(#[from] KeyError),
     #[error("{0}")]
     TrustList(#[from] TrustListError),
+    #[error("{0}")]
+    Signer(#[from] SignerError),
     #[error(
         "the trust list of {issuer} is signed by another anchor than the one pinned when it was first imported; if {issuer} really changed its anchor, remove {path} and import again"
     )]
@@ -236,12 +240,7 @@ impl PassKeys {
             });
         }
         check_issuer_name(&list.issuer)?;
-        let trusted = self.dir.join(TRUSTED_DIRECTORY);
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&trusted)
-            .map_err(|source| io_error("create", &trusted, source))?;
+        let trusted = self.trusted_directory()?;
         let anchor_path = trusted.join(format!("{}.anchor", list.issuer));
         let list_path = trusted.join(format!("{}.cose", list.issuer));
         if anchor_path.exists() {
@@ -336,14 +335,73 @@ impl PassKeys {
         Ok(paths)
     }
 
-    /// A verifier trusting this region's keys and every imported region's.
+    /// Trusts an EU certificate signer from its X.509 certificate (PEM, or base64 of its DER),
+    /// kept as `trusted/dcc-<kid>.pem` until removed. Adding a trusted signer again changes
+    /// nothing.
+    pub fn add_dcc_signer(&self, certificate: &str) -> Result<SignerCertificate, KeyStoreError> {
+        let signer = SignerCertificate::from_pem_or_base64(certificate)?;
+        let trusted = self.trusted_directory()?;
+        replace(
+            &trusted.join(format!("dcc-{}.pem", signer.key.kid_hex())),
+            certificate.trim().as_bytes(),
+        )?;
+        Ok(signer)
+    }
+
+    /// Stops trusting the EU certificate signer with key id `kid` (hex); false if it was not
+    /// trusted.
+    pub fn remove_dcc_signer(&self, kid: &str) -> Result<bool, KeyStoreError> {
+        let Some(kid) = unhex(kid) else {
+            return Ok(false);
+        };
+        let path = self
+            .dir
+            .join(TRUSTED_DIRECTORY)
+            .join(format!("dcc-{}.pem", hex(&kid)));
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(source) => Err(io_error("remove", &path, source)),
+        }
+    }
+
+    /// The EU certificate signers trusted, by key id.
+    pub fn dcc_signers(&self) -> Result<Vec<SignerCertificate>, KeyStoreError> {
+        self.trusted_files("pem")?
+            .into_iter()
+            .map(|path| {
+                let text = String::from_utf8_lossy(&read(&path)?).into_owned();
+                SignerCertificate::from_pem_or_base64(&text).map_err(|error| {
+                    KeyStoreError::Damaged {
+                        path,
+                        detail: error.to_string(),
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// A verifier trusting this region's keys, every imported region's and the EU certificate
+    /// signers added.
     pub fn verifier(&self, issuer: &str, now: Timestamp) -> Result<Verifier, KeyStoreError> {
         let mut trust = TrustStore::new();
         trust.extend(self.own_keys(issuer, now));
         for list in self.imported_trust_lists()? {
             trust.extend(list.trusted_keys());
         }
+        trust.extend(self.dcc_signers()?.into_iter().map(|signer| signer.key));
         Ok(Verifier::new(trust))
+    }
+
+    /// The folder of other regions' anchors and lists and of EU signers, made if need be.
+    fn trusted_directory(&self) -> Result<PathBuf, KeyStoreError> {
+        let trusted = self.dir.join(TRUSTED_DIRECTORY);
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&trusted)
+            .map_err(|source| io_error("create", &trusted, source))?;
+        Ok(trusted)
     }
 }
 
