@@ -58,7 +58,7 @@ pub struct PassView {
 #[serde(deny_unknown_fields)]
 pub struct ScanRequest {
     /// Where the scan happens: a registered venue (a gate or road checkpoint is registered as
-    /// a venue of kind `checkpoint`).
+    /// a venue of kind `highway_checkpoint`).
     #[schema(format = Uuid)]
     pub venue_id: String,
     /// The QR code's text (`HCODE1:…` or `HC1:…`). Give this or `image`.
