@@ -17,6 +17,7 @@ pub mod phone;
 pub mod policy;
 pub mod ratings;
 pub mod region_risk;
+pub mod simulate;
 pub mod trace;
 
 use std::io::{BufRead, IsTerminal};
@@ -117,6 +118,9 @@ enum Command {
     /// test vectors.
     #[command(subcommand)]
     Pass(pass::PassCommand),
+    /// Simulate a synthetic city's epidemic, deterministic by seed, writing the residents, the
+    /// ground truth (under truth/) and a summary into a folder.
+    Simulate(simulate::SimulateArgs),
     /// Show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -325,6 +329,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Itinerary(args) => phone::run_itinerary(&config, args),
         Command::Pings(command) => phone::run_pings(&config, command),
         Command::Pass(command) => pass::run(&config, command),
+        Command::Simulate(args) => simulate::run(args),
         Command::Config(ConfigCommand::PrintDefault) => {
             print!("{}", Config::default_toml());
             Ok(())

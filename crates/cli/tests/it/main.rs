@@ -10,6 +10,7 @@ mod phone;
 mod policy;
 mod ratings;
 mod seed;
+mod simulate;
 mod trace;
 
 use std::path::Path;
