@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::Context as _;
 use clap::Args;
-use healthcode_sim::{Scenario, simulate};
+use healthcode_sim::{Mode, Scenario, simulate};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Debug, Args)]
@@ -22,13 +22,16 @@ pub struct SimulateArgs {
     /// The folder to write into (made if need be).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// Everyone meets everyone, at the rate that gives `--r0`. This is the only mode so far;
-    /// the city's daily life (homes, work, school, venues, transit) is not simulated yet.
-    #[arg(long, required = true, requires = "r0")]
+    /// Everyone meets everyone, at the rate that gives `--r0`, instead of the city's daily life
+    /// (homes, workplaces, schools, shops, restaurants and gyms).
+    #[arg(long, requires = "r0")]
     well_mixed: bool,
     /// The basic reproduction number of the well-mixed epidemic.
-    #[arg(long, value_name = "R", value_parser = parse_r0)]
+    #[arg(long, value_name = "R", value_parser = parse_r0, requires = "well_mixed")]
     r0: Option<f64>,
+    /// The share of visits nobody scans in for: the visit happens, no check-in is recorded.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.1, value_parser = parse_share, conflicts_with = "well_mixed")]
+    skipped_scans: f64,
     /// Print the summary as JSON (including `attack_rate`), and no progress bar.
     #[arg(long)]
     json: bool,
@@ -43,13 +46,30 @@ fn parse_r0(text: &str) -> Result<f64, String> {
     }
 }
 
+fn parse_share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err(format!(
+            "{text:?} is not a share: give a number from 0 to 1"
+        )),
+    }
+}
+
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let scenario = Scenario {
         residents: args.residents,
         days: args.days,
         seed: args.seed,
         year: 2026,
-        r0: args.r0.context("--well-mixed needs --r0")?,
+        mode: if args.well_mixed {
+            Mode::WellMixed {
+                r0: args.r0.context("--well-mixed needs --r0")?,
+            }
+        } else {
+            Mode::City {
+                skipped_scans: args.skipped_scans,
+            }
+        },
     };
     let progress = if args.json {
         ProgressBar::hidden()
@@ -70,16 +90,26 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&summary)?);
     } else {
         println!(
-            "{} residents in {} households, {} days (over after {}): {} infected, attack rate {:.2}% (the final-size relation gives {:.2}% for R0 {})",
+            "{} residents in {} households, {} days (over after {}): {} infected, attack rate {:.2}%",
             summary.residents,
             summary.households,
             summary.days,
             summary.days_run,
             summary.infected,
             summary.attack_rate * 100.0,
-            summary.final_size_relation * 100.0,
-            summary.r0
         );
+        if let (Some(r0), Some(predicted)) = (summary.r0, summary.final_size_relation) {
+            println!(
+                "the final-size relation gives {:.2}% for R0 {r0}",
+                predicted * 100.0
+            );
+        }
+        if let (Some(venues), Some(check_ins)) = (summary.venues, summary.check_ins) {
+            println!("{venues} venues, {check_ins} check-ins written");
+        }
+        for (setting, count) in summary.infections_by_setting.iter().flatten() {
+            println!("  infected at {setting}: {count}");
+        }
         println!("wrote {}", args.out.display());
     }
     Ok(())

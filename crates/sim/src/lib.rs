@@ -3,43 +3,58 @@
 //! rule sets.
 //!
 //! - [`population`]: residents in households, with ages and valid synthetic ID numbers;
+//! - [`city`]: venues, workplaces and schools, and each day's visits;
+//! - [`spread`]: the epidemic in homes, workplaces, schools and venues;
 //! - [`well_mixed`]: the epidemic when everyone meets everyone, checked against the SIR
 //!   final-size relation;
-//! - [`output`]: what a run writes: the residents (what the system may see), the ground truth
-//!   under `truth/`, and a summary.
+//! - [`output`]: what a run writes: what the system may see (residents, venues, check-ins),
+//!   the ground truth under `truth/`, and a summary.
 //!
 //! Every random draw comes from ChaCha8 streams seeded by [`Scenario::seed`], one stream per
-//! part (the population, the epidemic), so the same seed gives byte-identical output on every
-//! machine, and changing one part's draws does not shift another's.
+//! part (the population, the city, daily life, the epidemic), so the same seed gives
+//! byte-identical output on every machine, and changing one part's draws does not shift
+//! another's.
 
+pub mod city;
 pub mod output;
 pub mod population;
+pub mod spread;
 pub mod well_mixed;
 
 use std::path::Path;
 
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 pub use output::{OutputError, Summary};
 pub use population::{Population, Resident};
 
-/// The random stream of the population.
 const POPULATION_STREAM: u64 = 1;
-/// The random stream of the epidemic.
 const EPIDEMIC_STREAM: u64 = 2;
+const CITY_STREAM: u64 = 3;
+const DAILY_LIFE_STREAM: u64 = 4;
+const SCAN_STREAM: u64 = 5;
 
 /// What to simulate.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
     pub residents: usize,
-    /// The most days to run; a run ends sooner when the epidemic is over.
+    /// The most days to run; a well-mixed run ends sooner when the epidemic is over.
     pub days: u32,
     pub seed: u64,
     /// The year of the first day, which ages and birth dates count from.
     pub year: i16,
-    /// The only mode so far: everyone meets everyone, with this basic reproduction number.
-    pub r0: f64,
+    pub mode: Mode,
+}
+
+/// How people meet.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Mode {
+    /// Everyone meets everyone, with this basic reproduction number.
+    WellMixed { r0: f64 },
+    /// Daily life in the city: homes, workplaces, schools and venues. `skipped_scans` is the
+    /// share of visits nobody scans in for (no check-in is recorded, but the visit happens).
+    City { skipped_scans: f64 },
 }
 
 /// Runs `scenario` and writes its output into `out` (made if need be): see [`output`].
@@ -47,19 +62,42 @@ pub struct Scenario {
 pub fn simulate(
     scenario: &Scenario,
     out: &Path,
-    on_day: impl FnMut(u32),
+    mut on_day: impl FnMut(u32),
 ) -> Result<Summary, OutputError> {
     let mut population_rng = stream(scenario.seed, POPULATION_STREAM);
     let population = Population::generate(scenario.residents, scenario.year, &mut population_rng);
     let mut epidemic_rng = stream(scenario.seed, EPIDEMIC_STREAM);
-    let outcome = well_mixed::run(
-        population.len(),
-        scenario.r0,
-        scenario.days,
-        &mut epidemic_rng,
-        on_day,
-    );
-    output::write(out, scenario, &population, &outcome)
+    match scenario.mode {
+        Mode::WellMixed { r0 } => {
+            let outcome = well_mixed::run(
+                population.len(),
+                r0,
+                scenario.days,
+                &mut epidemic_rng,
+                on_day,
+            );
+            output::write_well_mixed(out, scenario, r0, &population, &outcome)
+        }
+        Mode::City { skipped_scans } => {
+            let city = city::City::generate(&population, &mut stream(scenario.seed, CITY_STREAM));
+            let mut daily = stream(scenario.seed, DAILY_LIFE_STREAM);
+            let mut scans = stream(scenario.seed, SCAN_STREAM);
+            let mut writer = output::CityWriter::create(out, &population, &city)?;
+            let mut spread = spread::Spread::start(&population, &mut epidemic_rng);
+            for day in 0..scenario.days {
+                let visits = city.visits(&population, day, &mut daily);
+                for visit in &visits {
+                    let event_id = uuid::Builder::from_random_bytes(scans.random()).into_uuid();
+                    if !scans.random_bool(skipped_scans) {
+                        writer.check_in(day, visit, event_id)?;
+                    }
+                }
+                spread.step(day, &city, &visits, &mut epidemic_rng);
+                on_day(day + 1);
+            }
+            writer.finish(scenario, skipped_scans, &spread)
+        }
+    }
 }
 
 /// The random stream `stream` of `seed`.

@@ -1,24 +1,39 @@
-//! What a run writes into its output folder:
+//! What a run writes into its output folder. What the system may see:
 //!
 //! ```text
-//! residents.csv             person_id, resident_id, age, sex, household, district
-//!                           (what the system may see: who lives in the city)
-//! truth/infections.csv      person_id, day, infector_id, setting
-//!                           (the ground truth: never read by the system)
-//! summary.json              the scenario and its outcome, as `--json` prints it
+//! residents.csv         person_id, resident_id, age, sex, household, district
+//! venues.csv            venue_id, name, kind, district, latitude, longitude, opening_hours
+//!                       (city mode; the fields of POST /v1/venues)
+//! check_ins.csv         event_id, venue_id, person_id, entered, left, source
+//!                       (city mode; the format `healthcode import checkins` reads)
 //! ```
 //!
-//! CSV files have a header line and one row per record, in a fixed order; days count from 0;
-//! an index case has an empty `infector_id` and the setting `index`.
+//! The ground truth, never read by the system, and the summary:
+//!
+//! ```text
+//! truth/infections.csv  person_id, day, infector_id, setting, venue_id
+//! summary.json          the scenario and its outcome, as `simulate --json` prints it
+//! ```
+//!
+//! CSV files have a header line and one row per record, in a fixed order; days count from 0,
+//! day 0 being Monday 2 March 2026 in UTC+8, and times are RFC 3339 in UTC; an index case has
+//! an empty `infector_id` and the setting `index`; `venue_id` is empty except for infections
+//! at a workplace, school (`work_or_school`) or venue (`venue`). Well-mixed infections have the
+//! setting `well_mixed`.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
+use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::Scenario;
+use crate::city::{City, Visit};
 use crate::population::Population;
+use crate::spread::Spread;
 use crate::well_mixed::{self, Outcome};
 
 /// Why the output could not be written.
@@ -33,98 +48,75 @@ pub enum OutputError {
 /// The scenario and what came of it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
+    /// `well_mixed` or `city`.
     pub mode: &'static str,
     pub seed: u64,
     pub residents: usize,
     pub households: usize,
     pub days: u32,
-    /// Days simulated before the epidemic was over (or `days`).
+    /// Days simulated: `days`, or fewer when a well-mixed epidemic was over sooner.
     pub days_run: u32,
-    pub r0: f64,
     pub index_cases: usize,
     /// Everyone ever infected, index cases included.
     pub infected: usize,
     pub attack_rate: f64,
-    /// The attack rate the SIR final-size relation predicts for `r0`.
-    pub final_size_relation: f64,
+    /// Well-mixed: the reproduction number, and the attack rate the SIR final-size relation
+    /// predicts for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r0: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub final_size_relation: Option<f64>,
+    /// City: venues, check-ins written, the share of visits not scanned, and infections by
+    /// setting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub venues: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check_ins: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped_scans: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub infections_by_setting: Option<BTreeMap<&'static str, usize>>,
 }
 
-/// Writes the run into `out`.
-pub fn write(
+/// Writes a well-mixed run into `out`.
+pub fn write_well_mixed(
     out: &Path,
     scenario: &Scenario,
+    r0: f64,
     population: &Population,
     outcome: &Outcome,
 ) -> Result<Summary, OutputError> {
-    let truth = out.join("truth");
-    fs::create_dir_all(&truth).map_err(|source| OutputError::Io {
-        path: truth.clone(),
-        source,
-    })?;
-
-    let path = out.join("residents.csv");
-    let mut residents = csv_writer(&path)?;
-    let csv_error = |path: &Path| {
-        let path = path.to_owned();
-        move |source| OutputError::Csv { path, source }
-    };
-    residents
-        .write_record([
-            "person_id",
-            "resident_id",
-            "age",
-            "sex",
-            "household",
-            "district",
-        ])
-        .map_err(csv_error(&path))?;
-    for resident in &population.residents {
-        residents
-            .write_record([
-                resident.person_id.to_string().as_str(),
-                resident.resident_id.as_str(),
-                &resident.age.to_string(),
-                resident.sex.code(),
-                &resident.household.to_string(),
-                resident.district,
-            ])
-            .map_err(csv_error(&path))?;
-    }
-    finish(residents, &path)?;
-
+    let truth = make_folders(out)?;
+    write_residents(out, population)?;
     let path = truth.join("infections.csv");
     let mut infections = csv_writer(&path)?;
-    infections
-        .write_record(["person_id", "day", "infector_id", "setting"])
-        .map_err(csv_error(&path))?;
+    write_row(&mut infections, &path, INFECTION_HEADER)?;
     let id = |index: u32| population.residents[index as usize].person_id.to_string();
     for infection in &outcome.infections {
         let (infector, setting) = match infection.infector {
             Some(infector) => (id(infector), "well_mixed"),
             None => (String::new(), "index"),
         };
-        infections
-            .write_record([
+        write_row(
+            &mut infections,
+            &path,
+            [
                 id(infection.person).as_str(),
                 &infection.day.to_string(),
                 &infector,
                 setting,
-            ])
-            .map_err(csv_error(&path))?;
+                "",
+            ],
+        )?;
     }
     finish(infections, &path)?;
-
     let summary = Summary {
         mode: "well_mixed",
         seed: scenario.seed,
         residents: population.len(),
-        households: population
-            .residents
-            .last()
-            .map_or(0, |last| last.household as usize + 1),
+        households: households(population),
         days: scenario.days,
         days_run: outcome.days_run,
-        r0: scenario.r0,
         index_cases: outcome
             .infections
             .iter()
@@ -132,13 +124,251 @@ pub fn write(
             .count(),
         infected: outcome.infections.len(),
         attack_rate: outcome.attack_rate(population.len()),
-        final_size_relation: well_mixed::final_size(scenario.r0),
+        r0: Some(r0),
+        final_size_relation: Some(well_mixed::final_size(r0)),
+        venues: None,
+        check_ins: None,
+        skipped_scans: None,
+        infections_by_setting: None,
     };
-    let path = out.join("summary.json");
-    let mut text = serde_json::to_string_pretty(&summary).expect("a summary always serialises");
-    text.push('\n');
-    fs::write(&path, text).map_err(|source| OutputError::Io { path, source })?;
+    write_summary(out, &summary)?;
     Ok(summary)
+}
+
+const INFECTION_HEADER: [&str; 5] = ["person_id", "day", "infector_id", "setting", "venue_id"];
+
+/// Writes a city run as it goes: the residents and venues first, then each day's check-ins,
+/// then the ground truth and the summary.
+#[derive(Debug)]
+pub struct CityWriter<'a> {
+    out: PathBuf,
+    population: &'a Population,
+    city: &'a City,
+    check_ins_path: PathBuf,
+    check_ins: csv::Writer<fs::File>,
+    written: u64,
+    day_zero: Timestamp,
+}
+
+impl<'a> CityWriter<'a> {
+    pub fn create(
+        out: &Path,
+        population: &'a Population,
+        city: &'a City,
+    ) -> Result<CityWriter<'a>, OutputError> {
+        make_folders(out)?;
+        write_residents(out, population)?;
+        let path = out.join("venues.csv");
+        let mut venues = csv_writer(&path)?;
+        write_row(
+            &mut venues,
+            &path,
+            [
+                "venue_id",
+                "name",
+                "kind",
+                "district",
+                "latitude",
+                "longitude",
+                "opening_hours",
+            ],
+        )?;
+        for venue in &city.venues {
+            write_row(
+                &mut venues,
+                &path,
+                [
+                    venue.venue_id.to_string().as_str(),
+                    &venue.name,
+                    venue.kind.code(),
+                    crate::population::DISTRICTS[venue.district],
+                    &format!("{:.5}", venue.latitude),
+                    &format!("{:.5}", venue.longitude),
+                    venue.opening_hours,
+                ],
+            )?;
+        }
+        finish(venues, &path)?;
+        let check_ins_path = out.join("check_ins.csv");
+        let mut check_ins = csv_writer(&check_ins_path)?;
+        write_row(
+            &mut check_ins,
+            &check_ins_path,
+            [
+                "event_id",
+                "venue_id",
+                "person_id",
+                "entered",
+                "left",
+                "source",
+            ],
+        )?;
+        Ok(CityWriter {
+            out: out.to_owned(),
+            population,
+            city,
+            check_ins_path,
+            check_ins,
+            written: 0,
+            // Monday 2 March 2026, 00:00 in UTC+8.
+            day_zero: "2026-03-01T16:00:00Z".parse().expect("a valid time"),
+        })
+    }
+
+    /// Writes the check-in of `visit` on `day`.
+    pub fn check_in(
+        &mut self,
+        day: u32,
+        visit: &Visit,
+        event_id: uuid::Uuid,
+    ) -> Result<(), OutputError> {
+        let at = |minutes: u16| {
+            self.day_zero
+                + SignedDuration::from_hours(24 * i64::from(day))
+                + SignedDuration::from_mins(i64::from(minutes))
+        };
+        let row = [
+            event_id.to_string(),
+            self.city.venues[visit.venue as usize].venue_id.to_string(),
+            self.population.residents[visit.person as usize]
+                .person_id
+                .to_string(),
+            at(visit.from).to_string(),
+            at(visit.until).to_string(),
+            "person_scans_venue".to_owned(),
+        ];
+        write_row(&mut self.check_ins, &self.check_ins_path, &row)?;
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Writes the ground truth and the summary.
+    pub fn finish(
+        self,
+        scenario: &Scenario,
+        skipped_scans: f64,
+        spread: &Spread,
+    ) -> Result<Summary, OutputError> {
+        finish(self.check_ins, &self.check_ins_path)?;
+        let path = self.out.join("truth").join("infections.csv");
+        let mut infections = csv_writer(&path)?;
+        write_row(&mut infections, &path, INFECTION_HEADER)?;
+        let id = |index: u32| {
+            self.population.residents[index as usize]
+                .person_id
+                .to_string()
+        };
+        let mut by_setting = BTreeMap::new();
+        for infection in &spread.infections {
+            *by_setting.entry(infection.setting.code()).or_insert(0) += 1;
+            let venue = infection
+                .setting
+                .venue()
+                .map(|venue| self.city.venues[venue as usize].venue_id.to_string())
+                .unwrap_or_default();
+            write_row(
+                &mut infections,
+                &path,
+                [
+                    id(infection.person).as_str(),
+                    &infection.day.to_string(),
+                    &infection.infector.map(id).unwrap_or_default(),
+                    infection.setting.code(),
+                    &venue,
+                ],
+            )?;
+        }
+        finish(infections, &path)?;
+        let summary = Summary {
+            mode: "city",
+            seed: scenario.seed,
+            residents: self.population.len(),
+            households: households(self.population),
+            days: scenario.days,
+            days_run: scenario.days,
+            index_cases: by_setting.get("index").copied().unwrap_or(0),
+            infected: spread.infections.len(),
+            attack_rate: spread.infections.len() as f64 / self.population.len().max(1) as f64,
+            r0: None,
+            final_size_relation: None,
+            venues: Some(self.city.venues.len()),
+            check_ins: Some(self.written),
+            skipped_scans: Some(skipped_scans),
+            infections_by_setting: Some(by_setting),
+        };
+        write_summary(&self.out, &summary)?;
+        Ok(summary)
+    }
+}
+
+fn make_folders(out: &Path) -> Result<PathBuf, OutputError> {
+    let truth = out.join("truth");
+    fs::create_dir_all(&truth).map_err(|source| OutputError::Io {
+        path: truth.clone(),
+        source,
+    })?;
+    Ok(truth)
+}
+
+fn households(population: &Population) -> usize {
+    population
+        .residents
+        .last()
+        .map_or(0, |last| last.household as usize + 1)
+}
+
+fn write_residents(out: &Path, population: &Population) -> Result<(), OutputError> {
+    let path = out.join("residents.csv");
+    let mut residents = csv_writer(&path)?;
+    write_row(
+        &mut residents,
+        &path,
+        [
+            "person_id",
+            "resident_id",
+            "age",
+            "sex",
+            "household",
+            "district",
+        ],
+    )?;
+    for resident in &population.residents {
+        write_row(
+            &mut residents,
+            &path,
+            [
+                resident.person_id.to_string().as_str(),
+                resident.resident_id.as_str(),
+                &resident.age.to_string(),
+                resident.sex.code(),
+                &resident.household.to_string(),
+                resident.district,
+            ],
+        )?;
+    }
+    finish(residents, &path)
+}
+
+fn write_summary(out: &Path, summary: &Summary) -> Result<(), OutputError> {
+    let path = out.join("summary.json");
+    let mut text = serde_json::to_string_pretty(summary).expect("a summary always serialises");
+    text.push('\n');
+    fs::write(&path, text).map_err(|source| OutputError::Io { path, source })
+}
+
+fn write_row<I, T>(
+    writer: &mut csv::Writer<fs::File>,
+    path: &Path,
+    row: I,
+) -> Result<(), OutputError>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    writer.write_record(row).map_err(|source| OutputError::Csv {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 fn csv_writer(path: &Path) -> Result<csv::Writer<fs::File>, OutputError> {

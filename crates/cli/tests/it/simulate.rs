@@ -69,3 +69,37 @@ fn simulate_refuses_a_reproduction_number_that_is_not_positive() {
     );
     assert!(!out.exists(), "nothing is written");
 }
+
+#[test]
+fn a_city_run_writes_venues_and_check_ins_in_the_formats_the_system_reads() {
+    let temporary = tempfile::tempdir().unwrap();
+    let out = temporary.path().join("city");
+    let args = [
+        "simulate",
+        "--residents",
+        "3000",
+        "--days",
+        "7",
+        "--skipped-scans",
+        "0.2",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let output = healthcode(&temporary.path().join("data"), &args, "");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let summary: serde_json::Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+    assert_eq!(summary["mode"], "city");
+    assert!(summary["venues"].as_u64().unwrap() > 0, "{summary}");
+
+    let check_ins = std::fs::read_to_string(out.join("check_ins.csv")).unwrap();
+    let mut lines = check_ins.lines();
+    assert_eq!(
+        lines.next(),
+        Some("event_id,venue_id,person_id,entered,left,source"),
+        "the header of `healthcode import checkins`"
+    );
+    assert_eq!(lines.count() as u64, summary["check_ins"].as_u64().unwrap());
+    let venues = std::fs::read_to_string(out.join("venues.csv")).unwrap();
+    assert!(venues.starts_with("venue_id,name,kind,district,latitude,longitude,opening_hours\n"));
+}

@@ -1,14 +1,14 @@
 use std::path::Path;
 
-use healthcode_sim::{Scenario, simulate};
+use healthcode_sim::{Mode, Scenario, simulate};
 
-fn scenario(seed: u64) -> Scenario {
+fn scenario(seed: u64, mode: Mode) -> Scenario {
     Scenario {
-        residents: 20_000,
-        days: 120,
+        residents: 10_000,
+        days: 40,
         seed,
         year: 2026,
-        r0: 2.5,
+        mode,
     }
 }
 
@@ -33,26 +33,51 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn the_same_seed_writes_byte_identical_output_and_another_seed_does_not() {
-    let runs = tempfile::tempdir().unwrap();
-    let (first, second, other) = (
-        runs.path().join("first"),
-        runs.path().join("second"),
-        runs.path().join("other"),
-    );
-    let summary = simulate(&scenario(42), &first, |_| {}).unwrap();
-    assert_eq!(simulate(&scenario(42), &second, |_| {}).unwrap(), summary);
-    simulate(&scenario(43), &other, |_| {}).unwrap();
+    for (mode, files_written) in [
+        (
+            Mode::WellMixed { r0: 2.5 },
+            &["residents.csv", "summary.json", "truth/infections.csv"][..],
+        ),
+        (
+            Mode::City { skipped_scans: 0.1 },
+            &[
+                "check_ins.csv",
+                "residents.csv",
+                "summary.json",
+                "truth/infections.csv",
+                "venues.csv",
+            ][..],
+        ),
+    ] {
+        let runs = tempfile::tempdir().unwrap();
+        let (first, second, other) = (
+            runs.path().join("first"),
+            runs.path().join("second"),
+            runs.path().join("other"),
+        );
+        let summary = simulate(&scenario(42, mode), &first, |_| {}).unwrap();
+        assert_eq!(
+            simulate(&scenario(42, mode), &second, |_| {}).unwrap(),
+            summary
+        );
+        simulate(&scenario(43, mode), &other, |_| {}).unwrap();
 
-    let written = files(&first);
-    let names: Vec<&str> = written.iter().map(|(name, _)| name.as_str()).collect();
-    assert_eq!(
-        names,
-        ["residents.csv", "summary.json", "truth/infections.csv"]
-    );
-    assert!(summary.infected > 1_000, "{summary:?}");
-    assert!(written == files(&second), "the same seed wrote other bytes");
-    let others = files(&other);
-    for ((name, bytes), (_, other_bytes)) in written.iter().zip(&others) {
-        assert_ne!(bytes, other_bytes, "{name} is the same under another seed");
+        let written = files(&first);
+        let names: Vec<&str> = written.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, files_written);
+        assert!(
+            summary.infected > 2 * summary.index_cases,
+            "the epidemic spread: {summary:?}"
+        );
+        assert!(
+            written == files(&second),
+            "{mode:?}: the same seed wrote other bytes"
+        );
+        for ((name, bytes), (_, other_bytes)) in written.iter().zip(&files(&other)) {
+            assert_ne!(
+                bytes, other_bytes,
+                "{mode:?}: {name} is the same under another seed"
+            );
+        }
     }
 }
