@@ -110,6 +110,14 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         for (setting, count) in summary.infections_by_setting.iter().flatten() {
             println!("  infected at {setting}: {count}");
         }
+        for (cause, count) in summary.illnesses_by_cause.iter().flatten() {
+            println!("  fell ill with {cause}: {count}");
+        }
+        if let (Some(declarations), Some(tests), Some(positive)) =
+            (summary.declarations, summary.tests, summary.positive_tests)
+        {
+            println!("{declarations} declarations of symptoms, {tests} tests, {positive} positive");
+        }
         println!("wrote {}", args.out.display());
     }
     Ok(())

@@ -5,6 +5,7 @@
 //! - [`population`]: residents in households, with ages and valid synthetic ID numbers;
 //! - [`city`]: venues, workplaces and schools, and each day's visits;
 //! - [`spread`]: the epidemic in homes, workplaces, schools and venues;
+//! - [`health`]: symptoms (of COVID-19 and of colds), declarations and laboratory tests;
 //! - [`well_mixed`]: the epidemic when everyone meets everyone, checked against the SIR
 //!   final-size relation;
 //! - [`output`]: what a run writes: what the system may see (residents, venues, check-ins),
@@ -16,6 +17,7 @@
 //! another's.
 
 pub mod city;
+pub mod health;
 pub mod output;
 pub mod population;
 pub mod spread;
@@ -34,6 +36,8 @@ const EPIDEMIC_STREAM: u64 = 2;
 const CITY_STREAM: u64 = 3;
 const DAILY_LIFE_STREAM: u64 = 4;
 const SCAN_STREAM: u64 = 5;
+const HEALTH_STREAM: u64 = 6;
+const HEALTH_ID_STREAM: u64 = 7;
 
 /// What to simulate.
 #[derive(Clone, Debug, PartialEq)]
@@ -84,6 +88,9 @@ pub fn simulate(
             let mut scans = stream(scenario.seed, SCAN_STREAM);
             let mut writer = output::CityWriter::create(out, &population, &city)?;
             let mut spread = spread::Spread::start(&population, &mut epidemic_rng);
+            let mut health = health::Health::new(population.len());
+            let mut health_rng = stream(scenario.seed, HEALTH_STREAM);
+            let mut health_ids = stream(scenario.seed, HEALTH_ID_STREAM);
             for day in 0..scenario.days {
                 let visits = city.visits(&population, day, &mut daily);
                 for visit in &visits {
@@ -93,9 +100,22 @@ pub fn simulate(
                     }
                 }
                 spread.step(day, &city, &visits, &mut epidemic_rng);
+                let (episodes, results) = health.step(day, &spread, &mut health_rng);
+                for episode in &health.episodes[episodes] {
+                    let event_id =
+                        uuid::Builder::from_random_bytes(health_ids.random()).into_uuid();
+                    if episode.declared {
+                        writer.declaration(episode, event_id)?;
+                    }
+                }
+                for result in &health.results[results] {
+                    let event_id =
+                        uuid::Builder::from_random_bytes(health_ids.random()).into_uuid();
+                    writer.test_result(result, event_id)?;
+                }
                 on_day(day + 1);
             }
-            writer.finish(scenario, skipped_scans, &spread)
+            writer.finish(scenario, skipped_scans, &spread, &health)
         }
     }
 }

@@ -6,12 +6,17 @@
 //!                       (city mode; the fields of POST /v1/venues)
 //! check_ins.csv         event_id, venue_id, person_id, entered, left, source
 //!                       (city mode; the format `healthcode import checkins` reads)
+//! declarations.csv      event_id, person_id, declared_at, symptoms, temperature_celsius
+//!                       (city mode; symptoms as codes separated by `;`)
+//! test_results.csv      event_id, resident_id, kind, outcome, sampled_at, reported_at
+//!                       (city mode; the format `healthcode import test-results` reads)
 //! ```
 //!
 //! The ground truth, never read by the system, and the summary:
 //!
 //! ```text
 //! truth/infections.csv  person_id, day, infector_id, setting, venue_id
+//! truth/illnesses.csv   person_id, onset_day, cause, declared  (cause: covid or cold)
 //! summary.json          the scenario and its outcome, as `simulate --json` prints it
 //! ```
 //!
@@ -32,6 +37,7 @@ use serde::Serialize;
 
 use crate::Scenario;
 use crate::city::{City, Visit};
+use crate::health::{Episode, Health, TestResult};
 use crate::population::Population;
 use crate::spread::Spread;
 use crate::well_mixed::{self, Outcome};
@@ -76,6 +82,15 @@ pub struct Summary {
     pub skipped_scans: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub infections_by_setting: Option<BTreeMap<&'static str, usize>>,
+    /// City: episodes of illness by cause, declarations, tests and positive tests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub illnesses_by_cause: Option<BTreeMap<&'static str, usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declarations: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tests: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub positive_tests: Option<u64>,
 }
 
 /// Writes a well-mixed run into `out`.
@@ -130,6 +145,10 @@ pub fn write_well_mixed(
         check_ins: None,
         skipped_scans: None,
         infections_by_setting: None,
+        illnesses_by_cause: None,
+        declarations: None,
+        tests: None,
+        positive_tests: None,
     };
     write_summary(out, &summary)?;
     Ok(summary)
@@ -147,6 +166,13 @@ pub struct CityWriter<'a> {
     check_ins_path: PathBuf,
     check_ins: csv::Writer<fs::File>,
     written: u64,
+    declarations_path: PathBuf,
+    declarations: csv::Writer<fs::File>,
+    declared: u64,
+    results_path: PathBuf,
+    results: csv::Writer<fs::File>,
+    tests: u64,
+    positive: u64,
     day_zero: Timestamp,
 }
 
@@ -203,6 +229,33 @@ impl<'a> CityWriter<'a> {
                 "source",
             ],
         )?;
+        let declarations_path = out.join("declarations.csv");
+        let mut declarations = csv_writer(&declarations_path)?;
+        write_row(
+            &mut declarations,
+            &declarations_path,
+            [
+                "event_id",
+                "person_id",
+                "declared_at",
+                "symptoms",
+                "temperature_celsius",
+            ],
+        )?;
+        let results_path = out.join("test_results.csv");
+        let mut results = csv_writer(&results_path)?;
+        write_row(
+            &mut results,
+            &results_path,
+            [
+                "event_id",
+                "resident_id",
+                "kind",
+                "outcome",
+                "sampled_at",
+                "reported_at",
+            ],
+        )?;
         Ok(CityWriter {
             out: out.to_owned(),
             population,
@@ -210,9 +263,76 @@ impl<'a> CityWriter<'a> {
             check_ins_path,
             check_ins,
             written: 0,
+            declarations_path,
+            declarations,
+            declared: 0,
+            results_path,
+            results,
+            tests: 0,
+            positive: 0,
             // Monday 2 March 2026, 00:00 in UTC+8.
             day_zero: "2026-03-01T16:00:00Z".parse().expect("a valid time"),
         })
+    }
+
+    /// The instant `minutes` after local midnight of `day`.
+    fn at(&self, day: u32, minutes: u16) -> Timestamp {
+        self.day_zero
+            + SignedDuration::from_hours(24 * i64::from(day))
+            + SignedDuration::from_mins(i64::from(minutes))
+    }
+
+    /// Writes a declaration of `episode`'s symptoms, at 08:00 on its first day.
+    pub fn declaration(
+        &mut self,
+        episode: &Episode,
+        event_id: uuid::Uuid,
+    ) -> Result<(), OutputError> {
+        let symptoms: Vec<&str> = episode
+            .symptoms
+            .iter()
+            .map(|symptom| symptom.code())
+            .collect();
+        let row = [
+            event_id.to_string(),
+            self.population.residents[episode.person as usize]
+                .person_id
+                .to_string(),
+            self.at(episode.onset_day, 8 * 60).to_string(),
+            symptoms.join(";"),
+            format!("{:.1}", episode.temperature),
+        ];
+        write_row(&mut self.declarations, &self.declarations_path, &row)?;
+        self.declared += 1;
+        Ok(())
+    }
+
+    /// Writes a laboratory result: sampled at 10:00, reported a day later.
+    pub fn test_result(
+        &mut self,
+        result: &TestResult,
+        event_id: uuid::Uuid,
+    ) -> Result<(), OutputError> {
+        let row = [
+            event_id.to_string(),
+            self.population.residents[result.person as usize]
+                .resident_id
+                .as_str()
+                .to_owned(),
+            "pcr".to_owned(),
+            if result.positive {
+                "positive"
+            } else {
+                "negative"
+            }
+            .to_owned(),
+            self.at(result.sampled_day, 10 * 60).to_string(),
+            self.at(result.sampled_day + 1, 10 * 60).to_string(),
+        ];
+        write_row(&mut self.results, &self.results_path, &row)?;
+        self.tests += 1;
+        self.positive += u64::from(result.positive);
+        Ok(())
     }
 
     /// Writes the check-in of `visit` on `day`.
@@ -222,11 +342,7 @@ impl<'a> CityWriter<'a> {
         visit: &Visit,
         event_id: uuid::Uuid,
     ) -> Result<(), OutputError> {
-        let at = |minutes: u16| {
-            self.day_zero
-                + SignedDuration::from_hours(24 * i64::from(day))
-                + SignedDuration::from_mins(i64::from(minutes))
-        };
+        let at = |minutes: u16| self.at(day, minutes);
         let row = [
             event_id.to_string(),
             self.city.venues[visit.venue as usize].venue_id.to_string(),
@@ -248,8 +364,36 @@ impl<'a> CityWriter<'a> {
         scenario: &Scenario,
         skipped_scans: f64,
         spread: &Spread,
+        health: &Health,
     ) -> Result<Summary, OutputError> {
         finish(self.check_ins, &self.check_ins_path)?;
+        finish(self.declarations, &self.declarations_path)?;
+        finish(self.results, &self.results_path)?;
+        let path = self.out.join("truth").join("illnesses.csv");
+        let mut illnesses = csv_writer(&path)?;
+        write_row(
+            &mut illnesses,
+            &path,
+            ["person_id", "onset_day", "cause", "declared"],
+        )?;
+        let mut by_cause = BTreeMap::new();
+        for episode in &health.episodes {
+            *by_cause.entry(episode.cause.code()).or_insert(0) += 1;
+            write_row(
+                &mut illnesses,
+                &path,
+                [
+                    self.population.residents[episode.person as usize]
+                        .person_id
+                        .to_string()
+                        .as_str(),
+                    &episode.onset_day.to_string(),
+                    episode.cause.code(),
+                    if episode.declared { "true" } else { "false" },
+                ],
+            )?;
+        }
+        finish(illnesses, &path)?;
         let path = self.out.join("truth").join("infections.csv");
         let mut infections = csv_writer(&path)?;
         write_row(&mut infections, &path, INFECTION_HEADER)?;
@@ -295,6 +439,10 @@ impl<'a> CityWriter<'a> {
             check_ins: Some(self.written),
             skipped_scans: Some(skipped_scans),
             infections_by_setting: Some(by_setting),
+            illnesses_by_cause: Some(by_cause),
+            declarations: Some(self.declared),
+            tests: Some(self.tests),
+            positive_tests: Some(self.positive),
         };
         write_summary(&self.out, &summary)?;
         Ok(summary)

@@ -140,6 +140,11 @@ impl Spread {
         }
     }
 
+    /// The day `person` was infected, if they were.
+    pub fn infected_on(&self, person: u32) -> Option<u32> {
+        self.infected_on[person as usize]
+    }
+
     /// Whether `person` is infectious on `day`.
     fn infectious(&self, person: u32, day: u32) -> bool {
         self.infected_on[person as usize]

@@ -42,8 +42,11 @@ fn the_same_seed_writes_byte_identical_output_and_another_seed_does_not() {
             Mode::City { skipped_scans: 0.1 },
             &[
                 "check_ins.csv",
+                "declarations.csv",
                 "residents.csv",
                 "summary.json",
+                "test_results.csv",
+                "truth/illnesses.csv",
                 "truth/infections.csv",
                 "venues.csv",
             ][..],

@@ -3,3 +3,4 @@
 
 mod determinism;
 mod final_size;
+mod health;
