@@ -19,14 +19,14 @@ use healthcode_pass::verify::check_not_revoked;
 use healthcode_pass::{
     Contents, Holder, Invalid, PassClaims, PassKeys, PublicKey, VenueCode, Verdict, Verifier,
 };
-use healthcode_store::{Store, Write};
+use healthcode_store::Store;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::api::{FieldError, WriteResponse};
 use crate::config::PassConfig;
 use crate::error::ApiError;
-use crate::metrics;
 use crate::rating_service::{self, person_not_found};
+use crate::service::store_check_in;
 
 /// A pass as issued: its text (what the QR code holds), its claims, and the rating it shows.
 #[derive(Clone, Debug)]
@@ -248,12 +248,7 @@ pub fn scan(
                 Ok(person) => {
                     let check_in = CheckIn::new(event_id, venue, person, access.at, None, source)
                         .expect("a visit without an end is a valid check-in");
-                    let write = store.record_check_in(access, &check_in)?;
-                    metrics::record_check_ins(&write.into());
-                    Ok(WriteResponse {
-                        event_id: event_id.as_uuid(),
-                        duplicate: write == Write::Duplicate,
-                    })
+                    Ok(store_check_in(store, access, &check_in)?)
                 }
             },
         },
@@ -336,10 +331,5 @@ pub fn check_in_at_venue(
         CheckInSource::PersonScansVenue,
     )
     .expect("a visit without an end is a valid check-in");
-    let write = store.record_check_in(access, &check_in)?;
-    metrics::record_check_ins(&write.into());
-    Ok(WriteResponse {
-        event_id: event_id.as_uuid(),
-        duplicate: write == Write::Duplicate,
-    })
+    store_check_in(store, access, &check_in)
 }

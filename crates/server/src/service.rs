@@ -177,7 +177,16 @@ pub fn record_check_in(
             .into());
         }
     }
-    let write = store.record_check_in(access, &check_in)?;
+    store_check_in(store, access, &check_in)
+}
+
+/// Stores one check-in, counted in the metrics, answering whether it was a resend.
+pub(crate) fn store_check_in(
+    store: &dyn Store,
+    access: &Access,
+    check_in: &CheckIn,
+) -> Result<WriteResponse, ApiError> {
+    let write = store.record_check_in(access, check_in)?;
     metrics::record_check_ins(&write.into());
     Ok(WriteResponse {
         event_id: check_in.event_id().as_uuid(),

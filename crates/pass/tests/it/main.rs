@@ -1,3 +1,4 @@
 mod dcc_vectors;
+mod mutations;
 mod round_trip;
 mod venue_codes;
