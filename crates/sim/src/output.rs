@@ -1,7 +1,7 @@
 //! What a run writes into its output folder. What the system may see:
 //!
 //! ```text
-//! residents.csv         person_id, resident_id, age, sex, household, district
+//! residents.csv         person_id, resident_id, name, phone, age, sex, household, district
 //! venues.csv            venue_id, name, kind, district, latitude, longitude, opening_hours
 //!                       (city mode; the fields of POST /v1/venues)
 //! check_ins.csv         event_id, venue_id, person_id, entered, left, source
@@ -474,6 +474,8 @@ fn write_residents(out: &Path, population: &Population) -> Result<(), OutputErro
         [
             "person_id",
             "resident_id",
+            "name",
+            "phone",
             "age",
             "sex",
             "household",
@@ -487,6 +489,8 @@ fn write_residents(out: &Path, population: &Population) -> Result<(), OutputErro
             [
                 resident.person_id.to_string().as_str(),
                 resident.resident_id.as_str(),
+                resident.name.as_str(),
+                resident.phone.as_str(),
                 &resident.age.to_string(),
                 resident.sex.code(),
                 &resident.household.to_string(),

@@ -12,8 +12,12 @@
 //! date, a three-digit sequence whose last digit is odd for men and even for women, and the
 //! check character of GB 11643-1999. Every number is unique within a population; none is a
 //! real person's except by chance of the format.
+//!
+//! Names are a common surname (most members of a household share the first member's) and one
+//! or two common given-name characters; phones are unique mobile numbers. Like the ID numbers
+//! they are synthetic: any likeness to a real person is chance.
 
-use healthcode_core::ResidentId;
+use healthcode_core::{PersonName, PhoneNumber, ResidentId};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
@@ -25,6 +29,22 @@ pub const DISTRICTS: [&str; 6] = ["330102", "330105", "330106", "330108", "33010
 /// Regions of registration of residents who moved to the city: Beijing Chaoyang, Shanghai
 /// Xuhui, Wuhan Jiang'an, Shenzhen Futian, Chengdu Jinjiang.
 const ELSEWHERE: [&str; 5] = ["110105", "310104", "420102", "440304", "510104"];
+
+/// The twenty commonest surnames.
+const SURNAMES: [&str; 20] = [
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗",
+];
+
+/// Common characters of given names.
+const GIVEN: [&str; 40] = [
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀", "霞", "平", "刚", "英", "华", "玉", "兰", "文", "辉", "建", "国", "红", "梅", "亮",
+    "鹏", "宇", "浩", "婷", "雪", "琳", "晨", "欣",
+];
+
+/// The first three digits of Chinese mobile numbers.
+const MOBILE_PREFIXES: [u64; 8] = [134, 135, 136, 137, 138, 139, 150, 186];
 
 /// The share of residents registered outside the city.
 const BORN_ELSEWHERE: f64 = 0.3;
@@ -58,6 +78,8 @@ pub struct Resident {
     /// A UUID drawn from the seed: the person id the system knows them by.
     pub person_id: uuid::Uuid,
     pub resident_id: ResidentId,
+    pub name: PersonName,
+    pub phone: PhoneNumber,
     /// Age in whole years on the first day of the simulation.
     pub age: u8,
     pub sex: Sex,
@@ -79,10 +101,12 @@ impl Population {
     pub fn generate(count: usize, year: i16, rng: &mut ChaCha8Rng) -> Population {
         let mut residents = Vec::with_capacity(count);
         let mut taken = std::collections::HashSet::with_capacity(count);
+        let mut phones = std::collections::HashSet::with_capacity(count);
         let mut household = 0u32;
         while residents.len() < count {
             let size = pick_weighted(rng, &HOUSEHOLD_SIZES).min(count - residents.len());
             let district = *DISTRICTS.choose(rng).expect("districts are listed");
+            let family = *SURNAMES.choose(rng).expect("surnames are listed");
             for member in 0..size {
                 // Someone in every household is an adult: the first member's age is drawn
                 // again until it is 18 or more.
@@ -112,9 +136,27 @@ impl Population {
                         break id;
                     }
                 };
+                let surname = if member == 0 || rng.random_bool(0.6) {
+                    family
+                } else {
+                    *SURNAMES.choose(rng).expect("surnames are listed")
+                };
+                let mut name = surname.to_owned();
+                for _ in 0..rng.random_range(1..=2) {
+                    name.push_str(GIVEN.choose(rng).expect("characters are listed"));
+                }
+                let phone = loop {
+                    let prefix = *MOBILE_PREFIXES.choose(rng).expect("prefixes are listed");
+                    let number = prefix * 100_000_000 + rng.random_range(0..100_000_000);
+                    if phones.insert(number) {
+                        break number;
+                    }
+                };
                 residents.push(Resident {
                     person_id: uuid::Builder::from_random_bytes(rng.random()).into_uuid(),
                     resident_id,
+                    name: PersonName::parse(&name).expect("a short name of Chinese characters"),
+                    phone: PhoneNumber::parse(&phone.to_string()).expect("a mobile number"),
                     age,
                     sex,
                     household,
@@ -187,6 +229,27 @@ mod tests {
             assert_eq!(2026 - born - 1, i32::from(resident.age), "{id}");
             let odd = id.as_bytes()[16] % 2 == 1;
             assert_eq!(odd, resident.sex == Sex::Male, "{id}");
+        }
+    }
+
+    #[test]
+    fn residents_have_short_chinese_names_and_unique_mobile_numbers() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let population = Population::generate(20_000, 2026, &mut rng);
+        let mut phones = std::collections::HashSet::new();
+        for resident in &population.residents {
+            let name = resident.name.as_str();
+            assert!((2..=3).contains(&name.chars().count()), "{name}");
+            assert!(
+                SURNAMES.iter().any(|surname| name.starts_with(surname)),
+                "{name}"
+            );
+            let phone = resident.phone.as_str();
+            assert!(
+                PhoneNumber::parse(phone).is_ok() && phone.len() == 11,
+                "{phone}"
+            );
+            assert!(phones.insert(phone.to_owned()), "{phone} is given twice");
         }
     }
 
