@@ -3,7 +3,6 @@
 //! their codes.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -13,6 +12,7 @@ use healthcode_pass::keystore::format_public_key;
 use healthcode_pass::qr;
 use rand::RngCore as _;
 
+use super::{Answer, created_unless};
 use crate::App;
 use crate::api::{
     ErrorBody, PassFormat, PassQuery, PassView, ScanRequest, ScanResponse, VenueCheckInRequest,
@@ -218,7 +218,7 @@ pub(crate) async fn check_in_at_venue(
     State(app): State<App>,
     caller: Caller,
     Json(request): Json<VenueCheckInRequest>,
-) -> Result<(StatusCode, Json<WriteResponse>), ApiError> {
+) -> Answer<WriteResponse> {
     let access = app.access(caller, Endpoint::CheckInAtVenue);
     let event_id = parse_event_id("event_id", &request.event_id)?;
     let passes = app.passes.clone();
@@ -235,10 +235,5 @@ pub(crate) async fn check_in_at_venue(
             )
         })
         .await?;
-    let status = if written.duplicate {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    Ok((status, Json(written)))
+    Ok((created_unless(written.duplicate), Json(written)))
 }
