@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
 use healthcode_core::rating::{Policy, Rating};
-use healthcode_core::{Access, CheckIn, CheckInSource, EventId, PersonId, VenueId};
+use healthcode_core::{Access, CheckIn, CheckInSource, EventId, PersonId, Role, VenueId};
 use healthcode_pass::claims::SALT_LENGTH;
 use healthcode_pass::keystore::{KeyStoreError, PASS_KEY_DIRECTORY};
 use healthcode_pass::poster::{self, Poster};
@@ -25,6 +25,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::api::{FieldError, WriteResponse};
 use crate::config::PassConfig;
 use crate::error::ApiError;
+use crate::metrics;
 use crate::rating_service::{self, person_not_found};
 use crate::service::store_check_in;
 
@@ -197,18 +198,18 @@ pub enum Scan<'a> {
     Image(&'a [u8]),
 }
 
-/// Where and how a scan happens: the visit it logs when the pass is valid.
+/// Where a scan happens: the visit it logs when the pass is valid.
 #[derive(Clone, Copy, Debug)]
 pub struct Visit {
     pub venue: VenueId,
     /// The scanner's id for the visit; a resend logs nothing new.
     pub event_id: EventId,
-    pub source: CheckInSource,
 }
 
 /// Verifies a scanned pass at `access.at` and, when it is valid and this region issued it,
 /// checks online that its rating is still the holder's latest (refused as revoked otherwise)
-/// and logs the `visit` as a check-in. Passes of other regions and EU certificates are
+/// and logs the `visit` as a check-in: scanned by the venue when its staff scan, at a
+/// checkpoint otherwise. The verdict is counted in the metrics. Passes of other regions and EU certificates are
 /// verified but name nobody registered here, so they log no visit.
 pub fn scan(
     store: &dyn Store,
@@ -218,11 +219,12 @@ pub fn scan(
     scanned: Scan<'_>,
     visit: Visit,
 ) -> Result<Scanned, ApiError> {
-    let Visit {
-        venue,
-        event_id,
-        source,
-    } = visit;
+    let Visit { venue, event_id } = visit;
+    // Door staff of a venue scan for the venue; checkpoint workers at a gate or road.
+    let source = match access.actor.role() {
+        Some(Role::VenueOperator) => CheckInSource::VenueScansPerson,
+        _ => CheckInSource::Checkpoint,
+    };
     if store.venue(venue)?.is_none() {
         return Err(ApiError::UnknownReference {
             field: "venue_id".to_owned(),
@@ -253,6 +255,10 @@ pub fn scan(
             },
         },
     };
+    metrics::record_scan(match &verdict {
+        Ok(_) => "valid",
+        Err(invalid) => invalid.code(),
+    });
     Ok(Scanned { verdict, check_in })
 }
 

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use healthcode_pass::{Contents, Invalid, Verified};
+use healthcode_pass::{Contents, Invalid, PassClaims, Verified};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -51,6 +51,20 @@ pub struct PassView {
     pub expires: Timestamp,
     /// The rating the pass shows: a checkpoint online refuses it once a newer rating exists.
     pub rating_version: u64,
+}
+
+impl PassView {
+    pub fn new(text: &str, claims: &PassClaims) -> PassView {
+        PassView {
+            text: text.to_owned(),
+            issuer: claims.issuer.clone(),
+            colour: claims.colour.code().to_owned(),
+            colour_valid_until: claims.colour_valid_until,
+            issued_at: claims.issued_at,
+            expires: claims.expires,
+            rating_version: claims.rating_version,
+        }
+    }
 }
 
 /// A pass scanned at a checkpoint or a venue's door: its text, or a photo of its QR code.

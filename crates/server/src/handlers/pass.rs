@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use healthcode_core::{CheckInSource, Role, VenueId};
+use healthcode_core::VenueId;
 use healthcode_pass::claims::SALT_LENGTH;
 use healthcode_pass::keystore::format_public_key;
 use healthcode_pass::qr;
@@ -61,19 +61,11 @@ pub(crate) async fn issue_own_pass(
     // A pass is fresh by nature: no cache may keep one.
     let no_store = (CACHE_CONTROL, "no-store");
     Ok(match query.format.unwrap_or_default() {
-        PassFormat::Json => {
-            let claims = &issued.claims;
-            let view = PassView {
-                text: issued.text.clone(),
-                issuer: claims.issuer.clone(),
-                colour: claims.colour.code().to_owned(),
-                colour_valid_until: claims.colour_valid_until,
-                issued_at: claims.issued_at,
-                expires: claims.expires,
-                rating_version: claims.rating_version,
-            };
-            ([no_store], Json(view)).into_response()
-        }
+        PassFormat::Json => (
+            [no_store],
+            Json(PassView::new(&issued.text, &issued.claims)),
+        )
+            .into_response(),
         PassFormat::Png => {
             let png = qr::png(&issued.text).map_err(ApiError::internal)?;
             ([no_store, (CONTENT_TYPE, "image/png")], png).into_response()
@@ -118,11 +110,6 @@ pub(crate) async fn scan_pass(
             });
         }
     };
-    // Door staff of a venue scan for the venue; checkpoint workers at a gate or road.
-    let source = match access.actor.role() {
-        Some(Role::VenueOperator) => CheckInSource::VenueScansPerson,
-        _ => CheckInSource::Checkpoint,
-    };
     let passes = app.passes.clone();
     let scanned = app
         .run(move |store| {
@@ -137,18 +124,10 @@ pub(crate) async fn scan_pass(
                 &keys,
                 &passes.config().issuer,
                 scan,
-                Visit {
-                    venue,
-                    event_id,
-                    source,
-                },
+                Visit { venue, event_id },
             )
         })
         .await?;
-    crate::metrics::record_scan(match &scanned.verdict {
-        Ok(_) => "valid",
-        Err(invalid) => invalid.code(),
-    });
     Ok(Json(ScanResponse {
         verdict: VerdictView::new(&scanned.verdict),
         not_logged: scanned.check_in.as_ref().err().map(|why| (*why).to_owned()),

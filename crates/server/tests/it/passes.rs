@@ -370,3 +370,21 @@ async fn check_in_with(gate: &Gate, request: &VenueCheckInRequest) -> reqwest::R
         .post("/v1/me/check-ins", Some(&gate.resident), request)
         .await
 }
+
+#[tokio::test]
+async fn a_venue_s_door_staff_scanning_a_pass_log_the_visit_as_scanned_by_the_venue() {
+    let gate = gate().await;
+    let door = gate.app.sign_in_as(Role::VenueOperator).await;
+    let pass = gate.pass().await;
+    let scanned: ScanResponse = expect_json(
+        gate.app
+            .post("/v1/scans", Some(&door), &gate.text(&pass.text))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(scanned.check_in.is_some(), "{scanned:?}");
+    let visits = gate.visits().await.check_ins;
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0].source, "venue_scans_person");
+}
