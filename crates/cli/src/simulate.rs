@@ -118,6 +118,9 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         {
             println!("{declarations} declarations of symptoms, {tests} tests, {positive} positive");
         }
+        if let Some(purchases) = summary.pharmacy_purchases {
+            println!("{purchases} sales of fever or cough medicine reported");
+        }
         println!("wrote {}", args.out.display());
     }
     Ok(())

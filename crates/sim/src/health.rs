@@ -10,12 +10,17 @@
 //!   runny or stuffy nose and a sore throat, a low fever (37.5–38.2 °C) in 10%.
 //! - **Declarations.** On the day symptoms start, [`HONEST_SHARE`] of residents declare them
 //!   with their temperature; the rest hide them.
+//! - **Pharmacies.** That evening [`BUYS_MEDICINE`] of the ill buy medicine for their worst
+//!   symptom, whether they declared it or not: a fever reducer for a fever, cough medicine for a
+//!   cough or sore throat. Pharmacies report every such sale, as cities required in 2020. The
+//!   share is an assumption, not a measured rate.
 //! - **Tests.** Half of those who declared symptoms are sampled the next morning (PCR) and get
 //!   the result a day later. Sensitivity [`SENSITIVITY`] for someone infected 3 to 14 days
 //!   before the sample, specificity [`SPECIFICITY`] (WHO and FIND evaluations of RT-PCR put
 //!   these near 0.85 and above 0.99). A positive result is how a case becomes known.
 
 use healthcode_core::Symptom;
+use healthcode_core::rating::Medicine;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -28,6 +33,7 @@ pub const HONEST_SHARE: f64 = 0.8;
 pub const TESTED_SHARE: f64 = 0.5;
 pub const SENSITIVITY: f64 = 0.85;
 pub const SPECIFICITY: f64 = 0.998;
+pub const BUYS_MEDICINE: f64 = 0.3;
 /// How long an episode of illness lasts; a resident catches no cold while ill.
 const ILL_DAYS: u32 = 7;
 
@@ -90,7 +96,23 @@ pub struct TestResult {
     pub positive: bool,
 }
 
-/// Who is ill, what was declared and tested, day by day.
+/// A pharmacy's report of a sale of fever or cough medicine, at 19:00 on `day`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Purchase {
+    pub person: u32,
+    pub day: u32,
+    pub medicine: Medicine,
+}
+
+/// What one day added, as positions in [`Health`]'s lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Today {
+    pub episodes: std::ops::Range<usize>,
+    pub results: std::ops::Range<usize>,
+    pub purchases: std::ops::Range<usize>,
+}
+
+/// Who is ill, what was declared, bought and tested, day by day.
 #[derive(Debug)]
 pub struct Health {
     /// The day each resident's current illness ends, if they are ill.
@@ -101,6 +123,7 @@ pub struct Health {
     to_sample: Vec<(u32, u32)>,
     pub episodes: Vec<Episode>,
     pub results: Vec<TestResult>,
+    pub purchases: Vec<Purchase>,
 }
 
 impl Health {
@@ -111,19 +134,15 @@ impl Health {
             to_sample: Vec::new(),
             episodes: Vec::new(),
             results: Vec::new(),
+            purchases: Vec::new(),
         }
     }
 
     /// Day `day`: onsets of COVID-19 among those infected [`INCUBATION_DAYS`] before, new
-    /// colds, declarations, and the samples of the day. Answers the episodes that started
-    /// today and the results sampled today, as positions in `episodes` and `results`.
-    pub fn step(
-        &mut self,
-        day: u32,
-        spread: &Spread,
-        rng: &mut ChaCha8Rng,
-    ) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+    /// colds, declarations, medicine bought, and the samples of the day.
+    pub fn step(&mut self, day: u32, spread: &Spread, rng: &mut ChaCha8Rng) -> Today {
         let first_episode = self.episodes.len();
+        let first_purchase = self.purchases.len();
         while let Some(infection) = spread.infections.get(self.next_onset) {
             if infection.day + INCUBATION_DAYS > day {
                 break;
@@ -141,6 +160,24 @@ impl Health {
         for episode in &self.episodes[first_episode..] {
             if episode.declared && rng.random_bool(TESTED_SHARE) {
                 self.to_sample.push((day + 1, episode.person));
+            }
+            let medicine = if episode.symptoms.contains(&Symptom::Fever) {
+                Some(Medicine::FeverReducer)
+            } else if episode
+                .symptoms
+                .iter()
+                .any(|symptom| matches!(symptom, Symptom::DryCough | Symptom::SoreThroat))
+            {
+                Some(Medicine::CoughMedicine)
+            } else {
+                None
+            };
+            if let Some(medicine) = medicine.filter(|_| rng.random_bool(BUYS_MEDICINE)) {
+                self.purchases.push(Purchase {
+                    person: episode.person,
+                    day,
+                    medicine,
+                });
             }
         }
         let first_result = self.results.len();
@@ -164,10 +201,11 @@ impl Health {
             });
         }
         self.to_sample = waiting;
-        (
-            first_episode..self.episodes.len(),
-            first_result..self.results.len(),
-        )
+        Today {
+            episodes: first_episode..self.episodes.len(),
+            results: first_result..self.results.len(),
+            purchases: first_purchase..self.purchases.len(),
+        }
     }
 
     fn fall_ill(&mut self, person: u32, day: u32, cause: Cause, rng: &mut ChaCha8Rng) {

@@ -100,18 +100,20 @@ pub fn simulate(
                     }
                 }
                 spread.step(day, &city, &visits, &mut epidemic_rng);
-                let (episodes, results) = health.step(day, &spread, &mut health_rng);
-                for episode in &health.episodes[episodes] {
-                    let event_id =
-                        uuid::Builder::from_random_bytes(health_ids.random()).into_uuid();
+                let today = health.step(day, &spread, &mut health_rng);
+                let mut next_id =
+                    || uuid::Builder::from_random_bytes(health_ids.random()).into_uuid();
+                for episode in &health.episodes[today.episodes] {
+                    let event_id = next_id();
                     if episode.declared {
                         writer.declaration(episode, event_id)?;
                     }
                 }
-                for result in &health.results[results] {
-                    let event_id =
-                        uuid::Builder::from_random_bytes(health_ids.random()).into_uuid();
-                    writer.test_result(result, event_id)?;
+                for result in &health.results[today.results] {
+                    writer.test_result(result, next_id())?;
+                }
+                for purchase in &health.purchases[today.purchases] {
+                    writer.purchase(purchase, next_id())?;
                 }
                 on_day(day + 1);
             }

@@ -10,6 +10,8 @@
 //!                       (city mode; symptoms as codes separated by `;`)
 //! test_results.csv      event_id, resident_id, kind, outcome, sampled_at, reported_at
 //!                       (city mode; the format `healthcode import test-results` reads)
+//! pharmacy_purchases.csv  event_id, resident_id, medicine, purchased_at
+//!                       (city mode; the format `healthcode import pharmacy-purchases` reads)
 //! ```
 //!
 //! The ground truth, never read by the system, and the summary:
@@ -37,7 +39,7 @@ use serde::Serialize;
 
 use crate::Scenario;
 use crate::city::{City, Visit};
-use crate::health::{Episode, Health, TestResult};
+use crate::health::{Episode, Health, Purchase, TestResult};
 use crate::population::Population;
 use crate::spread::Spread;
 use crate::well_mixed::{self, Outcome};
@@ -82,7 +84,8 @@ pub struct Summary {
     pub skipped_scans: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub infections_by_setting: Option<BTreeMap<&'static str, usize>>,
-    /// City: episodes of illness by cause, declarations, tests and positive tests.
+    /// City: episodes of illness by cause, declarations, tests, positive tests and pharmacy
+    /// sales of fever or cough medicine.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub illnesses_by_cause: Option<BTreeMap<&'static str, usize>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,6 +94,8 @@ pub struct Summary {
     pub tests: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub positive_tests: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pharmacy_purchases: Option<u64>,
 }
 
 /// Writes a well-mixed run into `out`.
@@ -149,6 +154,7 @@ pub fn write_well_mixed(
         declarations: None,
         tests: None,
         positive_tests: None,
+        pharmacy_purchases: None,
     };
     write_summary(out, &summary)?;
     Ok(summary)
@@ -173,6 +179,9 @@ pub struct CityWriter<'a> {
     results: csv::Writer<fs::File>,
     tests: u64,
     positive: u64,
+    purchases_path: PathBuf,
+    purchases: csv::Writer<fs::File>,
+    purchased: u64,
     day_zero: Timestamp,
 }
 
@@ -256,6 +265,13 @@ impl<'a> CityWriter<'a> {
                 "reported_at",
             ],
         )?;
+        let purchases_path = out.join("pharmacy_purchases.csv");
+        let mut purchases = csv_writer(&purchases_path)?;
+        write_row(
+            &mut purchases,
+            &purchases_path,
+            ["event_id", "resident_id", "medicine", "purchased_at"],
+        )?;
         Ok(CityWriter {
             out: out.to_owned(),
             population,
@@ -270,6 +286,9 @@ impl<'a> CityWriter<'a> {
             results,
             tests: 0,
             positive: 0,
+            purchases_path,
+            purchases,
+            purchased: 0,
             // Monday 2 March 2026, 00:00 in UTC+8.
             day_zero: "2026-03-01T16:00:00Z".parse().expect("a valid time"),
         })
@@ -335,6 +354,26 @@ impl<'a> CityWriter<'a> {
         Ok(())
     }
 
+    /// Writes a pharmacy's report of a sale, at 19:00.
+    pub fn purchase(
+        &mut self,
+        purchase: &Purchase,
+        event_id: uuid::Uuid,
+    ) -> Result<(), OutputError> {
+        let row = [
+            event_id.to_string(),
+            self.population.residents[purchase.person as usize]
+                .resident_id
+                .as_str()
+                .to_owned(),
+            purchase.medicine.code().to_owned(),
+            self.at(purchase.day, 19 * 60).to_string(),
+        ];
+        write_row(&mut self.purchases, &self.purchases_path, &row)?;
+        self.purchased += 1;
+        Ok(())
+    }
+
     /// Writes the check-in of `visit` on `day`.
     pub fn check_in(
         &mut self,
@@ -369,6 +408,7 @@ impl<'a> CityWriter<'a> {
         finish(self.check_ins, &self.check_ins_path)?;
         finish(self.declarations, &self.declarations_path)?;
         finish(self.results, &self.results_path)?;
+        finish(self.purchases, &self.purchases_path)?;
         let path = self.out.join("truth").join("illnesses.csv");
         let mut illnesses = csv_writer(&path)?;
         write_row(
@@ -443,6 +483,7 @@ impl<'a> CityWriter<'a> {
             declarations: Some(self.declared),
             tests: Some(self.tests),
             positive_tests: Some(self.positive),
+            pharmacy_purchases: Some(self.purchased),
         };
         write_summary(&self.out, &summary)?;
         Ok(summary)

@@ -43,6 +43,7 @@ fn the_same_seed_writes_byte_identical_output_and_another_seed_does_not() {
             &[
                 "check_ins.csv",
                 "declarations.csv",
+                "pharmacy_purchases.csv",
                 "residents.csv",
                 "summary.json",
                 "test_results.csv",

@@ -20,7 +20,7 @@ fn rows(path: &Path) -> Vec<HashMap<String, String>> {
 }
 
 #[test]
-fn colds_make_people_ill_too_and_positive_tests_find_the_truly_infected() {
+fn colds_make_people_ill_too_positive_tests_find_the_infected_and_pharmacies_see_hidden_illness() {
     let out = tempfile::tempdir().unwrap();
     let scenario = Scenario {
         residents: 20_000,
@@ -64,6 +64,20 @@ fn colds_make_people_ill_too_and_positive_tests_find_the_truly_infected() {
         .filter(|row| infected.contains(&person_of[&row["resident_id"]]))
         .count();
     assert!(negatives_of_infected > 0, "PCR misses some infections too");
+
+    let hid_illness: HashSet<String> = rows(&out.path().join("truth/illnesses.csv"))
+        .into_iter()
+        .filter(|row| row["declared"] == "false")
+        .map(|row| row["person_id"].clone())
+        .collect();
+    let purchases = rows(&out.path().join("pharmacy_purchases.csv"));
+    assert_eq!(purchases.len() as u64, summary.pharmacy_purchases.unwrap());
+    assert!(
+        purchases
+            .iter()
+            .any(|row| hid_illness.contains(&person_of[&row["resident_id"]])),
+        "some who hid their symptoms bought medicine"
+    );
 
     let declarations = rows(&out.path().join("declarations.csv"));
     assert_eq!(declarations.len() as u64, summary.declarations.unwrap());
