@@ -36,6 +36,13 @@ const ERRAND_KINDS: [(VenueKind, f64); 5] = [
     (VenueKind::Gym, 0.10),
 ];
 
+/// The places of the kinds in [`ERRAND_KINDS`].
+const SHOPS: usize = 0;
+const SUPERMARKETS: usize = 1;
+const MARKETS: usize = 2;
+const RESTAURANTS: usize = 3;
+const GYMS: usize = 4;
+
 /// Where a district's centre is (WGS 84), for venues' locations around it.
 const CENTRES: [(f64, f64); 6] = [
     (30.2425, 120.1693),
@@ -107,9 +114,9 @@ impl City {
             city.daytime[worker] = Some((first_workplace + rng.random_range(0..workplaces)) as u32);
         }
 
-        for (district, name) in DISTRICTS.iter().enumerate() {
+        for district in 0..DISTRICTS.len() {
             let residents: Vec<usize> = (0..population.len())
-                .filter(|&i| population.residents[i].district == *name)
+                .filter(|&i| population.residents[i].district == district)
                 .collect();
             let pupils: Vec<usize> = residents
                 .iter()
@@ -186,14 +193,13 @@ impl City {
                     });
                 }
             }
-            let district = DISTRICTS
-                .iter()
-                .position(|d| *d == resident.district)
-                .expect("residents live in the city's districts");
-            let errands = &self.errands[district];
+            let errands = &self.errands[resident.district];
             let (shop, eat) = if weekend { (0.4, 0.3) } else { (0.25, 0.15) };
             if rng.random_bool(shop) {
-                let slot = *[0usize, 0, 1, 2].choose(rng).expect("not empty");
+                // Shops twice as often as supermarkets or markets.
+                let slot = *[SHOPS, SHOPS, SUPERMARKETS, MARKETS]
+                    .choose(rng)
+                    .expect("not empty");
                 let from = rng.random_range(10 * 60..20 * 60);
                 visits.push(Visit {
                     venue: *errands[slot].choose(rng).expect("every district has one"),
@@ -209,7 +215,9 @@ impl City {
                     18 * 60
                 };
                 visits.push(Visit {
-                    venue: *errands[3].choose(rng).expect("every district has one"),
+                    venue: *errands[RESTAURANTS]
+                        .choose(rng)
+                        .expect("every district has one"),
                     from,
                     until: from + 60,
                     person,
@@ -218,7 +226,7 @@ impl City {
             if rng.random_bool(0.05) {
                 let from = rng.random_range(18 * 60..21 * 60);
                 visits.push(Visit {
-                    venue: *errands[4].choose(rng).expect("every district has one"),
+                    venue: *errands[GYMS].choose(rng).expect("every district has one"),
                     from,
                     until: from + 60,
                     person,

@@ -28,11 +28,10 @@
 //! at a workplace, school (`work_or_school`) or venue (`venue`). Well-mixed infections have the
 //! setting `well_mixed`.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-
-use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -108,28 +107,22 @@ pub fn write_well_mixed(
 ) -> Result<Summary, OutputError> {
     let truth = make_folders(out)?;
     write_residents(out, population)?;
-    let path = truth.join("infections.csv");
-    let mut infections = csv_writer(&path)?;
-    write_row(&mut infections, &path, INFECTION_HEADER)?;
+    let mut infections = Table::create(truth.join("infections.csv"), INFECTION_HEADER)?;
     let id = |index: u32| population.residents[index as usize].person_id.to_string();
     for infection in &outcome.infections {
         let (infector, setting) = match infection.infector {
             Some(infector) => (id(infector), "well_mixed"),
             None => (String::new(), "index"),
         };
-        write_row(
-            &mut infections,
-            &path,
-            [
-                id(infection.person).as_str(),
-                &infection.day.to_string(),
-                &infector,
-                setting,
-                "",
-            ],
-        )?;
+        infections.row([
+            id(infection.person).as_str(),
+            &infection.day.to_string(),
+            &infector,
+            setting,
+            "",
+        ])?;
     }
-    finish(infections, &path)?;
+    infections.finish()?;
     let summary = Summary {
         mode: "well_mixed",
         seed: scenario.seed,
@@ -169,19 +162,11 @@ pub struct CityWriter<'a> {
     out: PathBuf,
     population: &'a Population,
     city: &'a City,
-    check_ins_path: PathBuf,
-    check_ins: csv::Writer<fs::File>,
-    written: u64,
-    declarations_path: PathBuf,
-    declarations: csv::Writer<fs::File>,
-    declared: u64,
-    results_path: PathBuf,
-    results: csv::Writer<fs::File>,
-    tests: u64,
+    check_ins: Table,
+    declarations: Table,
+    results: Table,
     positive: u64,
-    purchases_path: PathBuf,
-    purchases: csv::Writer<fs::File>,
-    purchased: u64,
+    purchases: Table,
     day_zero: Timestamp,
 }
 
@@ -193,11 +178,8 @@ impl<'a> CityWriter<'a> {
     ) -> Result<CityWriter<'a>, OutputError> {
         make_folders(out)?;
         write_residents(out, population)?;
-        let path = out.join("venues.csv");
-        let mut venues = csv_writer(&path)?;
-        write_row(
-            &mut venues,
-            &path,
+        let mut venues = Table::create(
+            out.join("venues.csv"),
             [
                 "venue_id",
                 "name",
@@ -209,86 +191,58 @@ impl<'a> CityWriter<'a> {
             ],
         )?;
         for venue in &city.venues {
-            write_row(
-                &mut venues,
-                &path,
-                [
-                    venue.venue_id.to_string().as_str(),
-                    &venue.name,
-                    venue.kind.code(),
-                    crate::population::DISTRICTS[venue.district],
-                    &format!("{:.5}", venue.latitude),
-                    &format!("{:.5}", venue.longitude),
-                    venue.opening_hours,
-                ],
-            )?;
+            venues.row([
+                venue.venue_id.to_string().as_str(),
+                &venue.name,
+                venue.kind.code(),
+                crate::population::DISTRICTS[venue.district],
+                &format!("{:.5}", venue.latitude),
+                &format!("{:.5}", venue.longitude),
+                venue.opening_hours,
+            ])?;
         }
-        finish(venues, &path)?;
-        let check_ins_path = out.join("check_ins.csv");
-        let mut check_ins = csv_writer(&check_ins_path)?;
-        write_row(
-            &mut check_ins,
-            &check_ins_path,
-            [
-                "event_id",
-                "venue_id",
-                "person_id",
-                "entered",
-                "left",
-                "source",
-            ],
-        )?;
-        let declarations_path = out.join("declarations.csv");
-        let mut declarations = csv_writer(&declarations_path)?;
-        write_row(
-            &mut declarations,
-            &declarations_path,
-            [
-                "event_id",
-                "person_id",
-                "declared_at",
-                "symptoms",
-                "temperature_celsius",
-            ],
-        )?;
-        let results_path = out.join("test_results.csv");
-        let mut results = csv_writer(&results_path)?;
-        write_row(
-            &mut results,
-            &results_path,
-            [
-                "event_id",
-                "resident_id",
-                "kind",
-                "outcome",
-                "sampled_at",
-                "reported_at",
-            ],
-        )?;
-        let purchases_path = out.join("pharmacy_purchases.csv");
-        let mut purchases = csv_writer(&purchases_path)?;
-        write_row(
-            &mut purchases,
-            &purchases_path,
-            ["event_id", "resident_id", "medicine", "purchased_at"],
-        )?;
+        venues.finish()?;
         Ok(CityWriter {
             out: out.to_owned(),
             population,
             city,
-            check_ins_path,
-            check_ins,
-            written: 0,
-            declarations_path,
-            declarations,
-            declared: 0,
-            results_path,
-            results,
-            tests: 0,
+            check_ins: Table::create(
+                out.join("check_ins.csv"),
+                [
+                    "event_id",
+                    "venue_id",
+                    "person_id",
+                    "entered",
+                    "left",
+                    "source",
+                ],
+            )?,
+            declarations: Table::create(
+                out.join("declarations.csv"),
+                [
+                    "event_id",
+                    "person_id",
+                    "declared_at",
+                    "symptoms",
+                    "temperature_celsius",
+                ],
+            )?,
+            results: Table::create(
+                out.join("test_results.csv"),
+                [
+                    "event_id",
+                    "resident_id",
+                    "kind",
+                    "outcome",
+                    "sampled_at",
+                    "reported_at",
+                ],
+            )?,
             positive: 0,
-            purchases_path,
-            purchases,
-            purchased: 0,
+            purchases: Table::create(
+                out.join("pharmacy_purchases.csv"),
+                ["event_id", "resident_id", "medicine", "purchased_at"],
+            )?,
             // Monday 2 March 2026, 00:00 in UTC+8.
             day_zero: "2026-03-01T16:00:00Z".parse().expect("a valid time"),
         })
@@ -321,9 +275,7 @@ impl<'a> CityWriter<'a> {
             symptoms.join(";"),
             format!("{:.1}", episode.temperature),
         ];
-        write_row(&mut self.declarations, &self.declarations_path, &row)?;
-        self.declared += 1;
-        Ok(())
+        self.declarations.row(&row)
     }
 
     /// Writes a laboratory result: sampled at 10:00, reported a day later.
@@ -348,8 +300,7 @@ impl<'a> CityWriter<'a> {
             self.at(result.sampled_day, 10 * 60).to_string(),
             self.at(result.sampled_day + 1, 10 * 60).to_string(),
         ];
-        write_row(&mut self.results, &self.results_path, &row)?;
-        self.tests += 1;
+        self.results.row(&row)?;
         self.positive += u64::from(result.positive);
         Ok(())
     }
@@ -369,9 +320,7 @@ impl<'a> CityWriter<'a> {
             purchase.medicine.code().to_owned(),
             self.at(purchase.day, 19 * 60).to_string(),
         ];
-        write_row(&mut self.purchases, &self.purchases_path, &row)?;
-        self.purchased += 1;
-        Ok(())
+        self.purchases.row(&row)
     }
 
     /// Writes the check-in of `visit` on `day`.
@@ -392,9 +341,7 @@ impl<'a> CityWriter<'a> {
             at(visit.until).to_string(),
             "person_scans_venue".to_owned(),
         ];
-        write_row(&mut self.check_ins, &self.check_ins_path, &row)?;
-        self.written += 1;
-        Ok(())
+        self.check_ins.row(&row)
     }
 
     /// Writes the ground truth and the summary.
@@ -405,38 +352,30 @@ impl<'a> CityWriter<'a> {
         spread: &Spread,
         health: &Health,
     ) -> Result<Summary, OutputError> {
-        finish(self.check_ins, &self.check_ins_path)?;
-        finish(self.declarations, &self.declarations_path)?;
-        finish(self.results, &self.results_path)?;
-        finish(self.purchases, &self.purchases_path)?;
-        let path = self.out.join("truth").join("illnesses.csv");
-        let mut illnesses = csv_writer(&path)?;
-        write_row(
-            &mut illnesses,
-            &path,
+        let check_ins = self.check_ins.finish()?;
+        let declarations = self.declarations.finish()?;
+        let tests = self.results.finish()?;
+        let purchases = self.purchases.finish()?;
+        let truth = self.out.join("truth");
+        let mut illnesses = Table::create(
+            truth.join("illnesses.csv"),
             ["person_id", "onset_day", "cause", "declared"],
         )?;
         let mut by_cause = BTreeMap::new();
         for episode in &health.episodes {
             *by_cause.entry(episode.cause.code()).or_insert(0) += 1;
-            write_row(
-                &mut illnesses,
-                &path,
-                [
-                    self.population.residents[episode.person as usize]
-                        .person_id
-                        .to_string()
-                        .as_str(),
-                    &episode.onset_day.to_string(),
-                    episode.cause.code(),
-                    if episode.declared { "true" } else { "false" },
-                ],
-            )?;
+            illnesses.row([
+                self.population.residents[episode.person as usize]
+                    .person_id
+                    .to_string()
+                    .as_str(),
+                &episode.onset_day.to_string(),
+                episode.cause.code(),
+                if episode.declared { "true" } else { "false" },
+            ])?;
         }
-        finish(illnesses, &path)?;
-        let path = self.out.join("truth").join("infections.csv");
-        let mut infections = csv_writer(&path)?;
-        write_row(&mut infections, &path, INFECTION_HEADER)?;
+        illnesses.finish()?;
+        let mut infections = Table::create(truth.join("infections.csv"), INFECTION_HEADER)?;
         let id = |index: u32| {
             self.population.residents[index as usize]
                 .person_id
@@ -450,19 +389,15 @@ impl<'a> CityWriter<'a> {
                 .venue()
                 .map(|venue| self.city.venues[venue as usize].venue_id.to_string())
                 .unwrap_or_default();
-            write_row(
-                &mut infections,
-                &path,
-                [
-                    id(infection.person).as_str(),
-                    &infection.day.to_string(),
-                    &infection.infector.map(id).unwrap_or_default(),
-                    infection.setting.code(),
-                    &venue,
-                ],
-            )?;
+            infections.row([
+                id(infection.person).as_str(),
+                &infection.day.to_string(),
+                &infection.infector.map(id).unwrap_or_default(),
+                infection.setting.code(),
+                &venue,
+            ])?;
         }
-        finish(infections, &path)?;
+        infections.finish()?;
         let summary = Summary {
             mode: "city",
             seed: scenario.seed,
@@ -476,14 +411,14 @@ impl<'a> CityWriter<'a> {
             r0: None,
             final_size_relation: None,
             venues: Some(self.city.venues.len()),
-            check_ins: Some(self.written),
+            check_ins: Some(check_ins),
             skipped_scans: Some(skipped_scans),
             infections_by_setting: Some(by_setting),
             illnesses_by_cause: Some(by_cause),
-            declarations: Some(self.declared),
-            tests: Some(self.tests),
+            declarations: Some(declarations),
+            tests: Some(tests),
             positive_tests: Some(self.positive),
-            pharmacy_purchases: Some(self.purchased),
+            pharmacy_purchases: Some(purchases),
         };
         write_summary(&self.out, &summary)?;
         Ok(summary)
@@ -507,11 +442,8 @@ fn households(population: &Population) -> usize {
 }
 
 fn write_residents(out: &Path, population: &Population) -> Result<(), OutputError> {
-    let path = out.join("residents.csv");
-    let mut residents = csv_writer(&path)?;
-    write_row(
-        &mut residents,
-        &path,
+    let mut residents = Table::create(
+        out.join("residents.csv"),
         [
             "person_id",
             "resident_id",
@@ -524,22 +456,18 @@ fn write_residents(out: &Path, population: &Population) -> Result<(), OutputErro
         ],
     )?;
     for resident in &population.residents {
-        write_row(
-            &mut residents,
-            &path,
-            [
-                resident.person_id.to_string().as_str(),
-                resident.resident_id.as_str(),
-                resident.name.as_str(),
-                resident.phone.as_str(),
-                &resident.age.to_string(),
-                resident.sex.code(),
-                &resident.household.to_string(),
-                resident.district,
-            ],
-        )?;
+        residents.row([
+            resident.person_id.to_string().as_str(),
+            resident.resident_id.as_str(),
+            resident.name.as_str(),
+            resident.phone.as_str(),
+            &resident.age.to_string(),
+            resident.sex.code(),
+            &resident.household.to_string(),
+            crate::population::DISTRICTS[resident.district],
+        ])?;
     }
-    finish(residents, &path)
+    residents.finish().map(|_| ())
 }
 
 fn write_summary(out: &Path, summary: &Summary) -> Result<(), OutputError> {
@@ -549,31 +477,59 @@ fn write_summary(out: &Path, summary: &Summary) -> Result<(), OutputError> {
     fs::write(&path, text).map_err(|source| OutputError::Io { path, source })
 }
 
-fn write_row<I, T>(
-    writer: &mut csv::Writer<fs::File>,
-    path: &Path,
-    row: I,
-) -> Result<(), OutputError>
-where
-    I: IntoIterator<Item = T>,
-    T: AsRef<[u8]>,
-{
-    writer.write_record(row).map_err(|source| OutputError::Csv {
-        path: path.to_owned(),
-        source,
-    })
+/// One CSV file being written: where (for errors), its writer, and how many rows it holds
+/// below its header.
+#[derive(Debug)]
+struct Table {
+    path: PathBuf,
+    writer: csv::Writer<fs::File>,
+    rows: u64,
 }
 
-fn csv_writer(path: &Path) -> Result<csv::Writer<fs::File>, OutputError> {
-    csv::Writer::from_path(path).map_err(|source| OutputError::Csv {
-        path: path.to_owned(),
-        source,
-    })
-}
+impl Table {
+    fn create<const N: usize>(path: PathBuf, header: [&str; N]) -> Result<Table, OutputError> {
+        let writer = csv::Writer::from_path(&path).map_err(|source| OutputError::Csv {
+            path: path.clone(),
+            source,
+        })?;
+        let mut table = Table {
+            path,
+            writer,
+            rows: 0,
+        };
+        table.write(header)?;
+        Ok(table)
+    }
 
-fn finish(mut writer: csv::Writer<fs::File>, path: &Path) -> Result<(), OutputError> {
-    writer.flush().map_err(|source| OutputError::Io {
-        path: path.to_owned(),
-        source,
-    })
+    fn row<I, T>(&mut self, row: I) -> Result<(), OutputError>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        self.write(row)?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn write<I, T>(&mut self, row: I) -> Result<(), OutputError>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        self.writer
+            .write_record(row)
+            .map_err(|source| OutputError::Csv {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    /// Flushes the file, answering its rows.
+    fn finish(mut self) -> Result<u64, OutputError> {
+        self.writer.flush().map_err(|source| OutputError::Io {
+            path: self.path,
+            source,
+        })?;
+        Ok(self.rows)
+    }
 }

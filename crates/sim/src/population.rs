@@ -85,8 +85,8 @@ pub struct Resident {
     pub sex: Sex,
     /// Index of the household, counting from 0.
     pub household: u32,
-    /// Where the household lives.
-    pub district: &'static str,
+    /// Where the household lives, by index into [`DISTRICTS`].
+    pub district: usize,
 }
 
 /// Everyone, in household order.
@@ -105,7 +105,7 @@ impl Population {
         let mut household = 0u32;
         while residents.len() < count {
             let size = pick_weighted(rng, &HOUSEHOLD_SIZES).min(count - residents.len());
-            let district = *DISTRICTS.choose(rng).expect("districts are listed");
+            let district = rng.random_range(0..DISTRICTS.len());
             let family = *SURNAMES.choose(rng).expect("surnames are listed");
             for member in 0..size {
                 // Someone in every household is an adult: the first member's age is drawn
@@ -128,7 +128,7 @@ impl Population {
                 let region = if rng.random_bool(BORN_ELSEWHERE) {
                     *ELSEWHERE.choose(rng).expect("regions are listed")
                 } else {
-                    district
+                    DISTRICTS[district]
                 };
                 let resident_id = loop {
                     let id = resident_id(rng, region, year, age, sex);
