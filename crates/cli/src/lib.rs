@@ -9,6 +9,7 @@
 
 pub mod bench;
 pub mod config;
+pub mod evaluate;
 pub mod follow_up;
 pub mod import;
 pub mod officials;
@@ -121,6 +122,9 @@ enum Command {
     /// Simulate a synthetic city's epidemic, deterministic by seed, writing the residents, the
     /// ground truth (under truth/) and a summary into a folder.
     Simulate(simulate::SimulateArgs),
+    /// Judge rating policies on a simulated city: precision and recall of their colours
+    /// against the true infections, isolation, infections prevented, justified appeals.
+    Evaluate(evaluate::EvaluateArgs),
     /// Show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -330,6 +334,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Pings(command) => phone::run_pings(&config, command),
         Command::Pass(command) => pass::run(&config, command),
         Command::Simulate(args) => simulate::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
         Command::Config(ConfigCommand::PrintDefault) => {
             print!("{}", Config::default_toml());
             Ok(())

@@ -99,6 +99,12 @@ pub fn run(config: &Config, command: PolicyCommand) -> anyhow::Result<()> {
     }
 }
 
+/// Reads and checks a policy file, printing each problem of an invalid one.
+pub(crate) fn load_policy_file(file: &Path) -> anyhow::Result<Policy> {
+    let source = read_policy_file(file)?;
+    policies::check_policy(&source).map_err(|errors| invalid_policy(file, &errors))
+}
+
 fn read_policy_file(file: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))
 }
@@ -331,10 +337,7 @@ impl PolicySide {
     fn of(argument: &str, name: &str) -> anyhow::Result<PolicySide> {
         let path = Path::new(argument);
         if path.exists() {
-            let source = read_policy_file(path)?;
-            return policies::check_policy(&source)
-                .map(|policy| PolicySide::File(Arc::new(policy)))
-                .map_err(|errors| invalid_policy(path, &errors));
+            return load_policy_file(path).map(|policy| PolicySide::File(Arc::new(policy)));
         }
         PolicyVersion::parse(argument)
             .map(PolicySide::Stored)

@@ -8,30 +8,52 @@ use clap::Args;
 use healthcode_sim::{Mode, Scenario, simulate};
 use indicatif::{ProgressBar, ProgressStyle};
 
+/// The city and epidemic to simulate, shared by `simulate` and `evaluate`.
 #[derive(Debug, Args)]
-pub struct SimulateArgs {
+pub struct CityArgs {
     /// How many residents the city has.
     #[arg(long, value_name = "N", default_value_t = 100_000)]
-    residents: usize,
-    /// The most days to simulate; a run ends sooner when the epidemic is over.
+    pub residents: usize,
+    /// The most days to simulate; a well-mixed run ends sooner when the epidemic is over.
     #[arg(long, value_name = "D", default_value_t = 60)]
-    days: u32,
-    /// The seed: the same seed writes the same bytes.
+    pub days: u32,
+    /// The seed: the same seed gives the same city, epidemic and output.
     #[arg(long, value_name = "S", default_value_t = 1)]
-    seed: u64,
+    pub seed: u64,
+    /// The share of visits nobody scans in for: the visit happens, no check-in is recorded.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.1, value_parser = parse_share)]
+    pub skipped_scans: f64,
+}
+
+impl CityArgs {
+    /// The scenario in city mode.
+    pub fn city(&self) -> Scenario {
+        Scenario {
+            residents: self.residents,
+            days: self.days,
+            seed: self.seed,
+            year: 2026,
+            mode: Mode::City {
+                skipped_scans: self.skipped_scans,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    city: CityArgs,
     /// The folder to write into (made if need be).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Everyone meets everyone, at the rate that gives `--r0`, instead of the city's daily life
     /// (homes, workplaces, schools, shops, restaurants and gyms).
-    #[arg(long, requires = "r0")]
+    #[arg(long, requires = "r0", conflicts_with = "skipped_scans")]
     well_mixed: bool,
     /// The basic reproduction number of the well-mixed epidemic.
     #[arg(long, value_name = "R", value_parser = parse_r0, requires = "well_mixed")]
     r0: Option<f64>,
-    /// The share of visits nobody scans in for: the visit happens, no check-in is recorded.
-    #[arg(long, value_name = "SHARE", default_value_t = 0.1, value_parser = parse_share, conflicts_with = "well_mixed")]
-    skipped_scans: f64,
     /// Print the summary as JSON (including `attack_rate`), and no progress bar.
     #[arg(long)]
     json: bool,
@@ -55,32 +77,29 @@ fn parse_share(text: &str) -> Result<f64, String> {
     }
 }
 
-pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
-    let scenario = Scenario {
-        residents: args.residents,
-        days: args.days,
-        seed: args.seed,
-        year: 2026,
-        mode: if args.well_mixed {
-            Mode::WellMixed {
-                r0: args.r0.context("--well-mixed needs --r0")?,
-            }
-        } else {
-            Mode::City {
-                skipped_scans: args.skipped_scans,
-            }
-        },
-    };
-    let progress = if args.json {
+/// A progress bar over `days` simulated days, hidden when the output is JSON.
+pub fn days_progress(hidden: bool, days: u64) -> ProgressBar {
+    let progress = if hidden {
         ProgressBar::hidden()
     } else {
-        ProgressBar::new(u64::from(args.days))
+        ProgressBar::new(days)
     };
     progress.set_style(
         ProgressStyle::with_template("{spinner} day {pos}/{len} [{bar:40}] ({eta})")
             .expect("the template is valid")
             .progress_chars("=> "),
     );
+    progress
+}
+
+pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
+    let mut scenario = args.city.city();
+    if args.well_mixed {
+        scenario.mode = Mode::WellMixed {
+            r0: args.r0.context("--well-mixed needs --r0")?,
+        };
+    }
+    let progress = days_progress(args.json, u64::from(scenario.days));
     let summary = simulate(&scenario, &args.out, |day| {
         progress.set_position(u64::from(day))
     })

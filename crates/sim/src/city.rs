@@ -4,14 +4,19 @@
 //! - **Workplaces.** 70% of residents aged 18 to 64 work (roughly China's labour participation),
 //!   at one office or factory anywhere in the city, 25 workers per workplace on average,
 //!   Monday to Friday, 09:00 to 18:00.
-//! - **Schools.** Residents aged 6 to 17 go to a school in their district, about 400 pupils
-//!   each, Monday to Friday, 08:00 to 16:00.
+//! - **Schools.** Residents aged 6 to 17 go to a class in their district, about 45 pupils each
+//!   (the most China's school standards allow), Monday to Friday, 08:00 to 16:00. Each class is
+//!   a venue of its own: pupils spend the day with their class, and a school's health checks
+//!   and records went by class.
 //! - **Errands.** Each day a resident goes shopping (a shop, supermarket or market in their
 //!   district) with probability 0.25 on weekdays and 0.4 at weekends, for 30 minutes between
 //!   10:00 and 20:00; eats out (a restaurant in their district) with probability 0.15 on
 //!   weekdays and 0.3 at weekends, for an hour at 12:00 or 18:00; and goes to a gym with
-//!   probability 0.05, for an hour between 18:00 and 21:00. One venue of these kinds serves
-//!   about 250 residents of its district.
+//!   probability 0.05, for an hour between 18:00 and 21:00. Each district has one venue of a
+//!   kind per [`ERRAND_KINDS`] residents, at least one: a restaurant per 150 (China has about
+//!   9 million food-service outlets for 1.4 billion people), a shop per 200, a supermarket or a
+//!   gym per 2,000, a wet market per 20,000. How crowded venues are decides how many people
+//!   tracing finds around a case.
 //!
 //! Day 0 is a Monday. Times are local (UTC+8) minutes from midnight.
 
@@ -24,16 +29,15 @@ use crate::population::{DISTRICTS, Population};
 
 const WORKING_SHARE: f64 = 0.7;
 const WORKERS_PER_WORKPLACE: usize = 25;
-const PUPILS_PER_SCHOOL: usize = 400;
-const RESIDENTS_PER_ERRAND_VENUE: usize = 250;
+const PUPILS_PER_CLASS: usize = 45;
 
-/// Errand venues by kind, with their share of a district's errand venues.
-const ERRAND_KINDS: [(VenueKind, f64); 5] = [
-    (VenueKind::Shop, 0.35),
-    (VenueKind::Supermarket, 0.15),
-    (VenueKind::Market, 0.05),
-    (VenueKind::Restaurant, 0.35),
-    (VenueKind::Gym, 0.10),
+/// Errand venues by kind, with how many residents of a district each serves.
+const ERRAND_KINDS: [(VenueKind, usize); 5] = [
+    (VenueKind::Shop, 200),
+    (VenueKind::Supermarket, 2_000),
+    (VenueKind::Market, 20_000),
+    (VenueKind::Restaurant, 150),
+    (VenueKind::Gym, 2_000),
 ];
 
 /// The places of the kinds in [`ERRAND_KINDS`].
@@ -125,8 +129,8 @@ impl City {
                 .collect();
             if !pupils.is_empty() {
                 let first = city.venues.len();
-                let schools = pupils.len().div_ceil(PUPILS_PER_SCHOOL);
-                for number in 0..schools {
+                let classes = pupils.len().div_ceil(PUPILS_PER_CLASS);
+                for number in 0..classes {
                     city.add(
                         rng,
                         VenueKind::School,
@@ -136,14 +140,13 @@ impl City {
                     );
                 }
                 for pupil in pupils {
-                    city.daytime[pupil] = Some((first + rng.random_range(0..schools)) as u32);
+                    city.daytime[pupil] = Some((first + rng.random_range(0..classes)) as u32);
                 }
             }
-            let errand_venues = residents.len().div_ceil(RESIDENTS_PER_ERRAND_VENUE);
-            for (slot, (kind, share)) in ERRAND_KINDS.iter().enumerate() {
-                let count = ((errand_venues as f64 * share).ceil() as usize).max(1);
+            for (slot, &(kind, served)) in ERRAND_KINDS.iter().enumerate() {
+                let count = residents.len().div_ceil(served).max(1);
                 for number in 0..count {
-                    let index = city.add(rng, *kind, district, number, "Mo-Su 08:00-22:00");
+                    let index = city.add(rng, kind, district, number, "Mo-Su 08:00-22:00");
                     city.errands[district][slot].push(index);
                 }
             }

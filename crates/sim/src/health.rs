@@ -34,6 +34,11 @@ pub const TESTED_SHARE: f64 = 0.5;
 pub const SENSITIVITY: f64 = 0.85;
 pub const SPECIFICITY: f64 = 0.998;
 pub const BUYS_MEDICINE: f64 = 0.3;
+/// When, in minutes after local midnight, symptoms are declared (on the day they start),
+/// samples are taken (and reported, a day later), and medicine is bought.
+pub const DECLARED_AT: u16 = 8 * 60;
+pub const SAMPLED_AT: u16 = 10 * 60;
+pub const PURCHASED_AT: u16 = 19 * 60;
 /// How long an episode of illness lasts; a resident catches no cold while ill.
 const ILL_DAYS: u32 = 7;
 
@@ -205,6 +210,18 @@ impl Health {
             episodes: first_episode..self.episodes.len(),
             results: first_result..self.results.len(),
             purchases: first_purchase..self.purchases.len(),
+        }
+    }
+
+    /// Samples `person` on `day` (at [`SAMPLED_AT`]), unless a sample is already due for them
+    /// by then: a test someone takes because the system asks for one.
+    pub fn request_sample(&mut self, person: u32, day: u32) {
+        if !self
+            .to_sample
+            .iter()
+            .any(|&(due, sampled)| sampled == person && due <= day)
+        {
+            self.to_sample.push((day, person));
         }
     }
 

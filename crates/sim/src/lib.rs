@@ -6,30 +6,37 @@
 //! - [`city`]: venues, workplaces and schools, and each day's visits;
 //! - [`spread`]: the epidemic in homes, workplaces, schools and venues;
 //! - [`health`]: symptoms (of COVID-19 and of colds), declarations and laboratory tests;
+//! - [`run`]: the city's life and epidemic, one day at a time;
+//! - [`evaluate`]: a rating policy put to work on the city through the real rating and
+//!   tracing engines, and judged against the ground truth;
 //! - [`well_mixed`]: the epidemic when everyone meets everyone, checked against the SIR
 //!   final-size relation;
 //! - [`output`]: what a run writes: what the system may see (residents, venues, check-ins),
 //!   the ground truth under `truth/`, and a summary.
 //!
 //! Every random draw comes from ChaCha8 streams seeded by [`Scenario::seed`], one stream per
-//! part (the population, the city, daily life, the epidemic), so the same seed gives
-//! byte-identical output on every machine, and changing one part's draws does not shift
-//! another's.
+//! part (the population, the city, daily life, the epidemic, residents' compliance, the
+//! system's identifiers), so the same seed gives byte-identical output on every machine, and
+//! changing one part's draws does not shift another's.
 
 pub mod city;
+pub mod evaluate;
 pub mod health;
 pub mod output;
 pub mod population;
+pub mod run;
 pub mod spread;
 pub mod well_mixed;
 
 use std::path::Path;
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 pub use output::{OutputError, Summary};
 pub use population::{Population, Resident};
+pub use run::{CityRun, Day, local_time};
+pub use spread::Isolation;
 
 const POPULATION_STREAM: u64 = 1;
 const EPIDEMIC_STREAM: u64 = 2;
@@ -38,6 +45,8 @@ const DAILY_LIFE_STREAM: u64 = 4;
 const SCAN_STREAM: u64 = 5;
 const HEALTH_STREAM: u64 = 6;
 const HEALTH_ID_STREAM: u64 = 7;
+const BEHAVIOUR_STREAM: u64 = 8;
+const SYSTEM_STREAM: u64 = 9;
 
 /// What to simulate.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,56 +77,49 @@ pub fn simulate(
     out: &Path,
     mut on_day: impl FnMut(u32),
 ) -> Result<Summary, OutputError> {
-    let mut population_rng = stream(scenario.seed, POPULATION_STREAM);
-    let population = Population::generate(scenario.residents, scenario.year, &mut population_rng);
-    let mut epidemic_rng = stream(scenario.seed, EPIDEMIC_STREAM);
     match scenario.mode {
         Mode::WellMixed { r0 } => {
+            let population = Population::generate(
+                scenario.residents,
+                scenario.year,
+                &mut stream(scenario.seed, POPULATION_STREAM),
+            );
             let outcome = well_mixed::run(
                 population.len(),
                 r0,
                 scenario.days,
-                &mut epidemic_rng,
+                &mut stream(scenario.seed, EPIDEMIC_STREAM),
                 on_day,
             );
             output::write_well_mixed(out, scenario, r0, &population, &outcome)
         }
         Mode::City { skipped_scans } => {
-            let city = city::City::generate(&population, &mut stream(scenario.seed, CITY_STREAM));
-            let mut daily = stream(scenario.seed, DAILY_LIFE_STREAM);
-            let mut scans = stream(scenario.seed, SCAN_STREAM);
-            let mut writer = output::CityWriter::create(out, &population, &city)?;
-            let mut spread = spread::Spread::start(&population, &mut epidemic_rng);
-            let mut health = health::Health::new(population.len());
-            let mut health_rng = stream(scenario.seed, HEALTH_STREAM);
-            let mut health_ids = stream(scenario.seed, HEALTH_ID_STREAM);
+            let mut run = CityRun::start(scenario, skipped_scans);
+            let nobody_isolated = vec![Isolation::None; run.population.len()];
+            let mut writer = output::CityWriter::create(out, &run.population, &run.city)?;
             for day in 0..scenario.days {
-                let visits = city.visits(&population, day, &mut daily);
-                for visit in &visits {
-                    let event_id = uuid::Builder::from_random_bytes(scans.random()).into_uuid();
-                    if !scans.random_bool(skipped_scans) {
-                        writer.check_in(day, visit, event_id)?;
-                    }
+                let today = run.day(day, &nobody_isolated);
+                for &(visit, event_id) in &today.check_ins {
+                    writer.check_in(day, &today.visits[visit], event_id)?;
                 }
-                spread.step(day, &city, &visits, &mut epidemic_rng);
-                let today = health.step(day, &spread, &mut health_rng);
-                let mut next_id =
-                    || uuid::Builder::from_random_bytes(health_ids.random()).into_uuid();
-                for episode in &health.episodes[today.episodes] {
-                    let event_id = next_id();
+                for episode in today.today.episodes {
+                    let event_id = run.next_event_id();
+                    let episode = &run.health.episodes[episode];
                     if episode.declared {
                         writer.declaration(episode, event_id)?;
                     }
                 }
-                for result in &health.results[today.results] {
-                    writer.test_result(result, next_id())?;
+                for result in today.today.results {
+                    let event_id = run.next_event_id();
+                    writer.test_result(&run.health.results[result], event_id)?;
                 }
-                for purchase in &health.purchases[today.purchases] {
-                    writer.purchase(purchase, next_id())?;
+                for purchase in today.today.purchases {
+                    let event_id = run.next_event_id();
+                    writer.purchase(&run.health.purchases[purchase], event_id)?;
                 }
                 on_day(day + 1);
             }
-            writer.finish(scenario, skipped_scans, &spread, &health)
+            writer.finish(scenario, skipped_scans, &run)
         }
     }
 }

@@ -33,15 +33,14 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use jiff::{SignedDuration, Timestamp};
+use healthcode_core::ResidentId;
 use serde::Serialize;
 
-use crate::Scenario;
 use crate::city::{City, Visit};
-use crate::health::{Episode, Health, Purchase, TestResult};
+use crate::health::{DECLARED_AT, Episode, PURCHASED_AT, Purchase, SAMPLED_AT, TestResult};
 use crate::population::Population;
-use crate::spread::Spread;
 use crate::well_mixed::{self, Outcome};
+use crate::{CityRun, Scenario, local_time};
 
 /// Why the output could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -158,24 +157,25 @@ const INFECTION_HEADER: [&str; 5] = ["person_id", "day", "infector_id", "setting
 /// Writes a city run as it goes: the residents and venues first, then each day's check-ins,
 /// then the ground truth and the summary.
 #[derive(Debug)]
-pub struct CityWriter<'a> {
+pub struct CityWriter {
     out: PathBuf,
-    population: &'a Population,
-    city: &'a City,
+    /// Each resident's person id and resident ID number, and each venue's id, as written.
+    person_ids: Vec<String>,
+    resident_ids: Vec<ResidentId>,
+    venue_ids: Vec<String>,
     check_ins: Table,
     declarations: Table,
     results: Table,
     positive: u64,
     purchases: Table,
-    day_zero: Timestamp,
 }
 
-impl<'a> CityWriter<'a> {
+impl CityWriter {
     pub fn create(
         out: &Path,
-        population: &'a Population,
-        city: &'a City,
-    ) -> Result<CityWriter<'a>, OutputError> {
+        population: &Population,
+        city: &City,
+    ) -> Result<CityWriter, OutputError> {
         make_folders(out)?;
         write_residents(out, population)?;
         let mut venues = Table::create(
@@ -204,8 +204,21 @@ impl<'a> CityWriter<'a> {
         venues.finish()?;
         Ok(CityWriter {
             out: out.to_owned(),
-            population,
-            city,
+            person_ids: population
+                .residents
+                .iter()
+                .map(|resident| resident.person_id.to_string())
+                .collect(),
+            resident_ids: population
+                .residents
+                .iter()
+                .map(|resident| resident.resident_id.clone())
+                .collect(),
+            venue_ids: city
+                .venues
+                .iter()
+                .map(|venue| venue.venue_id.to_string())
+                .collect(),
             check_ins: Table::create(
                 out.join("check_ins.csv"),
                 [
@@ -243,16 +256,7 @@ impl<'a> CityWriter<'a> {
                 out.join("pharmacy_purchases.csv"),
                 ["event_id", "resident_id", "medicine", "purchased_at"],
             )?,
-            // Monday 2 March 2026, 00:00 in UTC+8.
-            day_zero: "2026-03-01T16:00:00Z".parse().expect("a valid time"),
         })
-    }
-
-    /// The instant `minutes` after local midnight of `day`.
-    fn at(&self, day: u32, minutes: u16) -> Timestamp {
-        self.day_zero
-            + SignedDuration::from_hours(24 * i64::from(day))
-            + SignedDuration::from_mins(i64::from(minutes))
     }
 
     /// Writes a declaration of `episode`'s symptoms, at 08:00 on its first day.
@@ -268,10 +272,8 @@ impl<'a> CityWriter<'a> {
             .collect();
         let row = [
             event_id.to_string(),
-            self.population.residents[episode.person as usize]
-                .person_id
-                .to_string(),
-            self.at(episode.onset_day, 8 * 60).to_string(),
+            self.person_ids[episode.person as usize].clone(),
+            local_time(episode.onset_day, DECLARED_AT).to_string(),
             symptoms.join(";"),
             format!("{:.1}", episode.temperature),
         ];
@@ -286,8 +288,7 @@ impl<'a> CityWriter<'a> {
     ) -> Result<(), OutputError> {
         let row = [
             event_id.to_string(),
-            self.population.residents[result.person as usize]
-                .resident_id
+            self.resident_ids[result.person as usize]
                 .as_str()
                 .to_owned(),
             "pcr".to_owned(),
@@ -297,8 +298,8 @@ impl<'a> CityWriter<'a> {
                 "negative"
             }
             .to_owned(),
-            self.at(result.sampled_day, 10 * 60).to_string(),
-            self.at(result.sampled_day + 1, 10 * 60).to_string(),
+            local_time(result.sampled_day, SAMPLED_AT).to_string(),
+            local_time(result.sampled_day + 1, SAMPLED_AT).to_string(),
         ];
         self.results.row(&row)?;
         self.positive += u64::from(result.positive);
@@ -313,12 +314,11 @@ impl<'a> CityWriter<'a> {
     ) -> Result<(), OutputError> {
         let row = [
             event_id.to_string(),
-            self.population.residents[purchase.person as usize]
-                .resident_id
+            self.resident_ids[purchase.person as usize]
                 .as_str()
                 .to_owned(),
             purchase.medicine.code().to_owned(),
-            self.at(purchase.day, 19 * 60).to_string(),
+            local_time(purchase.day, PURCHASED_AT).to_string(),
         ];
         self.purchases.row(&row)
     }
@@ -330,13 +330,11 @@ impl<'a> CityWriter<'a> {
         visit: &Visit,
         event_id: uuid::Uuid,
     ) -> Result<(), OutputError> {
-        let at = |minutes: u16| self.at(day, minutes);
+        let at = |minutes: u16| local_time(day, minutes);
         let row = [
             event_id.to_string(),
-            self.city.venues[visit.venue as usize].venue_id.to_string(),
-            self.population.residents[visit.person as usize]
-                .person_id
-                .to_string(),
+            self.venue_ids[visit.venue as usize].clone(),
+            self.person_ids[visit.person as usize].clone(),
             at(visit.from).to_string(),
             at(visit.until).to_string(),
             "person_scans_venue".to_owned(),
@@ -349,9 +347,9 @@ impl<'a> CityWriter<'a> {
         self,
         scenario: &Scenario,
         skipped_scans: f64,
-        spread: &Spread,
-        health: &Health,
+        run: &CityRun,
     ) -> Result<Summary, OutputError> {
+        let (spread, health) = (&run.spread, &run.health);
         let check_ins = self.check_ins.finish()?;
         let declarations = self.declarations.finish()?;
         let tests = self.results.finish()?;
@@ -365,10 +363,7 @@ impl<'a> CityWriter<'a> {
         for episode in &health.episodes {
             *by_cause.entry(episode.cause.code()).or_insert(0) += 1;
             illnesses.row([
-                self.population.residents[episode.person as usize]
-                    .person_id
-                    .to_string()
-                    .as_str(),
+                self.person_ids[episode.person as usize].as_str(),
                 &episode.onset_day.to_string(),
                 episode.cause.code(),
                 if episode.declared { "true" } else { "false" },
@@ -376,18 +371,14 @@ impl<'a> CityWriter<'a> {
         }
         illnesses.finish()?;
         let mut infections = Table::create(truth.join("infections.csv"), INFECTION_HEADER)?;
-        let id = |index: u32| {
-            self.population.residents[index as usize]
-                .person_id
-                .to_string()
-        };
+        let id = |index: u32| self.person_ids[index as usize].clone();
         let mut by_setting = BTreeMap::new();
         for infection in &spread.infections {
             *by_setting.entry(infection.setting.code()).or_insert(0) += 1;
             let venue = infection
                 .setting
                 .venue()
-                .map(|venue| self.city.venues[venue as usize].venue_id.to_string())
+                .map(|venue| self.venue_ids[venue as usize].clone())
                 .unwrap_or_default();
             infections.row([
                 id(infection.person).as_str(),
@@ -401,16 +392,16 @@ impl<'a> CityWriter<'a> {
         let summary = Summary {
             mode: "city",
             seed: scenario.seed,
-            residents: self.population.len(),
-            households: households(self.population),
+            residents: run.population.len(),
+            households: households(&run.population),
             days: scenario.days,
             days_run: scenario.days,
             index_cases: by_setting.get("index").copied().unwrap_or(0),
             infected: spread.infections.len(),
-            attack_rate: spread.infections.len() as f64 / self.population.len().max(1) as f64,
+            attack_rate: spread.infections.len() as f64 / run.population.len().max(1) as f64,
             r0: None,
             final_size_relation: None,
-            venues: Some(self.city.venues.len()),
+            venues: Some(self.venue_ids.len()),
             check_ins: Some(check_ins),
             skipped_scans: Some(skipped_scans),
             infections_by_setting: Some(by_setting),

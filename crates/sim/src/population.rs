@@ -168,6 +168,18 @@ impl Population {
         Population { residents }
     }
 
+    /// Where each household's members start (they are contiguous), and one past the last.
+    pub fn household_starts(&self) -> Vec<u32> {
+        let mut starts = Vec::new();
+        for (index, resident) in self.residents.iter().enumerate() {
+            if starts.len() as u32 <= resident.household {
+                starts.push(index as u32);
+            }
+        }
+        starts.push(self.residents.len() as u32);
+        starts
+    }
+
     pub fn len(&self) -> usize {
         self.residents.len()
     }

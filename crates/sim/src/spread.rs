@@ -1,20 +1,24 @@
 //! The epidemic in the city: infectious people infect those they share a home, a workplace or
-//! school, or a venue with at the same time. Periods are the well-mixed mode's
+//! school class, or a venue with at the same time; nobody isolated by the system's colours
+//! makes visits, and nobody isolated away from home meets their household. Periods are the well-mixed mode's
 //! ([`LATENT_DAYS`], [`INFECTIOUS_DAYS`]). Rates per setting:
 //!
 //! - **Home:** each day, an infectious resident infects each susceptible member of their
 //!   household with probability [`HOME_PER_DAY`]: over 5 infectious days a secondary attack rate
 //!   of about 19%, the household rate Madewell et al. (JAMA Network Open, 2020) pooled.
 //! - **Workplace and school:** on a day there, an infectious person meets
-//!   [`DAYTIME_CONTACTS`] people present at the same place (Poisson, at random), infecting each
-//!   with probability [`DAYTIME_PER_CONTACT`] (OpenABM-Covid19, Hinch et al. 2021, weighs a
-//!   contact at work or school below one at home and above a random one).
+//!   [`DAYTIME_CONTACTS`] people present at the same place (Poisson, at random; Mossong et al.,
+//!   PLOS Medicine 2008, counted about 8 contacts a day at work or school), infecting each with
+//!   probability [`DAYTIME_PER_CONTACT`].
 //! - **Venues:** an infectious visitor infects each other visitor whose stay overlaps theirs
 //!   with probability [`VENUE_PER_HOUR`] per hour of overlap.
 //!
-//! With no intervention, each person infected in the first 12 days infected 1.6 others on
-//! average (seed 1, 100,000 residents, counted from the ground truth), about 44% of residents
-//! within 60 days.
+//! The home rate follows from the measured household attack rate; the other two are
+//! calibrated so that, with no intervention, each person infected in the first 12 days infects
+//! about 2.2 others, the early reproduction number Li et al. (NEJM, 2020) estimated for Wuhan
+//! (counted from the ground truth, 100,000 residents: 2.25 for seed 1, 2.18 for seed 2). About
+//! 74% of residents are then infected within 60 days: 44% of infections at work or school,
+//! 36% at venues, 20% at home.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -26,9 +30,20 @@ use crate::well_mixed::{INDEX_CASES_PER, INFECTIOUS_DAYS, LATENT_DAYS};
 use healthcode_core::VenueKind;
 
 pub const HOME_PER_DAY: f64 = 0.04;
-pub const DAYTIME_CONTACTS: f64 = 4.0;
-pub const DAYTIME_PER_CONTACT: f64 = 0.05;
-pub const VENUE_PER_HOUR: f64 = 0.01;
+pub const DAYTIME_CONTACTS: f64 = 8.0;
+pub const DAYTIME_PER_CONTACT: f64 = 0.06;
+pub const VENUE_PER_HOUR: f64 = 0.02;
+
+/// Whether a resident is isolated on a day, as the system's colours and their own compliance
+/// decide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isolation {
+    None,
+    /// At home: no visits, but the household is still met.
+    Home,
+    /// Away from home, in a hospital or a quarantine facility: nobody is met.
+    Away,
+}
 
 /// Where an infection happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,18 +102,11 @@ impl Spread {
     /// Index cases on day 0: one resident in [`INDEX_CASES_PER`], at least one.
     pub fn start(population: &Population, rng: &mut ChaCha8Rng) -> Spread {
         let count = population.len();
-        let mut household_starts = Vec::new();
-        for (index, resident) in population.residents.iter().enumerate() {
-            if household_starts.len() as u32 <= resident.household {
-                household_starts.push(index as u32);
-            }
-        }
-        household_starts.push(count as u32);
         let mut spread = Spread {
             infected_on: vec![None; count],
             infections: Vec::new(),
             first_active: 0,
-            household_starts,
+            household_starts: population.household_starts(),
             daytime_contacts: Poisson::new(DAYTIME_CONTACTS).expect("a positive mean"),
         };
         let index_cases = if count == 0 {
@@ -151,8 +159,17 @@ impl Spread {
             .is_some_and(|on| on + LATENT_DAYS <= day && day < on + LATENT_DAYS + INFECTIOUS_DAYS)
     }
 
-    /// One day of transmission, given everyone's `visits` that day (sorted by venue).
-    pub fn step(&mut self, day: u32, city: &City, visits: &[Visit], rng: &mut ChaCha8Rng) {
+    /// One day of transmission, given everyone's `visits` that day (sorted by venue) and
+    /// `isolation` (one per resident): nobody isolated away from home infects or is infected at
+    /// home.
+    pub fn step(
+        &mut self,
+        day: u32,
+        city: &City,
+        visits: &[Visit],
+        isolation: &[Isolation],
+        rng: &mut ChaCha8Rng,
+    ) {
         self.retire(day);
         let active: Vec<Infection> = self.infections[self.first_active..]
             .iter()
@@ -160,7 +177,8 @@ impl Spread {
             .filter(|infection| infection.day + LATENT_DAYS <= day)
             .collect();
         // Home.
-        for source in &active {
+        let away = |person: u32| isolation[person as usize] == Isolation::Away;
+        for source in active.iter().filter(|source| !away(source.person)) {
             let household = household_of(&self.household_starts, source.person);
             let (start, end) = (
                 self.household_starts[household],
@@ -168,6 +186,7 @@ impl Spread {
             );
             for member in start..end {
                 if member != source.person
+                    && !away(member)
                     && self.infected_on[member as usize].is_none()
                     && rng.random_bool(HOME_PER_DAY)
                 {

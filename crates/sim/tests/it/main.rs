@@ -2,5 +2,6 @@
 //! epidemic agrees with theory.
 
 mod determinism;
+mod evaluate;
 mod final_size;
 mod health;
