@@ -48,7 +48,7 @@ const RESTAURANTS: usize = 3;
 const GYMS: usize = 4;
 
 /// Where a district's centre is (WGS 84), for venues' locations around it.
-const CENTRES: [(f64, f64); 6] = [
+pub(crate) const CENTRES: [(f64, f64); 6] = [
     (30.2425, 120.1693),
     (30.3190, 120.1419),
     (30.2592, 120.1300),

@@ -3,9 +3,11 @@
 //! and colours everyone; residents act on their colours; the ground truth tells how many of the
 //! infected the colours caught and how many healthy people they locked up.
 //!
-//! **What the system sees.** Scanned check-ins (not the visits nobody scanned in for),
-//! declarations, pharmacy sales, laboratory results (on the day they are reported) and the
-//! households residents registered. Never the ground truth.
+//! **What the system sees.** Scanned check-ins (not the visits nobody scanned in for), bus and
+//! flight boardings, declarations of symptoms and of trips, pharmacy sales, laboratory results
+//! (on the day they are reported), the cities mobile networks saw phones in (as itinerary
+//! stays), the households residents registered, and the region-risk list officials publish
+//! (the listed [`DESTINATIONS`]). Never the ground truth.
 //!
 //! **What it does**, each evening at 21:00 local time:
 //! - A positive result is confirmed by a second sample the next morning, as laboratories re-test
@@ -15,8 +17,8 @@
 //!   the re-test, at the volumes tests are asked for, false positives (1 in 500) would become
 //!   cases whose tracing sends hundreds of uninfected people into quarantine each. Its onset is its first declaration of
 //!   symptoms in the [`INFECTED_DAYS`] before, or else the sample. The case is traced at once
-//!   with the policy's `[tracing]` table ([`healthcode_core::trace::trace`]) over the check-ins of
-//!   the last [`RETAINED_DAYS`] and the households, and every contact found becomes a fact of
+//!   with the policy's `[tracing]` table ([`healthcode_core::trace::trace`]) over the check-ins
+//!   and boardings of the last [`RETAINED_DAYS`] and the households, and every contact found becomes a fact of
 //!   the contact's. Officials release a case [`RELEASED_AFTER_DAYS`] after registering it.
 //! - Everyone whose facts changed that day, or whose colour ran out, is rated with
 //!   [`healthcode_core::rating::rate`].
@@ -46,13 +48,16 @@ use std::sync::Arc;
 
 use healthcode_core::rating::{
     CaseId, CaseRecord, CaseStatus, Colour, Contact, ContactId, Facts, NextStep, PharmacyPurchase,
-    Policy, RegionRiskList, TestKind, TestOutcome, TestResult, rate,
+    Policy, RegionRiskList, RegionStay, StaySource, TestKind, TestOutcome, TestResult, rate,
 };
 use healthcode_core::trace::{
     self, Interval, Ride, TracingPolicy, Visit as TracedVisit, VisitIndex,
 };
 use healthcode_core::transit::TripId;
-use healthcode_core::{Declaration, PersonId, Temperature, Timestamp, VenueId, VenueKind};
+use healthcode_core::{
+    Declaration, PersonId, RegionCode, Seat, Temperature, Timestamp, TransitMode, TravelEntry,
+    VenueId, VenueKind,
+};
 use jiff::SignedDuration;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -60,9 +65,12 @@ use serde::Serialize;
 
 use crate::city::{City, Visit};
 use crate::health::{DECLARED_AT, PURCHASED_AT, SAMPLED_AT};
+use crate::mobility::{DESTINATIONS, Mobility, Ride as SimRide, TRAVEL_DECLARED_AT, Trip};
 use crate::population::Population;
 use crate::spread::Isolation;
-use crate::{BEHAVIOUR_STREAM, CityRun, Mode, SYSTEM_STREAM, Scenario, local_time, stream};
+use crate::{
+    BEHAVIOUR_STREAM, CityRun, Mode, SYSTEM_STREAM, Scenario, local_date, local_time, stream,
+};
 
 pub const RED_COMPLIANCE: f64 = 0.95;
 pub const YELLOW_COMPLIANCE: f64 = 0.7;
@@ -171,6 +179,7 @@ pub fn evaluate(
             policy,
             &run.population,
             &run.city,
+            &run.mobility,
             stream(scenario.seed, SYSTEM_STREAM),
         )
     });
@@ -287,12 +296,18 @@ struct System<'p> {
 }
 
 impl<'p> System<'p> {
-    fn new(policy: &'p Policy, population: &Population, city: &City, rng: ChaCha8Rng) -> Self {
+    fn new(
+        policy: &'p Policy,
+        population: &Population,
+        city: &City,
+        mobility: &Mobility,
+        rng: ChaCha8Rng,
+    ) -> Self {
         let residents = population.len();
         System {
+            seen: Seen::new(population, city, mobility),
             policy,
-            region_risk: Arc::new(RegionRiskList::default()),
-            seen: Seen::new(population, city),
+            region_risk: Arc::new(published_list()),
             facts: (0..residents).map(|_| None).collect(),
             colour: vec![Colour::Green; residents],
             valid_until: vec![None; residents],
@@ -346,6 +361,43 @@ impl<'p> System<'p> {
             .expect("a declaration without travel is valid");
             self.facts_of(episode.person).declarations.push(declaration);
             changed.insert(episode.person);
+        }
+        for journey in today
+            .movement
+            .returned
+            .iter()
+            .filter(|journey| journey.declared)
+        {
+            let event_id = self.event_id();
+            let travel = TravelEntry {
+                region: RegionCode::parse(DESTINATIONS[journey.destination as usize].region)
+                    .expect("a valid region code"),
+                from: local_date(journey.left_on),
+                to: local_date(journey.back_on),
+            };
+            let declaration = Declaration::new(
+                event_id,
+                self.seen.person_ids[journey.person as usize],
+                local_time(day, TRAVEL_DECLARED_AT),
+                BTreeSet::new(),
+                None,
+                vec![travel],
+            )
+            .expect("a trip's dates are in order");
+            self.facts_of(journey.person).declarations.push(declaration);
+            changed.insert(journey.person);
+        }
+        for ping in &today.movement.pings {
+            let event_id = self.event_id();
+            let region = self.seen.cell_regions[ping.cell as usize];
+            self.facts_of(ping.person).stays.push(RegionStay {
+                region,
+                from: local_date(day),
+                to: local_date(day),
+                source: StaySource::Itinerary,
+                event_id,
+            });
+            changed.insert(ping.person);
         }
         for purchase in &run.health.purchases[today.today.purchases.clone()] {
             let event_id = self.event_id();
@@ -517,6 +569,21 @@ impl<'p> System<'p> {
     }
 }
 
+/// The region-risk list officials publish on day 0: the listed [`DESTINATIONS`].
+fn published_list() -> RegionRiskList {
+    RegionRiskList {
+        version: 1,
+        published_at: Some(local_time(0, 0)),
+        entries: DESTINATIONS
+            .iter()
+            .filter_map(|destination| {
+                let region = RegionCode::parse(destination.region).expect("a valid region code");
+                destination.level.map(|level| (region, level))
+            })
+            .collect(),
+    }
+}
+
 /// What the system has seen of where people were: the scanned check-ins of the last
 /// [`RETAINED_DAYS`], and the households, answering tracing's questions.
 struct Seen {
@@ -527,18 +594,25 @@ struct Seen {
     venue_index: HashMap<VenueId, u32>,
     /// Where each household's members start (they are contiguous), and one past the last.
     household_starts: Vec<u32>,
+    /// The region each cell serves.
+    cell_regions: Vec<RegionCode>,
     days: VecDeque<SeenDay>,
 }
 
-/// One day's scanned check-ins, sorted by venue, with their positions sorted by person.
+/// One day's scanned check-ins, sorted by venue, with their positions sorted by person; and
+/// the day's trips and boardings, sorted by trip, with their positions sorted by person.
 struct SeenDay {
     day: u32,
     visits: Vec<Visit>,
     by_person: Vec<u32>,
+    trips: Vec<Trip>,
+    trip_index: HashMap<TripId, u32>,
+    rides: Vec<SimRide>,
+    rides_by_person: Vec<u32>,
 }
 
 impl Seen {
-    fn new(population: &Population, city: &City) -> Seen {
+    fn new(population: &Population, city: &City, mobility: &Mobility) -> Seen {
         let person_ids: Vec<PersonId> = population
             .residents
             .iter()
@@ -564,6 +638,11 @@ impl Seen {
             venue_ids,
             venue_kinds: city.venues.iter().map(|venue| venue.kind).collect(),
             household_starts: population.household_starts(),
+            cell_regions: mobility
+                .cells
+                .iter()
+                .map(|cell| RegionCode::parse(cell.region).expect("a valid region code"))
+                .collect(),
             days: VecDeque::with_capacity(RETAINED_DAYS + 1),
         }
     }
@@ -576,10 +655,23 @@ impl Seen {
             .collect();
         let mut by_person: Vec<u32> = (0..visits.len() as u32).collect();
         by_person.sort_by_key(|&index| visits[index as usize].person);
+        let movement = &today.movement;
+        let rides = movement.rides.clone();
+        let mut rides_by_person: Vec<u32> = (0..rides.len() as u32).collect();
+        rides_by_person.sort_by_key(|&index| rides[index as usize].person);
         self.days.push_back(SeenDay {
             day,
             visits,
             by_person,
+            trip_index: movement
+                .trips
+                .iter()
+                .enumerate()
+                .map(|(index, trip)| (TripId::from_uuid(trip.trip_id), index as u32))
+                .collect(),
+            trips: movement.trips.clone(),
+            rides,
+            rides_by_person,
         });
         if self.days.len() > RETAINED_DAYS {
             self.days.pop_front();
@@ -592,6 +684,21 @@ impl Seen {
         self.days.iter().filter(move |seen| {
             local_time(seen.day, 0) < during.to() && during.from() < local_time(seen.day + 1, 0)
         })
+    }
+
+    fn traced_ride(&self, seen: &SeenDay, ride: &SimRide) -> Ride {
+        let trip = &seen.trips[ride.trip as usize];
+        Ride {
+            person: self.person_ids[ride.person as usize],
+            trip: TripId::from_uuid(trip.trip_id),
+            mode: trip.mode,
+            boarded: local_time(seen.day, trip.departs),
+            alighted: (trip.mode != TransitMode::Bus)
+                .then(|| local_time(seen.day, trip.departs + trip.minutes)),
+            seat: ride.seat.map(|(row, letter)| {
+                Seat::new(row, char::from(b'A' + letter)).expect("a seat of the plane")
+            }),
+        }
     }
 
     fn traced(&self, day: u32, visit: &Visit) -> TracedVisit {
@@ -657,11 +764,40 @@ impl VisitIndex for Seen {
         Ok(found)
     }
 
-    fn rides_of(&self, _person: PersonId, _boarded: Interval) -> Result<Vec<Ride>, Infallible> {
-        Ok(Vec::new())
+    fn rides_of(&self, person: PersonId, boarded: Interval) -> Result<Vec<Ride>, Infallible> {
+        let Some(&person) = self.person_index.get(&person) else {
+            return Ok(Vec::new());
+        };
+        let mut found = Vec::new();
+        for seen in self.days_meeting(boarded) {
+            let first = seen
+                .rides_by_person
+                .partition_point(|&index| seen.rides[index as usize].person < person);
+            for &index in &seen.rides_by_person[first..] {
+                let ride = &seen.rides[index as usize];
+                if ride.person != person {
+                    break;
+                }
+                let traced = self.traced_ride(seen, ride);
+                if boarded.from() <= traced.boarded && traced.boarded < boarded.to() {
+                    found.push(traced);
+                }
+            }
+        }
+        Ok(found)
     }
 
-    fn rides_on(&self, _trip: TripId) -> Result<Vec<Ride>, Infallible> {
+    fn rides_on(&self, trip: TripId) -> Result<Vec<Ride>, Infallible> {
+        for seen in &self.days {
+            if let Some(&index) = seen.trip_index.get(&trip) {
+                let first = seen.rides.partition_point(|ride| ride.trip < index);
+                let last = seen.rides.partition_point(|ride| ride.trip <= index);
+                return Ok(seen.rides[first..last]
+                    .iter()
+                    .map(|ride| self.traced_ride(seen, ride))
+                    .collect());
+            }
+        }
         Ok(Vec::new())
     }
 
@@ -687,9 +823,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn what_the_system_has_seen_answers_tracing_as_a_search_of_every_check_in_would() {
+    fn what_the_system_has_seen_answers_tracing_as_a_search_of_every_check_in_and_boarding_would() {
         let scenario = Scenario {
-            residents: 800,
+            residents: 3000,
             days: 3,
             seed: 3,
             year: 2026,
@@ -697,7 +833,7 @@ mod tests {
         };
         let mut run = CityRun::start(&scenario, 0.3);
         let nobody = vec![Isolation::None; run.population.len()];
-        let mut seen = Seen::new(&run.population, &run.city);
+        let mut seen = Seen::new(&run.population, &run.city, &run.mobility);
         let mut all: Vec<TracedVisit> = Vec::new();
         for day in 0..3 {
             let today = run.day(day, &nobody);
@@ -741,6 +877,43 @@ mod tests {
             }) {
                 assert!(at_venue.contains(visit), "{visit:?} missing");
             }
+        }
+
+        let rides: Vec<Ride> = seen
+            .days
+            .iter()
+            .flat_map(|day| day.rides.iter().map(|ride| seen.traced_ride(day, ride)))
+            .collect();
+        assert!(rides.iter().any(|ride| ride.mode == TransitMode::Bus));
+        let ride_key = |ride: &Ride| (ride.boarded, ride.trip, ride.person);
+        for _ in 0..300 {
+            let from = local_time(0, 0) + SignedDuration::from_mins(rng.random_range(0..4 * 1440));
+            let boarded = Interval::new(
+                from,
+                from + SignedDuration::from_mins(rng.random_range(1..1440)),
+            )
+            .unwrap();
+            let probe = rides[rng.random_range(0..rides.len())];
+            let mut expected: Vec<Ride> = rides
+                .iter()
+                .filter(|ride| ride.person == probe.person)
+                .filter(|ride| boarded.from() <= ride.boarded && ride.boarded < boarded.to())
+                .copied()
+                .collect();
+            let mut found = seen.rides_of(probe.person, boarded).unwrap();
+            expected.sort_by_key(ride_key);
+            found.sort_by_key(ride_key);
+            assert_eq!(found, expected);
+
+            let mut expected: Vec<Ride> = rides
+                .iter()
+                .filter(|ride| ride.trip == probe.trip)
+                .copied()
+                .collect();
+            let mut found = seen.rides_on(probe.trip).unwrap();
+            expected.sort_by_key(ride_key);
+            found.sort_by_key(ride_key);
+            assert_eq!(found, expected);
         }
 
         let starts = run.population.household_starts();

@@ -5,6 +5,7 @@
 //! - [`population`]: residents in households, with ages and valid synthetic ID numbers;
 //! - [`city`]: venues, workplaces and schools, and each day's visits;
 //! - [`spread`]: the epidemic in homes, workplaces, schools and venues;
+//! - [`mobility`]: buses to work, trips out of the city by air, cell towers and what they see;
 //! - [`health`]: symptoms (of COVID-19 and of colds), declarations and laboratory tests;
 //! - [`run`]: the city's life and epidemic, one day at a time;
 //! - [`evaluate`]: a rating policy put to work on the city through the real rating and
@@ -22,6 +23,7 @@
 pub mod city;
 pub mod evaluate;
 pub mod health;
+pub mod mobility;
 pub mod output;
 pub mod population;
 pub mod run;
@@ -35,7 +37,7 @@ use rand_chacha::ChaCha8Rng;
 
 pub use output::{OutputError, Summary};
 pub use population::{Population, Resident};
-pub use run::{CityRun, Day, local_time};
+pub use run::{CityRun, Day, local_date, local_time};
 pub use spread::Isolation;
 
 const POPULATION_STREAM: u64 = 1;
@@ -47,6 +49,8 @@ const HEALTH_STREAM: u64 = 6;
 const HEALTH_ID_STREAM: u64 = 7;
 const BEHAVIOUR_STREAM: u64 = 8;
 const SYSTEM_STREAM: u64 = 9;
+const MOBILITY_STREAM: u64 = 10;
+const MOVEMENT_ID_STREAM: u64 = 11;
 
 /// What to simulate.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,30 +100,33 @@ pub fn simulate(
         Mode::City { skipped_scans } => {
             let mut run = CityRun::start(scenario, skipped_scans);
             let nobody_isolated = vec![Isolation::None; run.population.len()];
-            let mut writer = output::CityWriter::create(out, &run.population, &run.city)?;
-            for day in 0..scenario.days {
-                let today = run.day(day, &nobody_isolated);
-                for &(visit, event_id) in &today.check_ins {
-                    writer.check_in(day, &today.visits[visit], event_id)?;
-                }
-                for episode in today.today.episodes {
-                    let event_id = run.next_event_id();
-                    let episode = &run.health.episodes[episode];
-                    if episode.declared {
-                        writer.declaration(episode, event_id)?;
+            let writer =
+                output::CityWriter::create(out, &run.population, &run.city, &run.mobility)?;
+            let mut journeys = Vec::new();
+            // The files are written on a thread of their own while the next day is simulated.
+            let (days, written) = std::sync::mpsc::sync_channel::<output::DayRecords>(2);
+            std::thread::scope(|scope| {
+                let writing = scope.spawn(move || {
+                    let mut writer = writer;
+                    for records in written {
+                        records.write(&mut writer)?;
                     }
+                    Ok::<_, OutputError>(writer)
+                });
+                for day in 0..scenario.days {
+                    let today = run.day(day, &nobody_isolated);
+                    journeys.extend_from_slice(&today.movement.returned);
+                    let records = output::DayRecords::of(day, today, &mut run);
+                    if days.send(records).is_err() {
+                        // The writer stopped on an error, which joining it answers.
+                        break;
+                    }
+                    on_day(day + 1);
                 }
-                for result in today.today.results {
-                    let event_id = run.next_event_id();
-                    writer.test_result(&run.health.results[result], event_id)?;
-                }
-                for purchase in today.today.purchases {
-                    let event_id = run.next_event_id();
-                    writer.purchase(&run.health.purchases[purchase], event_id)?;
-                }
-                on_day(day + 1);
-            }
-            writer.finish(scenario, skipped_scans, &run)
+                drop(days);
+                let writer = writing.join().expect("writing the files does not panic")?;
+                writer.finish(scenario, skipped_scans, &run, &journeys)
+            })
         }
     }
 }

@@ -13,26 +13,32 @@
 //! - **Venues:** an infectious visitor infects each other visitor whose stay overlaps theirs
 //!   with probability [`VENUE_PER_HOUR`] per hour of overlap.
 //!
-//! The home rate follows from the measured household attack rate; the other two are
-//! calibrated so that, with no intervention, each person infected in the first 12 days infects
-//! about 2.2 others, the early reproduction number Li et al. (NEJM, 2020) estimated for Wuhan
-//! (counted from the ground truth, 100,000 residents: 2.25 for seed 1, 2.18 for seed 2). About
-//! 74% of residents are then infected within 60 days: 44% of infections at work or school,
-//! 36% at venues, 20% at home.
+//! - **Buses and flights** ([`Spread::ride`]) and **away from the city** ([`Spread::abroad`]):
+//!   see those functions.
+//!
+//! The home rate follows from the measured household attack rate; the others are calibrated
+//! so that, with no intervention, each person infected in the first 12 days infects about 2.2
+//! others, the early reproduction number Li et al. (NEJM, 2020) estimated for Wuhan (counted
+//! from the ground truth, 100,000 residents: 2.13 for seed 1, 2.21 for seed 2). About 70% of
+//! residents are then infected within 60 days: 43% of infections at work or school, 33% at
+//! venues, 21% at home, 2% on buses and flights.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson};
 
 use crate::city::{City, Visit};
+use crate::mobility::{DESTINATIONS, Movement, Ride};
 use crate::population::Population;
 use crate::well_mixed::{INDEX_CASES_PER, INFECTIOUS_DAYS, LATENT_DAYS};
 use healthcode_core::VenueKind;
 
 pub const HOME_PER_DAY: f64 = 0.04;
 pub const DAYTIME_CONTACTS: f64 = 8.0;
-pub const DAYTIME_PER_CONTACT: f64 = 0.06;
-pub const VENUE_PER_HOUR: f64 = 0.02;
+pub const DAYTIME_PER_CONTACT: f64 = 0.055;
+pub const VENUE_PER_HOUR: f64 = 0.018;
+pub const FLIGHT_NEAR_ROWS: u16 = 2;
+pub const BUS_NEAR: usize = 5;
 
 /// Whether a resident is isolated on a day, as the system's colours and their own compliance
 /// decide.
@@ -55,6 +61,11 @@ pub enum Setting {
     Daytime(u32),
     /// At a venue during an errand, by the venue's index.
     Venue(u32),
+    /// On a bus or a flight, by the trip's id.
+    Transit(uuid::Uuid),
+    /// Away from the city, by the index of the destination in
+    /// [`DESTINATIONS`](crate::mobility::DESTINATIONS).
+    Travel(u8),
 }
 
 impl Setting {
@@ -64,13 +75,29 @@ impl Setting {
             Setting::Home => "home",
             Setting::Daytime(_) => "work_or_school",
             Setting::Venue(_) => "venue",
+            Setting::Transit(_) => "transit",
+            Setting::Travel(_) => "travel",
         }
     }
 
     pub fn venue(self) -> Option<u32> {
         match self {
             Setting::Daytime(venue) | Setting::Venue(venue) => Some(venue),
-            Setting::Index | Setting::Home => None,
+            _ => None,
+        }
+    }
+
+    pub fn trip(self) -> Option<uuid::Uuid> {
+        match self {
+            Setting::Transit(trip) => Some(trip),
+            _ => None,
+        }
+    }
+
+    pub fn destination(self) -> Option<u8> {
+        match self {
+            Setting::Travel(destination) => Some(destination),
+            _ => None,
         }
     }
 }
@@ -244,6 +271,72 @@ impl Spread {
                 }
             }
             start = end;
+        }
+    }
+}
+
+impl Spread {
+    /// One day's transmission on buses and flights: an infectious rider infects those near
+    /// them with probability [`VENUE_PER_HOUR`] per hour of the ride. On a flight, those near
+    /// are the riders seated within [`FLIGHT_NEAR_ROWS`] rows (Hertzberg et al., PNAS 2018,
+    /// found flight transmission confined to about two rows around the case); on a bus, where
+    /// nobody has a seat of their own, [`BUS_NEAR`] riders drawn at random.
+    pub fn ride(&mut self, day: u32, movement: &Movement, rng: &mut ChaCha8Rng) {
+        let mut start = 0;
+        while start < movement.rides.len() {
+            let trip = movement.rides[start].trip;
+            let end = start + movement.rides[start..].partition_point(|ride| ride.trip == trip);
+            let riders = &movement.rides[start..end];
+            let details = &movement.trips[trip as usize];
+            let chance = 1.0 - (1.0 - VENUE_PER_HOUR).powf(f64::from(details.minutes) / 60.0);
+            for rider in riders {
+                if !self.infectious(rider.person, day) {
+                    continue;
+                }
+                let near: Vec<&Ride> = match rider.seat {
+                    Some((row, _)) => riders
+                        .iter()
+                        .filter(|other| {
+                            other.seat.is_some_and(|(other_row, _)| {
+                                row.abs_diff(other_row) <= FLIGHT_NEAR_ROWS
+                            })
+                        })
+                        .collect(),
+                    None => (0..BUS_NEAR)
+                        .map(|_| &riders[rng.random_range(0..riders.len())])
+                        .collect(),
+                };
+                for other in near {
+                    if other.person != rider.person
+                        && self.infected_on[other.person as usize].is_none()
+                        && rng.random_bool(chance)
+                    {
+                        self.infect(
+                            other.person,
+                            day,
+                            Some(rider.person),
+                            Setting::Transit(details.trip_id),
+                        );
+                    }
+                }
+            }
+            start = end;
+        }
+    }
+
+    /// One day's infections of residents away, at their destinations' rates.
+    pub fn abroad(
+        &mut self,
+        day: u32,
+        travellers: impl Iterator<Item = (u32, u8)>,
+        rng: &mut ChaCha8Rng,
+    ) {
+        for (person, destination) in travellers {
+            if self.infected_on[person as usize].is_none()
+                && rng.random_bool(DESTINATIONS[destination as usize].infection_per_day)
+            {
+                self.infect(person, day, None, Setting::Travel(destination));
+            }
         }
     }
 }

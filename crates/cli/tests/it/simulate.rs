@@ -71,7 +71,8 @@ fn simulate_refuses_a_reproduction_number_that_is_not_positive() {
 }
 
 #[test]
-fn a_city_run_writes_venues_and_check_ins_in_the_formats_the_system_reads() {
+fn a_city_run_writes_venues_check_ins_boardings_cells_pings_and_risk_list_in_the_formats_the_system_reads()
+ {
     let temporary = tempfile::tempdir().unwrap();
     let out = temporary.path().join("city");
     let args = [
@@ -102,4 +103,39 @@ fn a_city_run_writes_venues_and_check_ins_in_the_formats_the_system_reads() {
     assert_eq!(lines.count() as u64, summary["check_ins"].as_u64().unwrap());
     let venues = std::fs::read_to_string(out.join("venues.csv")).unwrap();
     assert!(venues.starts_with("venue_id,name,kind,district,latitude,longitude,opening_hours\n"));
+    for (file, header) in [
+        (
+            "boardings.csv",
+            "event_id,trip_id,mode,trip_code,departs_at,resident_id,seat,boarded_at,alighted_at",
+        ),
+        ("cell_pings.csv", "event_id,resident_id,cell_id,seen_at"),
+        (
+            "travel_declarations.csv",
+            "event_id,person_id,declared_at,region,from,to",
+        ),
+    ] {
+        let text = std::fs::read_to_string(out.join(file)).unwrap();
+        assert_eq!(text.lines().next(), Some(header), "{file}");
+        assert!(text.lines().count() > 1, "{file} has rows");
+    }
+
+    // Cells and the risk list stand alone: the system takes them as they are.
+    let data = temporary.path().join("data");
+    let cells = out.join("cells.csv");
+    let imported = healthcode(
+        &data,
+        &["import", "cells", cells.to_str().unwrap(), "--json"],
+        "",
+    );
+    assert!(imported.status.success(), "{}", stderr_of(&imported));
+    let imported: serde_json::Value = serde_json::from_str(&stdout_of(&imported)).unwrap();
+    let cells_written = std::fs::read_to_string(&cells).unwrap().lines().count() as u64 - 1;
+    assert_eq!(imported["stored"].as_u64(), Some(cells_written));
+    let list = out.join("region_risk.csv");
+    let published = healthcode(
+        &data,
+        &["region-risk", "publish", list.to_str().unwrap()],
+        "",
+    );
+    assert!(published.status.success(), "{}", stderr_of(&published));
 }

@@ -41,14 +41,20 @@ fn the_same_seed_writes_byte_identical_output_and_another_seed_does_not() {
         (
             Mode::City { skipped_scans: 0.1 },
             &[
+                "boardings.csv",
+                "cell_pings.csv",
+                "cells.csv",
                 "check_ins.csv",
                 "declarations.csv",
                 "pharmacy_purchases.csv",
+                "region_risk.csv",
                 "residents.csv",
                 "summary.json",
                 "test_results.csv",
+                "travel_declarations.csv",
                 "truth/illnesses.csv",
                 "truth/infections.csv",
+                "truth/journeys.csv",
                 "venues.csv",
             ][..],
         ),
@@ -78,6 +84,11 @@ fn the_same_seed_writes_byte_identical_output_and_another_seed_does_not() {
             "{mode:?}: the same seed wrote other bytes"
         );
         for ((name, bytes), (_, other_bytes)) in written.iter().zip(&files(&other)) {
+            if name == "region_risk.csv" {
+                // The list officials publish names the same destinations whatever the seed.
+                assert_eq!(bytes, other_bytes);
+                continue;
+            }
             assert_ne!(
                 bytes, other_bytes,
                 "{mode:?}: {name} is the same under another seed"

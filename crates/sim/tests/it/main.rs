@@ -5,3 +5,4 @@ mod determinism;
 mod evaluate;
 mod final_size;
 mod health;
+mod mobility;
