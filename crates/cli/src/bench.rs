@@ -2,15 +2,23 @@
 //! `healthcode bench rerate` ([`rerate`]): how fast a population is re-rated;
 //! `healthcode bench trace` ([`trace`]): how fast cases are traced and their contacts re-rated.
 //!
-//! Three paths are measured in one run, on the same rows and the same schema, so that the
-//! figures are ratios against a peer rather than absolute numbers on a shared, noisy machine:
-//! the store's batch ingest (`Store::ingest_check_ins`), a raw rusqlite peer that inserts the
-//! same rows with a plain prepared statement, and the HTTP batch endpoint of a server running
-//! in this process. Each store measurement starts from a fresh data directory with the same
-//! residents and venues, and the two store paths alternate so that drift hits both alike.
+//! Every benchmark's residents, venues, check-ins and facts come from the simulator
+//! (`healthcode_sim`, turned into the store's types by [`city`]); the store's bench module only
+//! writes them.
+//!
+//! The check-ins of `bench ingest` are those of the simulated city's first days, as many as
+//! asked for. Three paths are measured in one run, on the same rows and the same schema, so
+//! that the figures are ratios against a peer rather than absolute numbers on a shared, noisy
+//! machine: the store's batch ingest (`Store::ingest_check_ins`), a raw rusqlite peer that
+//! inserts the same rows with a plain prepared statement, and the HTTP batch endpoint of a
+//! server running in this process. Each store measurement starts from a fresh data directory
+//! with the same residents and venues, and the two store paths alternate so that drift hits
+//! both alike.
 
+pub mod city;
 pub mod pass;
 pub mod rerate;
+pub mod simulate;
 pub mod trace;
 
 use std::net::SocketAddr;
@@ -20,13 +28,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use healthcode_core::{Access, Actor, CheckIn, Purpose, Role, Timestamp};
+use healthcode_core::{Access, Actor, CheckIn, Purpose, Role};
 use healthcode_server::api::CheckInRequest;
 use healthcode_server::clock::{Clock, SystemClock};
-use healthcode_store::sqlite::bench::{
-    Arrival, Population, RawPeer, seed_population, synthetic_check_ins,
-};
+use healthcode_sim::{CityRun, Isolation};
+use healthcode_store::sqlite::bench::{RawPeer, seed_population};
 use healthcode_store::{SqliteStore, Store};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+use self::city::{EventIds, Registered};
 
 /// The staff account that posts batches in the HTTP measurement.
 const FEED_USERNAME: &str = "bench.feed";
@@ -39,20 +51,19 @@ pub struct IngestOptions {
     /// Check-ins per batch (one transaction, one HTTP request).
     #[arg(long, default_value_t = 10_000)]
     batch: usize,
-    /// Residents the check-ins are spread over.
+    /// Residents of the simulated city whose check-ins are stored (its venues follow from
+    /// them: workplaces, school classes, shops, restaurants, gyms).
     #[arg(long, default_value_t = 20_000)]
     residents: usize,
-    /// Venues the check-ins are spread over.
-    #[arg(long, default_value_t = 2_000)]
-    venues: usize,
     /// How many times each path is measured; medians are reported.
     #[arg(long, default_value_t = 5)]
     repeats: usize,
     /// How the check-ins arrive: `feed` (in order of entry, time-ordered event ids, as from a
-    /// live feed) or `shuffled` (random times and random event ids, the indexes' worst case).
+    /// live feed) or `shuffled` (the same days' check-ins in random order with random event
+    /// ids, the indexes' worst case).
     #[arg(long, value_enum, default_value_t = Workload::Feed)]
     workload: Workload,
-    /// Seed of the generated rows.
+    /// Seed of the simulated city.
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Print the figures as JSON.
@@ -64,6 +75,10 @@ pub struct IngestOptions {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct IngestFigures {
     pub rows: usize,
+    pub residents: usize,
+    pub venues: usize,
+    /// Simulated days whose check-ins were stored (the last perhaps in part).
+    pub days: u32,
     pub batch: usize,
     pub workload: Workload,
     pub repeats: usize,
@@ -83,33 +98,64 @@ pub enum Workload {
     Shuffled,
 }
 
-/// The residents, venues and check-ins of one run, generated from a seed.
+/// The most simulated days drawn for the check-ins asked for.
+const MOST_DAYS: u32 = 3_650;
+
+/// The residents, venues and check-ins of one run, from the simulated city.
 struct Rows {
-    population: Population,
+    city: Registered,
     check_ins: Vec<CheckIn>,
+    /// Simulated days the check-ins come from.
+    days: u32,
 }
 
 impl Rows {
-    fn generate(options: &IngestOptions) -> Rows {
-        let population = Population::generate(options.residents, options.venues, options.seed);
-        let arrival = match options.workload {
-            Workload::Feed => Arrival::Feed,
-            Workload::Shuffled => Arrival::Shuffled,
+    /// The simulated city of `options.residents` residents and the check-ins of its first days,
+    /// `options.rows` of them, arriving as `options.workload` says.
+    fn generate(options: &IngestOptions) -> anyhow::Result<Rows> {
+        let mut run = CityRun::start(
+            &city::scenario(options.residents, MOST_DAYS, options.seed),
+            city::SKIPPED_SCANS,
+        );
+        let city = Registered::of(&run);
+        let ids = match options.workload {
+            Workload::Feed => EventIds::TimeOrdered,
+            Workload::Shuffled => EventIds::Random,
         };
-        let start: Timestamp = "2026-02-01T00:00:00Z".parse().expect("a valid timestamp");
-        let check_ins =
-            synthetic_check_ins(&population, options.rows, start, options.seed, arrival);
-        Rows {
-            population,
-            check_ins,
+        let nobody = vec![Isolation::None; run.population.len()];
+        let mut check_ins = Vec::with_capacity(options.rows);
+        let mut days = 0;
+        while check_ins.len() < options.rows {
+            anyhow::ensure!(
+                days < MOST_DAYS,
+                "{} residents make only {} check-ins in {MOST_DAYS} days: give more residents \
+                 or fewer rows",
+                options.residents,
+                check_ins.len()
+            );
+            let today = run.day(days, &nobody);
+            let mut day = city.check_ins(days, &today, ids);
+            day.sort_unstable_by_key(|check_in| (check_in.entered(), check_in.event_id()));
+            check_ins.extend(day);
+            days += 1;
         }
+        check_ins.truncate(options.rows);
+        if options.workload == Workload::Shuffled {
+            check_ins.shuffle(&mut StdRng::seed_from_u64(options.seed));
+        }
+        Ok(Rows {
+            city,
+            check_ins,
+            days,
+        })
     }
 
-    /// A fresh data directory holding the population and no check-ins.
+    /// A fresh data directory holding the residents and venues and no check-ins.
     fn prepare(&self, dir: &Path) -> anyhow::Result<SqliteStore> {
         let store = SqliteStore::open(dir).context("opening a bench store")?;
         let access = Access::new(Actor::LocalOperator, Purpose::BulkImport, SystemClock.now());
-        seed_population(&store, &access, &self.population).context("storing the population")?;
+        seed_population(&store, &access, &self.city.persons, &self.city.venues)
+            .context("storing the residents and venues")?;
         Ok(store)
     }
 }
@@ -119,11 +165,20 @@ pub fn run_ingest(options: &IngestOptions) -> anyhow::Result<()> {
         options.rows > 0 && options.batch > 0 && options.repeats > 0,
         "rows, batch and repeats must be positive"
     );
-    anyhow::ensure!(
-        options.residents > 0 && options.venues > 0,
-        "residents and venues must be positive"
-    );
-    let rows = Rows::generate(options);
+    anyhow::ensure!(options.residents > 0, "residents must be positive");
+    let started = Instant::now();
+    let rows = Rows::generate(options)?;
+    if !options.json {
+        eprintln!(
+            "drew {} check-ins over {} days of a simulated city of {} residents and {} venues in \
+             {:.1} s",
+            rows.check_ins.len(),
+            rows.days,
+            rows.city.persons.len(),
+            rows.city.venues.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
     let mut store_rates = Vec::new();
     let mut raw_rates = Vec::new();
     let mut ratios = Vec::new();
@@ -156,6 +211,9 @@ pub fn run_ingest(options: &IngestOptions) -> anyhow::Result<()> {
     let http_rate = median(&mut http_rates);
     let figures = IngestFigures {
         rows: options.rows,
+        residents: rows.city.persons.len(),
+        venues: rows.city.venues.len(),
+        days: rows.days,
         batch: options.batch,
         workload: options.workload,
         repeats: options.repeats,
@@ -169,13 +227,17 @@ pub fn run_ingest(options: &IngestOptions) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&figures)?);
     } else {
         println!(
-            "check-in ingest, {} rows ({} workload) in batches of {}, median of {}:",
+            "check-in ingest, {} rows ({} workload, {} days of {} residents at {} venues) in \
+             batches of {}, median of {}:",
             figures.rows,
             options
                 .workload
                 .to_possible_value()
                 .expect("no variant is skipped")
                 .get_name(),
+            figures.days,
+            figures.residents,
+            figures.venues,
             figures.batch,
             figures.repeats
         );
@@ -328,4 +390,68 @@ async fn sign_in(address: SocketAddr, password: &str) -> anyhow::Result<String> 
         .as_str()
         .map(str::to_owned)
         .context("the session has no token")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(workload: Workload) -> IngestOptions {
+        IngestOptions {
+            rows: 2_000,
+            batch: 500,
+            residents: 300,
+            repeats: 1,
+            workload,
+            seed: 3,
+            json: true,
+        }
+    }
+
+    #[test]
+    fn feed_check_ins_arrive_in_order_of_entry_with_event_ids_ordered_by_their_time() {
+        let rows = Rows::generate(&options(Workload::Feed)).unwrap();
+        assert_eq!(rows.check_ins.len(), 2_000);
+        assert!(rows.days > 1, "{} days", rows.days);
+        for pair in rows.check_ins.windows(2) {
+            assert!(pair[0].entered() <= pair[1].entered());
+            assert!(pair[0].event_id() < pair[1].event_id());
+        }
+        for check_in in &rows.check_ins {
+            let id = check_in.event_id().as_uuid();
+            assert_eq!(id.get_version_num(), 7);
+            let (seconds, nanos) = id.get_timestamp().unwrap().to_unix();
+            let millis = seconds as i64 * 1_000 + i64::from(nanos / 1_000_000);
+            assert_eq!(millis, check_in.entered().as_millisecond());
+        }
+    }
+
+    #[test]
+    fn shuffled_check_ins_arrive_in_no_order_with_random_event_ids() {
+        let rows = Rows::generate(&options(Workload::Shuffled)).unwrap();
+        assert_eq!(rows.check_ins.len(), 2_000);
+        assert!(
+            rows.check_ins
+                .iter()
+                .all(|check_in| check_in.event_id().as_uuid().get_version_num() == 4)
+        );
+        assert!(
+            rows.check_ins
+                .windows(2)
+                .any(|pair| pair[0].entered() > pair[1].entered())
+        );
+        let feed = Rows::generate(&options(Workload::Feed)).unwrap();
+        assert_eq!(rows.days, feed.days);
+    }
+
+    #[test]
+    fn too_few_residents_for_the_rows_asked_is_an_error_not_an_endless_draw() {
+        let mut asked = options(Workload::Feed);
+        asked.residents = 1;
+        asked.rows = 100_000;
+        let Err(error) = Rows::generate(&asked) else {
+            panic!("{} rows drawn from one resident", asked.rows);
+        };
+        assert!(error.to_string().contains("give more residents"), "{error}");
+    }
 }

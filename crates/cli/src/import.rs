@@ -93,11 +93,24 @@ pub fn import_check_ins(
     format: ImportFormat,
     progress: &ProgressBar,
 ) -> Result<(u64, IngestReport), ImportError> {
+    let rows = read_rows::<CheckInRequest>(path, format, progress, "check-in")?;
+    store_check_ins(store, clock, rows, progress)
+}
+
+/// Checks and stores the check-ins read from a file, as [`import_check_ins`] does once it has
+/// read them: every error is placed on its line of the file, and nothing is stored unless all
+/// are valid. For a caller that reads the file itself.
+pub(crate) fn store_check_ins(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    rows: Rows<CheckInRequest>,
+    progress: &ProgressBar,
+) -> Result<(u64, IngestReport), ImportError> {
     let Rows {
         rows: requests,
         lines: line_numbers,
         mut errors,
-    } = read_rows::<CheckInRequest>(path, format, progress, "check-in")?;
+    } = rows;
     if !errors.is_empty() {
         // Lines that could not even be read as rows are already known to be bad; check the rest
         // too, so that one run reports every line that needs fixing.

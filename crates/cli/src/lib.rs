@@ -1,14 +1,15 @@
-//! The `healthcode` command line: the operator's entry point to serve the API, prepare a data
-//! directory, manage staff accounts, import records and data feeds in bulk, check, compare,
-//! activate and roll back rating policies, keep ratings current, publish the region-risk list,
-//! work the appeal queue and override colours as a named health official, list the residents
-//! in isolation whom nobody checked, and measure performance.
+//! The `healthcode` command line: the operator's entry point to serve the API, build a demo city
+//! to try it on, prepare a data directory, manage staff accounts, import records and data feeds
+//! in bulk, check, compare, activate and roll back rating policies, keep ratings current,
+//! publish the region-risk list, work the appeal queue and override colours as a named health
+//! official, list the residents in isolation whom nobody checked, and measure performance.
 //!
 //! Every command calls the same library functions as the HTTP server; the command line only
 //! parses arguments, loads configuration and prints results.
 
 pub mod bench;
 pub mod config;
+pub mod demo;
 pub mod evaluate;
 pub mod follow_up;
 pub mod import;
@@ -51,13 +52,14 @@ use crate::region_risk::RegionRiskCommand;
     version,
     about = "An epidemic health-code platform: explained colours, audited data.",
     long_about = "An epidemic health-code platform: explained colours, audited data.\n\n\
-        Serve the HTTP API, prepare a data directory, manage staff accounts, import check-ins \
-        and the data feeds (laboratory results, pharmacy purchases, health reports, boardings, \
-        cells and cell pings), manage rating policies (check, upload, compare, activate, roll \
-        back), keep ratings current, show residents' colours with their reasons and their \
-        itineraries, trace cases, publish the region-risk list, decide appeals, override colours, \
-        list the residents in isolation whom nobody checked and purge old phone data. Every \
-        command calls the same library functions as the server."
+        Serve the HTTP API, build a demo city to try it on, prepare a data directory, manage \
+        staff accounts, import check-ins and the data feeds (laboratory results, pharmacy \
+        purchases, health reports, boardings, cells and cell pings), manage rating policies \
+        (check, upload, compare, activate, roll back), keep ratings current, show residents' \
+        colours with their reasons and their itineraries, trace cases, publish the region-risk \
+        list, decide appeals, override colours, list the residents in isolation whom nobody \
+        checked and purge old phone data. Every command calls the same library functions as the \
+        server."
 )]
 struct Cli {
     /// Configuration file (TOML). `healthcode config print-default` shows every key.
@@ -119,6 +121,10 @@ enum Command {
     /// test vectors.
     #[command(subcommand)]
     Pass(pass::PassCommand),
+    /// Build a demo: a simulated city loaded into its own data directory (default
+    /// ./healthcode-demo), rated and traced, with a login for every staff role and a signed-in
+    /// resident, and serve the API on it.
+    Demo(demo::DemoArgs),
     /// Simulate a synthetic city's epidemic, deterministic by seed, writing the residents, the
     /// ground truth (under truth/) and a summary into a folder.
     Simulate(simulate::SimulateArgs),
@@ -266,14 +272,17 @@ enum BenchCommand {
     /// Verifying a pass in full (QR text → verdict) against the bare signature check of the
     /// same key type, and issuing passes, on one core, for ES256 and EdDSA.
     Pass(bench::pass::PassOptions),
+    /// Simulating a city with every event written to files, in person-days a second, against
+    /// the same city simulated without writing, with the peak memory.
+    Simulate(bench::simulate::SimulateOptions),
 }
 
 /// Parses the command line and runs the command.
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut config = Config::load(cli.config.as_deref())?;
-    if let Some(data_dir) = cli.data_dir {
-        config.data_dir = data_dir;
+    if let Some(data_dir) = &cli.data_dir {
+        config.data_dir = data_dir.clone();
     }
     match cli.command {
         Command::Serve { listen } => {
@@ -333,6 +342,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Itinerary(args) => phone::run_itinerary(&config, args),
         Command::Pings(command) => phone::run_pings(&config, command),
         Command::Pass(command) => pass::run(&config, command),
+        Command::Demo(args) => demo::run(&config, cli.data_dir, args),
         Command::Simulate(args) => simulate::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Config(ConfigCommand::PrintDefault) => {
@@ -343,6 +353,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Rerate(options)) => bench::rerate::run(&options),
         Command::Bench(BenchCommand::Trace(options)) => bench::trace::run(&options),
         Command::Bench(BenchCommand::Pass(options)) => bench::pass::run(&options),
+        Command::Bench(BenchCommand::Simulate(options)) => bench::simulate::run(&options),
     }
 }
 
@@ -384,24 +395,53 @@ pub fn open_store(data_dir: &Path) -> anyhow::Result<SqliteStore> {
 }
 
 fn serve(config: &Config) -> anyhow::Result<()> {
+    let listening = listen(config.listen)?;
+    serve_on(config, listening, |address| {
+        println!(
+            "healthcode serving on http://{address} (data in {})",
+            config.data_dir.display()
+        );
+        Ok(())
+    })
+}
+
+/// A listening socket and the runtime that will serve it.
+#[derive(Debug)]
+pub(crate) struct Listening {
+    runtime: tokio::runtime::Runtime,
+    listener: tokio::net::TcpListener,
+}
+
+/// Starts the async runtime and listens on `address`, so that a port in use is known before
+/// anything else is done.
+pub(crate) fn listen(address: SocketAddr) -> anyhow::Result<Listening> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(address))
+        .with_context(|| format!("listening on {address}"))?;
+    Ok(Listening { runtime, listener })
+}
+
+/// Serves the API on the embedded store in `config.data_dir` until Ctrl-C, as `healthcode
+/// serve` does. `announce` hears the address listened on (with the port taken, when the
+/// configuration asked for port 0) before the first request is answered.
+pub(crate) fn serve_on(
+    config: &Config,
+    listening: Listening,
+    announce: impl FnOnce(SocketAddr) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let Listening { runtime, listener } = listening;
     let store: Arc<dyn Store> = Arc::new(open_store(&config.data_dir)?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         // Built inside the runtime, the router starts re-rating expired colours at once rather
         // than with the first request.
         let passes = Passes::open(&config.data_dir, config.pass.clone(), clock.now())
             .with_context(|| format!("opening the pass keys in {}", config.data_dir.display()))?;
         let router = healthcode_server::router(store, clock, config.server.clone(), passes);
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .with_context(|| format!("listening on {}", config.listen))?;
         let address = listener.local_addr()?;
         tracing::info!(%address, data_dir = %config.data_dir.display(), "healthcode is serving");
-        println!(
-            "healthcode serving on http://{address} (data in {})",
-            config.data_dir.display()
-        );
+        announce(address)?;
         let shutdown = async {
             // If the signal handler cannot be installed the server runs until killed.
             let _ = tokio::signal::ctrl_c().await;

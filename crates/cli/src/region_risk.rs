@@ -23,7 +23,9 @@ use healthcode_server::api::{
 };
 use healthcode_server::clock::{Clock, SystemClock};
 use healthcode_server::endpoints::Endpoint;
-use healthcode_server::rating_service;
+use healthcode_server::policies::DefaultPolicy;
+use healthcode_server::rating_service::{self, RerateReport};
+use healthcode_store::Store;
 use indicatif::ProgressBar;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -203,18 +205,8 @@ fn publish(
         }
     };
     let store = crate::open_store(&config.data_dir)?;
-    let now = SystemClock.now();
-    let (policy, default) = active_policy(&store, now)?;
+    let (list, rerated, default) = publish_entries(&store, &SystemClock, &entries)?;
     note_default_policy(&default);
-    // As over HTTP, publishing is audited under the purpose of rating: it re-rates everyone.
-    let access = Access::new(
-        Actor::LocalOperator,
-        Endpoint::PublishRegionRiskList.purpose(),
-        now,
-    );
-    let (list, rerated) =
-        rating_service::publish_region_risk_list(&store, &access, &policy, &entries)
-            .context("publishing the region-risk list")?;
     if json {
         let answer = PublishedRegionRiskList {
             list: RegionRiskListView::from(&list),
@@ -231,6 +223,28 @@ fn publish(
         );
     }
     Ok(())
+}
+
+/// Publishes checked entries as the next version of the list, under the active policy (the
+/// shipped default is activated first if none ever was), and rates every resident again.
+/// Answers the list, the re-rating and what was done about the policy.
+pub(crate) fn publish_entries(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    entries: &BTreeMap<RegionCode, RiskLevel>,
+) -> anyhow::Result<(RegionRiskList, RerateReport, DefaultPolicy)> {
+    let now = clock.now();
+    let (policy, default) = active_policy(store, now)?;
+    // As over HTTP, publishing is audited under the purpose of rating: it re-rates everyone.
+    let access = Access::new(
+        Actor::LocalOperator,
+        Endpoint::PublishRegionRiskList.purpose(),
+        now,
+    );
+    let (list, rerated) =
+        rating_service::publish_region_risk_list(store, &access, &policy, entries)
+            .context("publishing the region-risk list")?;
+    Ok((list, rerated, default))
 }
 
 /// Reads and checks a region-risk list file: the entries by region, or every problem with the

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use healthcode_core::rating::{CaseId, CaseRecord, CaseStatus, ContactId, Policy, RatingCause};
 use healthcode_core::trace::{ContactRecord, Traced, TracedContact};
-use healthcode_core::{Access, EventId, PersonId, Timestamp};
+use healthcode_core::{Access, EventId, PersonId, ResidentId, Timestamp};
 use healthcode_store::{Store, StoreError, Write};
 use uuid::Uuid;
 
@@ -43,15 +43,8 @@ pub fn register_case(
             what: "resident",
             field: Some("resident_id".to_owned()),
         })?;
-    let record = CaseRecord {
-        case: case.id,
-        status: case.status,
-        since: access.at,
-        onset: case.onset,
-        isolated_at: case.isolated_at,
-        released_at: None,
-    };
-    let write = rating_service::record_case(store, access, policy, person, &record)?;
+    let write =
+        rating_service::record_case(store, access, policy, person, &case_record(case, access.at))?;
     let trace = match case.status {
         CaseStatus::Confirmed => Some(trace_case(store, access, policy, case.id)?),
         CaseStatus::Suspected => None,
@@ -61,6 +54,75 @@ pub fn register_case(
         write,
         trace,
     })
+}
+
+/// Registers many cases as [`register_case`] registers one, for an official or a laboratory
+/// confirming many at once: their residents are found by ID number in one audited look-up, each
+/// case is recorded and its person rated again, and then the confirmed ones are traced together
+/// as [`trace_cases`] traces them (side by side, their new contacts recorded in one transaction,
+/// everyone found rated again once). Answers each case's registration, in the order given; 404
+/// if a resident is not enrolled, and then nothing is registered.
+pub fn register_cases(
+    store: &dyn Store,
+    access: &Access,
+    policy: &Policy,
+    cases: &[NewCase],
+) -> Result<Vec<Registered>, ApiError> {
+    if cases.is_empty() {
+        return Ok(Vec::new());
+    }
+    let resident_ids: Vec<ResidentId> = cases.iter().map(|case| case.resident_id.clone()).collect();
+    let people = store
+        .find_people(access, &resident_ids)?
+        .into_iter()
+        .collect::<Option<Vec<PersonId>>>()
+        .ok_or_else(|| ApiError::NotFound {
+            what: "resident",
+            field: Some("resident_id".to_owned()),
+        })?;
+    let mut writes = Vec::with_capacity(cases.len());
+    for (case, person) in cases.iter().zip(&people) {
+        let record = case_record(case, access.at);
+        writes.push(rating_service::record_case(
+            store, access, policy, *person, &record,
+        )?);
+    }
+    let confirmed: Vec<CaseId> = cases
+        .iter()
+        .filter(|case| case.status == CaseStatus::Confirmed)
+        .map(|case| case.id)
+        .collect();
+    let mut traces = if confirmed.is_empty() {
+        Vec::new()
+    } else {
+        trace_cases(store, access, policy, &confirmed)?
+    }
+    .into_iter();
+    Ok(cases
+        .iter()
+        .zip(people)
+        .zip(writes)
+        .map(|((case, person), write)| Registered {
+            person,
+            write,
+            trace: match case.status {
+                CaseStatus::Confirmed => traces.next(),
+                CaseStatus::Suspected => None,
+            },
+        })
+        .collect())
+}
+
+/// A case as registered at `at`.
+fn case_record(case: &NewCase, at: Timestamp) -> CaseRecord {
+    CaseRecord {
+        case: case.id,
+        status: case.status,
+        since: at,
+        onset: case.onset,
+        isolated_at: case.isolated_at,
+        released_at: None,
+    }
 }
 
 /// Traces a case with the policy's tracing rules as of `access.at`, records the contacts not

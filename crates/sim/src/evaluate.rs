@@ -176,7 +176,8 @@ pub fn evaluate(
         .collect();
     let mut system = policy.map(|policy| {
         System::new(
-            policy,
+            &policy.tracing,
+            Some(policy),
             &run.population,
             &run.city,
             &run.mobility,
@@ -267,9 +268,70 @@ pub fn evaluate(
     Ok(evaluation)
 }
 
-/// The health-code system of one policy, as it stands on an evening.
+/// What a health-code system holds after a city's days with nobody isolated and nobody rated.
+#[derive(Debug)]
+pub struct Gathered {
+    /// The city, on the evening of its last day.
+    pub run: CityRun,
+    /// Each resident's facts, in the population's order.
+    pub facts: Vec<Facts>,
+    /// The evening of the last day, when the system last traced.
+    pub now: Timestamp,
+    pub cases: u64,
+    pub close_contacts: u64,
+    pub secondary_contacts: u64,
+}
+
+/// Runs the city of `scenario` with nobody isolated, as the system of [`evaluate`] sees it,
+/// tracing its cases with `tracing` but rating nobody, and answers everyone's facts: the facts
+/// a system holds after an epidemic's first days, for re-rating.
+pub fn gather(scenario: &Scenario, tracing: &TracingPolicy) -> Result<Gathered, NotACity> {
+    let Mode::City { skipped_scans } = scenario.mode else {
+        return Err(NotACity);
+    };
+    let mut run = CityRun::start(scenario, skipped_scans);
+    let mut system = System::new(
+        tracing,
+        None,
+        &run.population,
+        &run.city,
+        &run.mobility,
+        stream(scenario.seed, SYSTEM_STREAM),
+    );
+    let nobody = vec![Isolation::None; run.population.len()];
+    for day in 0..scenario.days {
+        let today = run.day(day, &nobody);
+        system.evening(day, &mut run, &today);
+    }
+    let region_risk = Arc::clone(&system.region_risk);
+    let facts = system
+        .facts
+        .into_iter()
+        .map(|facts| {
+            facts.map_or_else(
+                || Facts {
+                    region_risk: Arc::clone(&region_risk),
+                    ..Facts::default()
+                },
+                |facts| *facts,
+            )
+        })
+        .collect();
+    Ok(Gathered {
+        run,
+        facts,
+        now: local_time(scenario.days.saturating_sub(1), RATED_AT),
+        cases: system.cases.len() as u64,
+        close_contacts: system.close_contacts,
+        secondary_contacts: system.secondary_contacts,
+    })
+}
+
+/// The health-code system of one policy, as it stands on an evening: it traces with the
+/// policy's tracing rules and, when it has a policy to rate by, rates.
 struct System<'p> {
-    policy: &'p Policy,
+    tracing: &'p TracingPolicy,
+    policy: Option<&'p Policy>,
     region_risk: Arc<RegionRiskList>,
     seen: Seen,
     /// Each resident's facts, once there are any.
@@ -297,7 +359,8 @@ struct System<'p> {
 
 impl<'p> System<'p> {
     fn new(
-        policy: &'p Policy,
+        tracing: &'p TracingPolicy,
+        policy: Option<&'p Policy>,
         population: &Population,
         city: &City,
         mobility: &Mobility,
@@ -306,6 +369,7 @@ impl<'p> System<'p> {
         let residents = population.len();
         System {
             seen: Seen::new(population, city, mobility),
+            tracing,
             policy,
             region_risk: Arc::new(published_list()),
             facts: (0..residents).map(|_| None).collect(),
@@ -505,7 +569,7 @@ impl<'p> System<'p> {
             &self.seen,
             self.seen.person_ids[person as usize],
             &record,
-            &self.policy.tracing,
+            self.tracing,
             now,
         )
         .unwrap_or_else(|never: Infallible| match never {});
@@ -535,10 +599,11 @@ impl<'p> System<'p> {
 
     /// Rates `person` at `now` and acts on the rating's offers of a test.
     fn rate(&mut self, person: u32, day: u32, now: Timestamp, run: &mut CityRun) {
-        let Some(facts) = self.facts[person as usize].as_deref() else {
+        let (Some(facts), Some(policy)) = (self.facts[person as usize].as_deref(), self.policy)
+        else {
             return;
         };
-        let rating = rate(facts, self.policy, now);
+        let rating = rate(facts, policy, now);
         let index = person as usize;
         self.colour[index] = rating.colour;
         self.valid_until[index] = rating.valid_until;

@@ -69,6 +69,9 @@ macro_rules! conformance_suite {
             resending_an_enrolment_answers_with_the_first_person_and_replaces_its_device_token,
             reusing_an_enrolment_event_id_for_another_resident_is_a_conflict_and_is_audited,
             enrolment_grants_the_resident_a_device_token_that_does_not_expire,
+            many_residents_are_enrolled_at_once_with_their_device_tokens_and_one_audit_record,
+            enrolling_many_counts_stored_and_repeated_enrolments_as_duplicates_and_keeps_their_tokens,
+            enrolling_many_with_one_conflict_stores_nothing_and_the_conflict_is_audited,
             reading_an_unknown_person_is_not_found_and_is_audited,
             a_declaration_with_symptoms_temperature_and_travel_reads_back_exactly,
             a_declaration_without_symptoms_temperature_or_travel_reads_back_exactly,
@@ -698,6 +701,150 @@ pub fn enrolment_grants_the_resident_a_device_token_that_does_not_expire(store: 
             Some(Actor::Resident(zhang.id))
         );
     }
+}
+
+/// A register of residents loaded by the local operator.
+fn register_import() -> Access {
+    Access::new(
+        Actor::LocalOperator,
+        Purpose::Enrolment,
+        at("2026-02-01T09:00:00Z"),
+    )
+}
+
+/// An enrolment of `person` with the device token [`device_token_of`] gives them.
+fn enrolment_of(person: &Person) -> Enrolment {
+    Enrolment {
+        event_id: new_event_id(),
+        device_token: device_token_of(person),
+        person: person.clone(),
+    }
+}
+
+pub fn many_residents_are_enrolled_at_once_with_their_device_tokens_and_one_audit_record(
+    store: &dyn Store,
+) {
+    let (zhang, li) = (zhang(), li());
+    let report = store
+        .enrol_many(
+            &register_import(),
+            &[enrolment_of(&zhang), enrolment_of(&li)],
+        )
+        .unwrap();
+    assert_eq!(
+        report,
+        IngestReport {
+            stored: 2,
+            duplicates: 0
+        }
+    );
+    let audited = last_audit_record(store);
+    for person in [&zhang, &li] {
+        assert_eq!(store.person(&investigation(), person.id).unwrap(), *person);
+        assert_eq!(
+            store
+                .find_person(&investigation(), &person.resident_id)
+                .unwrap(),
+            Some(person.id)
+        );
+        assert_eq!(
+            store
+                .token_holder(&device_token_of(person), at("2026-02-02T00:00:00Z"))
+                .unwrap(),
+            Some(Actor::Resident(person.id))
+        );
+    }
+    assert_eq!(
+        summary(&audited),
+        (
+            Actor::LocalOperator,
+            Purpose::Enrolment,
+            AuditAction::EnrolPerson,
+            None,
+            2,
+            AuditOutcome::Success
+        )
+    );
+}
+
+pub fn enrolling_many_counts_stored_and_repeated_enrolments_as_duplicates_and_keeps_their_tokens(
+    store: &dyn Store,
+) {
+    let zhang = zhang();
+    let first = enrolment_of(&zhang);
+    store.enrol(&enrolment_access(), &first).unwrap();
+    let resent = Enrolment {
+        device_token: device_token(0x61),
+        ..first.clone()
+    };
+    let li = enrolment_of(&li());
+    let report = store
+        .enrol_many(&register_import(), &[resent, li.clone(), li.clone()])
+        .unwrap();
+    assert_eq!(
+        report,
+        IngestReport {
+            stored: 1,
+            duplicates: 2
+        }
+    );
+    let now = at("2026-02-02T00:00:00Z");
+    assert_eq!(
+        store.token_holder(&first.device_token, now).unwrap(),
+        Some(Actor::Resident(zhang.id)),
+        "a resend in a batch keeps the stored token"
+    );
+    assert_eq!(store.token_holder(&device_token(0x61), now).unwrap(), None);
+    assert_eq!(store.person(&investigation(), zhang.id).unwrap(), zhang);
+    assert_eq!(
+        store.person(&investigation(), li.person.id).unwrap(),
+        li.person
+    );
+}
+
+pub fn enrolling_many_with_one_conflict_stores_nothing_and_the_conflict_is_audited(
+    store: &dyn Store,
+) {
+    let zhang = enrolled(store, zhang());
+    let li = enrolment_of(&li());
+    let impostor = Person {
+        id: PersonId::from_uuid(random_uuid()),
+        ..zhang.clone()
+    };
+    let result = store.enrol_many(&register_import(), &[li.clone(), enrolment_of(&impostor)]);
+    assert!(
+        matches!(result, Err(StoreError::AlreadyEnrolled)),
+        "{result:?}"
+    );
+    assert_eq!(
+        store
+            .find_person(&investigation(), &li.person.resident_id)
+            .unwrap(),
+        None,
+        "nothing of the batch was kept"
+    );
+    assert_eq!(
+        store
+            .token_holder(&li.device_token, at("2026-02-02T00:00:00Z"))
+            .unwrap(),
+        None
+    );
+    let conflicts: Vec<AuditSummary> = audit_trail(store)
+        .iter()
+        .filter(|record| record.outcome == AuditOutcome::Conflict)
+        .map(summary)
+        .collect();
+    assert_eq!(
+        conflicts,
+        vec![(
+            Actor::LocalOperator,
+            Purpose::Enrolment,
+            AuditAction::EnrolPerson,
+            None,
+            2,
+            AuditOutcome::Conflict
+        )]
+    );
 }
 
 pub fn reading_an_unknown_person_is_not_found_and_is_audited(store: &dyn Store) {

@@ -67,6 +67,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// enrolment.
     fn enrol(&self, access: &Access, enrolment: &Enrolment) -> Result<Enrolled, StoreError>;
 
+    /// Enrols many residents at once, each as [`Store::enrol`] enrols one (device token
+    /// included), in one transaction with one audit record counting the enrolments: a register
+    /// of residents loaded in bulk. Enrolments are written in the order given. An enrolment
+    /// already stored (its event id and resident ID number), or repeated within the batch, is
+    /// a duplicate and changes nothing, its device token included: a phone that lost its token
+    /// resends its enrolment to [`Store::enrol`].
+    ///
+    /// Fails with [`StoreError::AlreadyEnrolled`], storing nothing and auditing the conflict,
+    /// if a resident ID number is enrolled (or enrolled earlier in the batch) under another
+    /// event id, or an event id enrolled another resident.
+    fn enrol_many(
+        &self,
+        access: &Access,
+        enrolments: &[Enrolment],
+    ) -> Result<IngestReport, StoreError>;
+
     /// Reads a person's record, decrypted. [`StoreError::NotFound`] if there is none.
     fn person(&self, access: &Access, id: PersonId) -> Result<Person, StoreError>;
 

@@ -347,6 +347,94 @@ impl PersonRow {
     }
 }
 
+/// What the store holds already for an enrolment about to be written.
+enum StoredEnrolment {
+    /// Neither its resident nor its event id is enrolled.
+    None,
+    /// The same enrolment (event id and resident), of this person: a resend.
+    Same(PersonId),
+    /// Its resident enrolled under another event id (the subject: the attempt concerns them),
+    /// or its event id enrolling another resident (no subject: naming that resident would put
+    /// someone else's request in their history).
+    Conflict { subject: Option<PersonId> },
+}
+
+fn stored_enrolment(
+    transaction: &Transaction<'_>,
+    row: &PersonRow,
+) -> Result<StoredEnrolment, rusqlite::Error> {
+    let enrolled: Option<([u8; 16], [u8; 16])> = transaction
+        .prepare_cached("SELECT id, enrolment_event_id FROM persons WHERE resident_id_hash = ?1")?
+        .query_row([row.resident_id_hash], |found| {
+            Ok((found.get(0)?, found.get(1)?))
+        })
+        .optional()?;
+    if let Some((existing, existing_event_id)) = enrolled {
+        let existing = PersonId::from_bytes(existing);
+        return Ok(if existing_event_id == row.enrolment_event_id {
+            StoredEnrolment::Same(existing)
+        } else {
+            StoredEnrolment::Conflict {
+                subject: Some(existing),
+            }
+        });
+    }
+    let event_id_taken = transaction
+        .prepare_cached("SELECT 1 FROM persons WHERE enrolment_event_id = ?1")?
+        .query_row([row.enrolment_event_id], |_| Ok(()))
+        .optional()?
+        .is_some();
+    Ok(if event_id_taken {
+        StoredEnrolment::Conflict { subject: None }
+    } else {
+        StoredEnrolment::None
+    })
+}
+
+/// Writes a new enrolment: the person's row and their device token.
+fn insert_enrolment(
+    transaction: &Transaction<'_>,
+    row: &PersonRow,
+    enrolment: &Enrolment,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    row.insert(transaction)?;
+    insert_token(
+        transaction,
+        &TokenGrant {
+            hash: enrolment.device_token,
+            holder: Actor::Resident(enrolment.person.id),
+            issued_at: at,
+            expires_at: None,
+        },
+    )
+}
+
+/// Seals the persons of many enrolments, on every core, in the order given.
+fn seal_enrolments(keys: &KeyRing, enrolments: &[Enrolment]) -> Vec<PersonRow> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let per_thread = enrolments.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = enrolments
+            .chunks(per_thread)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|enrolment| {
+                            PersonRow::seal(keys, &enrolment.person, enrolment.event_id)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("sealing does not panic"))
+            .collect()
+    })
+}
+
 /// A `persons` row as stored: its personal fields still sealed.
 struct SealedPerson {
     resident_id: Vec<u8>,
@@ -766,81 +854,87 @@ impl Store for SqliteStore {
         let person = &enrolment.person;
         // Sealed before taking the writer lock, to keep the lock short.
         let row = PersonRow::seal(&self.keys, person, enrolment.event_id);
-        let resident_id_hash = row.resident_id_hash;
-        let event_id = enrolment.event_id.as_bytes();
         self.audited(access, AuditAction::EnrolPerson, |transaction| {
-            let enrolled: Option<([u8; 16], [u8; 16])> = transaction
-                .prepare_cached(
-                    "SELECT id, enrolment_event_id FROM persons WHERE resident_id_hash = ?1",
-                )?
-                .query_row([resident_id_hash], |row| Ok((row.get(0)?, row.get(1)?)))
-                .optional()?;
-            if let Some((existing, existing_event_id)) = enrolled {
-                let existing = PersonId::from_bytes(existing);
-                if existing_event_id != *event_id {
-                    // The attempt concerns the resident already enrolled under this ID number,
-                    // so it shows in that resident's access history.
-                    return Err(Refusal::Refused {
-                        error: StoreError::AlreadyEnrolled,
+            match stored_enrolment(transaction, &row)? {
+                StoredEnrolment::Conflict { subject } => Err(Refusal::Refused {
+                    error: StoreError::AlreadyEnrolled,
+                    subject,
+                    records: 1,
+                }),
+                StoredEnrolment::Same(existing) => {
+                    // A resend of the stored enrolment: its client never got the first answer,
+                    // so the new token replaces the one that answer carried, and the first
+                    // enrolment's details stand.
+                    transaction
+                        .prepare_cached("DELETE FROM tokens WHERE person_id = ?1")?
+                        .execute([existing.as_bytes()])?;
+                    insert_token(
+                        transaction,
+                        &TokenGrant {
+                            hash: enrolment.device_token,
+                            holder: Actor::Resident(existing),
+                            issued_at: access.at,
+                            expires_at: None,
+                        },
+                    )?;
+                    Ok(Audited {
+                        value: Enrolled {
+                            person: existing,
+                            replayed: true,
+                        },
                         subject: Some(existing),
                         records: 1,
-                    });
+                        outcome: AuditOutcome::Duplicate,
+                    })
                 }
-                // A resend of the stored enrolment: its client never got the first answer, so
-                // the new token replaces the one that answer carried, and the first enrolment's
-                // details stand.
-                transaction
-                    .prepare_cached("DELETE FROM tokens WHERE person_id = ?1")?
-                    .execute([existing.as_bytes()])?;
-                insert_token(
-                    transaction,
-                    &TokenGrant {
-                        hash: enrolment.device_token,
-                        holder: Actor::Resident(existing),
-                        issued_at: access.at,
-                        expires_at: None,
-                    },
-                )?;
-                return Ok(Audited {
-                    value: Enrolled {
-                        person: existing,
-                        replayed: true,
-                    },
-                    subject: Some(existing),
-                    records: 1,
-                    outcome: AuditOutcome::Duplicate,
-                });
+                StoredEnrolment::None => {
+                    insert_enrolment(transaction, &row, enrolment, access.at)?;
+                    let enrolled = Enrolled {
+                        person: person.id,
+                        replayed: false,
+                    };
+                    Ok(Audited::success(enrolled, Some(person.id), 1))
+                }
             }
-            let event_id_taken = transaction
-                .prepare_cached("SELECT 1 FROM persons WHERE enrolment_event_id = ?1")?
-                .query_row([event_id], |_| Ok(()))
-                .optional()?
-                .is_some();
-            if event_id_taken {
-                // The event id enrolled another resident: a client reusing event ids. The
-                // attempt is about a resident not enrolled, so it names no subject (naming the
-                // other resident would put someone else's request in their history).
-                return Err(Refusal::Refused {
-                    error: StoreError::AlreadyEnrolled,
-                    subject: None,
-                    records: 1,
-                });
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(enrolments = enrolments.len()))]
+    fn enrol_many(
+        &self,
+        access: &Access,
+        enrolments: &[Enrolment],
+    ) -> Result<IngestReport, StoreError> {
+        let records = enrolments.len() as u64;
+        let subject = single_subject(enrolments.iter().map(|enrolment| enrolment.person.id));
+        // Sealing is most of the work: it is done before taking the writer lock, on every core.
+        let rows = seal_enrolments(&self.keys, enrolments);
+        self.audited(access, AuditAction::EnrolPerson, |transaction| {
+            let mut stored = 0u64;
+            for (row, enrolment) in rows.iter().zip(enrolments) {
+                match stored_enrolment(transaction, row)? {
+                    StoredEnrolment::Conflict {
+                        subject: conflicting,
+                    } => {
+                        // A batch of several residents is about none of them alone.
+                        return Err(Refusal::Refused {
+                            error: StoreError::AlreadyEnrolled,
+                            subject: if records == 1 { conflicting } else { None },
+                            records,
+                        });
+                    }
+                    StoredEnrolment::Same(_) => {}
+                    StoredEnrolment::None => {
+                        insert_enrolment(transaction, row, enrolment, access.at)?;
+                        stored += 1;
+                    }
+                }
             }
-            row.insert(transaction)?;
-            insert_token(
-                transaction,
-                &TokenGrant {
-                    hash: enrolment.device_token,
-                    holder: Actor::Resident(person.id),
-                    issued_at: access.at,
-                    expires_at: None,
-                },
-            )?;
-            let enrolled = Enrolled {
-                person: person.id,
-                replayed: false,
+            let report = IngestReport {
+                stored,
+                duplicates: records - stored,
             };
-            Ok(Audited::success(enrolled, Some(person.id), 1))
+            Ok(Audited::success(report, subject, records))
         })
     }
 

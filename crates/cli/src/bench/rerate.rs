@@ -1,9 +1,9 @@
 //! `healthcode bench rerate`: how fast the rating engine re-rates a whole population when a
 //! policy changes.
 //!
-//! A synthetic population's facts are generated in memory from a seed (declarations with the
-//! mild and core symptoms of a cold season, temperatures, travel, tests, pharmacy purchases,
-//! contacts, cases and overrides in plausible shares), then:
+//! The facts are those a health-code system holds after some days of the simulated city's
+//! epidemic (module `facts`: declarations of colds and COVID-19, pharmacy sales, test results,
+//! confirmed cases and the close and secondary contacts found by tracing them), then:
 //!
 //! - every resident is rated under the changed policy on all cores: the figure the goal is
 //!   about;
@@ -16,31 +16,22 @@
 //! change is measured the way `healthcode policy activate` makes it: every resident's facts read
 //! in one pass, rated, and the ratings that changed recorded.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+mod facts;
+
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use healthcode_core::rating::{
-    CaseId, CaseRecord, CaseStatus, Colour, Contact, ContactDegree, ContactId, ContactSetting,
-    Facts, Medicine, Override, OverrideId, PharmacyPurchase, Policy, RegionRiskList, RiskLevel,
-    TestKind, TestOutcome, TestResult, rate,
-};
-use healthcode_core::{
-    Access, Actor, Declaration, EventId, PersonId, Purpose, RegionCode, StaffId, Symptom,
-    Temperature, Timestamp, TravelEntry,
-};
+use healthcode_core::rating::{Colour, Facts, Policy, rate};
+use healthcode_core::{Access, Actor, PersonId, Purpose, Timestamp};
 use healthcode_server::policies::{
     Policies, activate_policy, ensure_default_policy, upload_policy,
 };
 use healthcode_store::SqliteStore;
-use healthcode_store::sqlite::bench::{Population, seed_facts, seed_population};
-use jiff::SignedDuration;
-use jiff::civil::Date;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use healthcode_store::sqlite::bench::{seed_facts, seed_population};
 
+use self::facts::{FactCounts, SimulatedFacts};
 use super::median;
 
 /// The shipped default policy.
@@ -48,9 +39,13 @@ const DEFAULT_POLICY: &str = include_str!("../../../../policies/default.toml");
 
 #[derive(Debug, Clone, Args)]
 pub struct RerateOptions {
-    /// Residents to re-rate.
+    /// Residents of the simulated city to re-rate.
     #[arg(long, default_value_t = 1_000_000)]
     residents: usize,
+    /// Days of the simulated epidemic whose facts the residents have, rated on the evening of
+    /// the last (by default a fortnight: the longest the default policy's colours last).
+    #[arg(long, default_value_t = 14)]
+    days: u32,
     /// How many times each measurement is made; medians are reported.
     #[arg(long, default_value_t = 5)]
     repeats: usize,
@@ -58,7 +53,7 @@ pub struct RerateOptions {
     /// contacts red for 10 days instead of 14 and fever from 37.5 °C instead of 37.3 °C.
     #[arg(long, value_name = "FILE")]
     policy: Option<std::path::PathBuf>,
-    /// Seed of the generated facts.
+    /// Seed of the simulated city.
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Also measure through the embedded store, in a fresh temporary data directory: activating
@@ -74,6 +69,9 @@ pub struct RerateOptions {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RerateFigures {
     pub residents: usize,
+    pub days: u32,
+    /// The facts the residents have.
+    pub facts: FactCounts,
     pub threads: usize,
     pub repeats: usize,
     pub changed_policy: String,
@@ -110,8 +108,8 @@ pub struct StoreFigures {
 
 pub fn run(options: &RerateOptions) -> anyhow::Result<()> {
     anyhow::ensure!(
-        options.residents > 0 && options.repeats > 0,
-        "residents and repeats must be positive"
+        options.residents > 0 && options.days > 0 && options.repeats > 0,
+        "residents, days and repeats must be positive"
     );
     let default = Policy::parse(DEFAULT_POLICY)
         .map_err(|errors| anyhow::anyhow!("the shipped default policy: {errors}"))?;
@@ -127,20 +125,26 @@ pub fn run(options: &RerateOptions) -> anyhow::Result<()> {
         "the changed policy should have another name or version than {}",
         default.version
     );
-    let now: Timestamp = "2026-02-20T04:00:00Z".parse()?;
     let started = Instant::now();
-    let residents = Population::generate(options.residents, 0, options.seed);
-    let population = synthetic_facts(&residents.persons, options.seed, now);
+    let simulated = facts::simulate(
+        options.residents,
+        options.days,
+        options.seed,
+        &default.tracing,
+    );
+    let (population, now) = (&simulated.facts, simulated.now);
     if !options.json {
         eprintln!(
-            "generated the facts of {} residents in {:.2} s",
+            "simulated {} days of a city of {} residents in {:.2} s: {:?}",
+            options.days,
             options.residents,
-            started.elapsed().as_secs_f64()
+            started.elapsed().as_secs_f64(),
+            simulated.counts
         );
     }
     // The peer must give the engine's answer for every resident, or the figures mean nothing.
     let mut colours = BTreeMap::new();
-    for facts in &population {
+    for facts in population {
         let engine = rate(facts, &default, now);
         let peer = peer::rate_default(facts, now);
         anyhow::ensure!(
@@ -159,14 +163,14 @@ pub fn run(options: &RerateOptions) -> anyhow::Result<()> {
     let mut colour_changes = BTreeMap::new();
     for repeat in 0..options.repeats {
         let started = Instant::now();
-        let changed_colours = rate_all(&population, &changed, now, threads);
+        let changed_colours = rate_all(population, &changed, now, threads);
         let rerate = started.elapsed().as_secs_f64();
         let (engine, peer) = if repeat % 2 == 0 {
-            let engine = time_engine(&population, &default, now);
-            (engine, time_peer(&population, now))
+            let engine = time_engine(population, &default, now);
+            (engine, time_peer(population, now))
         } else {
-            let peer = time_peer(&population, now);
-            (time_engine(&population, &default, now), peer)
+            let peer = time_peer(population, now);
+            (time_engine(population, &default, now), peer)
         };
         if !options.json {
             eprintln!(
@@ -191,18 +195,14 @@ pub fn run(options: &RerateOptions) -> anyhow::Result<()> {
         ratios.push(engine / peer);
     }
     let store = if options.store {
-        Some(measure_store(
-            &residents,
-            &population,
-            &changed_source,
-            options,
-            now,
-        )?)
+        Some(measure_store(&simulated, &changed_source, options)?)
     } else {
         None
     };
     let figures = RerateFigures {
         residents: options.residents,
+        days: options.days,
+        facts: simulated.counts,
         threads,
         repeats: options.repeats,
         changed_policy: changed.version.to_string(),
@@ -218,8 +218,20 @@ pub fn run(options: &RerateOptions) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&figures)?);
     } else {
         println!(
-            "re-rating {} residents, median of {}:",
-            figures.residents, figures.repeats
+            "re-rating {} residents after {} simulated days, median of {}:",
+            figures.residents, figures.days, figures.repeats
+        );
+        let counts = &figures.facts;
+        println!(
+            "  facts: {} declarations, {} test results, {} pharmacy purchases, {} cases, {} \
+             close and {} secondary contacts; {} residents with any",
+            counts.declarations,
+            counts.test_results,
+            counts.pharmacy_purchases,
+            counts.cases,
+            counts.close_contacts,
+            counts.secondary_contacts,
+            counts.residents_with_facts
         );
         println!(
             "  under {} on {} threads   {:>8.3} s",
@@ -265,25 +277,27 @@ pub fn run(options: &RerateOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes the population into a fresh data directory, rates everyone under the default policy,
-/// then activates the changed policy and the default in turn, timing each activation.
+/// Writes the residents and their facts into a fresh data directory, rates everyone under the
+/// default policy, then activates the changed policy and the default in turn, timing each
+/// activation.
 fn measure_store(
-    residents: &Population,
-    population: &[Facts],
+    simulated: &SimulatedFacts,
     changed_source: &str,
     options: &RerateOptions,
-    now: Timestamp,
 ) -> anyhow::Result<StoreFigures> {
+    let now = simulated.now;
     let dir = tempfile::tempdir().context("creating a bench data directory")?;
     let store = SqliteStore::open(dir.path()).context("opening a bench store")?;
     let seeding = Access::new(Actor::LocalOperator, Purpose::BulkImport, now);
     let started = Instant::now();
-    seed_population(&store, &seeding, residents).context("storing the residents")?;
-    let people: Vec<(PersonId, Facts)> = residents
+    seed_population(&store, &seeding, &simulated.city.persons, &[])
+        .context("storing the residents")?;
+    let people: Vec<(PersonId, Facts)> = simulated
+        .city
         .persons
         .iter()
-        .copied()
-        .zip(population.iter().cloned())
+        .map(|person| person.id)
+        .zip(simulated.facts.iter().cloned())
         .collect();
     seed_facts(&store, &seeding, &people).context("storing the facts")?;
     let seed_seconds = started.elapsed().as_secs_f64();
@@ -387,193 +401,6 @@ fn time_peer(population: &[Facts], now: Timestamp) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
-/// The case of every thousandth resident (counting from the eighth), which contacts name.
-fn index_case(index: usize) -> Option<CaseId> {
-    (index % 1_000 == 7).then(|| {
-        let mut bytes = [0xca; 16];
-        bytes[8..].copy_from_slice(&(index as u64).to_be_bytes());
-        CaseId::from_bytes(bytes)
-    })
-}
-
-/// The facts of `people`, in the shares of a cold season in a city with a few listed regions.
-/// Contacts name the cases of other residents among them.
-pub fn synthetic_facts(people: &[PersonId], seed: u64, now: Timestamp) -> Vec<Facts> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let cases: Vec<CaseId> = (0..people.len()).filter_map(index_case).collect();
-    let region_risk = Arc::new(RegionRiskList {
-        version: 1,
-        published_at: Some(now - SignedDuration::from_hours(24 * 10)),
-        entries: [
-            (420100, RiskLevel::High),
-            (310115, RiskLevel::Medium),
-            (330106, RiskLevel::Low),
-        ]
-        .into_iter()
-        .map(|(code, level)| {
-            (
-                RegionCode::from_number(code).expect("a listed region"),
-                level,
-            )
-        })
-        .collect(),
-    });
-    let regions: Vec<RegionCode> = [
-        420100, 420106, 310115, 330106, 330102, 110101, 440305, 510104, 320102, 350203,
-    ]
-    .into_iter()
-    .map(|code| RegionCode::from_number(code).expect("a known region"))
-    .collect();
-    let official = StaffId::from_bytes([3; 16]);
-    let mild = [Symptom::StuffyNose, Symptom::RunnyNose, Symptom::Fatigue];
-    let core = [Symptom::Fever, Symptom::DryCough, Symptom::SoreThroat];
-    people
-        .iter()
-        .enumerate()
-        .map(|(index, &person)| {
-            let mut facts = Facts {
-                region_risk: region_risk.clone(),
-                ..Facts::default()
-            };
-            let moment_in_last_days = |rng: &mut StdRng, days: i64| {
-                now - SignedDuration::from_secs(rng.random_range(60..days * 86_400))
-            };
-            for _ in 0..rng.random_range(0..=3) {
-                let declared_at = moment_in_last_days(&mut rng, 20);
-                let mut symptoms = BTreeSet::new();
-                match rng.random_range(0..100) {
-                    0..=84 => {}
-                    85..=92 => {
-                        symptoms.insert(mild[rng.random_range(0..mild.len())]);
-                    }
-                    93..=95 => {
-                        symptoms.insert(core[rng.random_range(0..core.len())]);
-                    }
-                    96..=97 => {
-                        symptoms.insert(core[0]);
-                        symptoms.insert(core[rng.random_range(1..core.len())]);
-                    }
-                    _ => {
-                        for _ in 0..rng.random_range(1..=3) {
-                            symptoms.insert(Symptom::ALL[rng.random_range(0..Symptom::ALL.len())]);
-                        }
-                    }
-                }
-                let temperature = rng.random_bool(0.7).then(|| {
-                    let tenths = if rng.random_bool(0.03) {
-                        rng.random_range(373..=395)
-                    } else {
-                        rng.random_range(360..=372)
-                    };
-                    Temperature::from_tenths(tenths).expect("a body temperature")
-                });
-                let travel = if rng.random_bool(0.05) {
-                    let from = day_of(declared_at) - jiff::Span::new().days(rng.random_range(1..6));
-                    vec![TravelEntry {
-                        region: regions[rng.random_range(0..regions.len())],
-                        from,
-                        to: from + jiff::Span::new().days(rng.random_range(0..3)),
-                    }]
-                } else {
-                    Vec::new()
-                };
-                let declaration = Declaration::new(
-                    event_id(&mut rng),
-                    person,
-                    declared_at,
-                    symptoms,
-                    temperature,
-                    travel,
-                )
-                .expect("a valid synthetic declaration");
-                facts.declarations.push(declaration);
-            }
-            if rng.random_bool(0.10) {
-                let sampled_at = moment_in_last_days(&mut rng, 20);
-                let outcome = match rng.random_range(0..100) {
-                    0 => TestOutcome::Positive,
-                    1..=3 => TestOutcome::Inconclusive,
-                    _ => TestOutcome::Negative,
-                };
-                facts.test_results.push(TestResult {
-                    event_id: event_id(&mut rng),
-                    kind: TestKind::Pcr,
-                    outcome,
-                    sampled_at,
-                    reported_at: sampled_at + SignedDuration::from_hours(20),
-                });
-            }
-            if rng.random_bool(0.02) {
-                facts.pharmacy_purchases.push(PharmacyPurchase {
-                    event_id: event_id(&mut rng),
-                    medicine: Medicine::FeverReducer,
-                    purchased_at: moment_in_last_days(&mut rng, 6),
-                });
-            }
-            for (share, degree) in [
-                (0.02, ContactDegree::Close),
-                (0.02, ContactDegree::Secondary),
-            ] {
-                if rng.random_bool(share) {
-                    let last_exposure = moment_in_last_days(&mut rng, 20);
-                    facts.contacts.push(Contact {
-                        contact: ContactId::from_bytes(uuid_bytes(&mut rng)),
-                        case: cases[rng.random_range(0..cases.len())],
-                        degree,
-                        setting: ContactSetting::Household,
-                        first_exposure: last_exposure,
-                        last_exposure,
-                        together: SignedDuration::from_hours(24),
-                        found_at: last_exposure + SignedDuration::from_hours(30),
-                        dismissed_at: None,
-                    });
-                }
-            }
-            if let Some(case) = index_case(index) {
-                let since = moment_in_last_days(&mut rng, 20);
-                facts.cases.push(CaseRecord {
-                    case,
-                    status: CaseStatus::Confirmed,
-                    since,
-                    onset: since - SignedDuration::from_hours(24 * 3),
-                    isolated_at: since,
-                    released_at: rng
-                        .random_bool(0.2)
-                        .then(|| since + SignedDuration::from_hours(24 * 10)),
-                });
-            }
-            if index % 1_000 == 500 {
-                let set_at = moment_in_last_days(&mut rng, 5);
-                facts.overrides.push(Override {
-                    id: OverrideId::from_bytes(uuid_bytes(&mut rng)),
-                    colour: Colour::Green,
-                    reason: "Reviewed by the district clinic.".to_owned(),
-                    set_by: official,
-                    set_at,
-                    expires_at: set_at + SignedDuration::from_hours(24 * 7),
-                    appeal: None,
-                });
-            }
-            facts
-        })
-        .collect()
-}
-
-fn uuid_bytes(rng: &mut StdRng) -> [u8; 16] {
-    let mut bytes: [u8; 16] = rng.random();
-    bytes[0] |= 1;
-    bytes
-}
-
-fn event_id(rng: &mut StdRng) -> EventId {
-    EventId::from_bytes(uuid_bytes(rng)).expect("a non-nil id")
-}
-
-fn day_of(at: Timestamp) -> Date {
-    at.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
-        .date()
-}
-
 /// The shipped default policy, written out by hand: the peer the engine is measured against.
 /// It knows nothing of policy files; it must give the same colour and validity as the engine
 /// does under `policies/default.toml`.
@@ -654,36 +481,40 @@ mod peer {
             Symptom::LossOfTasteOrSmell,
             Symptom::SoreThroat,
         ];
+        // A stay in a listed region, declared or from the itinerary: red (high) or yellow
+        // (medium) for 14 days from the end of a stay that ended within the last 14.
+        let stay = |region, from: jiff::civil::Date, to: jiff::civil::Date| -> Option<Held> {
+            let (_, level) = list.level_of(region)?;
+            let colour = match level {
+                RiskLevel::High => Colour::Red,
+                RiskLevel::Medium => Colour::Yellow,
+                RiskLevel::Low => return None,
+            };
+            let midnight = |day: jiff::civil::Date| {
+                jiff::tz::offset(8).to_timestamp(day.to_datetime(jiff::civil::Time::midnight()))
+            };
+            let began = midnight(from).ok()?;
+            let ended = midnight(to.tomorrow().ok()?).ok()?;
+            if began > now || ended <= now - DAY * 14 || ended + DAY * 14 <= now {
+                return None;
+            }
+            Some((colour, Some(ended + DAY * 14)))
+        };
+        held.extend(
+            facts
+                .stays
+                .iter()
+                .filter_map(|known| stay(known.region, known.from, known.to)),
+        );
         let mut symptomatic = Vec::new();
         for declaration in facts.declarations.iter().filter(|d| d.declared_at() <= now) {
             let at = declaration.declared_at();
-            for entry in declaration.travel() {
-                let Some((_, level)) = list.level_of(entry.region) else {
-                    continue;
-                };
-                let colour = match level {
-                    RiskLevel::High => Colour::Red,
-                    RiskLevel::Medium => Colour::Yellow,
-                    RiskLevel::Low => continue,
-                };
-                let midnight = |day: jiff::civil::Date| {
-                    jiff::tz::offset(8).to_timestamp(day.to_datetime(jiff::civil::Time::midnight()))
-                };
-                let (Ok(began), Ok(next_day)) = (midnight(entry.from), entry.to.tomorrow()) else {
-                    continue;
-                };
-                let Ok(ended) = midnight(next_day) else {
-                    continue;
-                };
-                if began > now || ended <= now - DAY * 14 {
-                    continue;
-                }
-                let basis = ended;
-                if basis + DAY * 14 <= now {
-                    continue;
-                }
-                held.push((colour, Some(basis + DAY * 14)));
-            }
+            held.extend(
+                declaration
+                    .travel()
+                    .iter()
+                    .filter_map(|entry| stay(entry.region, entry.from, entry.to)),
+            );
             let fever = declaration.temperature().is_some_and(|t| t.tenths() >= 373);
             let core_count = declaration
                 .symptoms()

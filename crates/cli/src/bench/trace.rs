@@ -1,10 +1,13 @@
 //! `healthcode bench trace`: how fast confirmed cases are traced and their contacts re-rated,
-//! in a city of a million residents and seventy million check-ins, against a DuckDB peer.
+//! in a simulated city of a million residents and a fortnight of their check-ins, against a
+//! DuckDB peer.
 //!
-//! The city comes from a seeded generator
-//! ([`City`](healthcode_store::sqlite::bench::City)), written once into a data directory in
-//! bulk; `--data-dir` keeps it between runs. Then, with the default tracing policy and the
-//! default rating policy, each repeat on other cases:
+//! The city is the simulator's (`healthcode_sim`, turned into the store's types by
+//! [`Registered`]): residents in households, their workplaces, school classes, shops,
+//! restaurants and gyms, and each day's scanned visits with nobody isolated. It is written once
+//! into a data directory in bulk ([`seed_city`]), its households registered as a community
+//! would register them; `--data-dir` keeps it between runs. Then, with the default tracing
+//! policy and the default rating policy, each repeat on other cases:
 //!
 //! - **one case, close contacts only**: the case traced for its close contacts
 //!   ([`trace_close_contacts`]: core's algorithm over the store's visit index, as
@@ -41,35 +44,35 @@ use healthcode_core::{Access, Actor, EventId, PersonId, Purpose, Timestamp, Venu
 use healthcode_server::cases::with_contact_ids;
 use healthcode_server::policies::ensure_default_policy;
 use healthcode_server::rating_service::rerate_people;
-use healthcode_store::sqlite::bench::{
-    City, CityShape, export_for_peer, seed_city, trace_close_contacts,
-};
+use healthcode_sim::{CityRun, local_time};
+use healthcode_store::sqlite::bench::{export_for_peer, seed_city, trace_close_contacts};
 use healthcode_store::{SqliteStore, Store};
 use jiff::SignedDuration;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use super::city::{self, EventIds, Registered};
 use super::median;
 
 /// The shipped default rating policy.
 const DEFAULT_POLICY: &str = include_str!("../../../../policies/default.toml");
 /// The DuckDB peer, written next to the exported rows when it runs.
 const PEER_SCRIPT: &str = include_str!("../../bench/trace_peer.py");
-/// What a data directory kept with `--data-dir` holds besides the store: the city's shape and
+/// What a data directory kept with `--data-dir` holds besides the store: which city it is and
 /// how long it took to write.
 const MANIFEST: &str = "bench-trace.json";
 /// Written in the peer's directory once the export is complete.
 const EXPORTED: &str = "exported";
+/// Household registrations per transaction while seeding.
+const HOUSEHOLD_BATCH: usize = 100_000;
 
 #[derive(Debug, Clone, Args)]
 pub struct TraceOptions {
-    /// Residents of the city (venues: one per twenty).
+    /// Residents of the simulated city (its venues follow from them: workplaces, school
+    /// classes, shops, restaurants, gyms).
     #[arg(long, default_value_t = 1_000_000)]
     residents: usize,
-    /// About how many check-ins over all the days.
-    #[arg(long, default_value_t = 70_000_000)]
-    check_ins: u64,
-    /// Days of check-ins; cases fall ill near the end.
+    /// Days of check-ins, from a Monday; cases fall ill in the last three.
     #[arg(long, default_value_t = 14)]
     days: u32,
     /// Cases traced together in the batch measurement.
@@ -78,10 +81,10 @@ pub struct TraceOptions {
     /// How many times each measurement is made, each on other cases; medians are reported.
     #[arg(long, default_value_t = 5)]
     repeats: usize,
-    /// Seed of the city.
+    /// Seed of the simulated city.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Keep the city in this directory and reuse it on later runs with the same shape (its own
+    /// Keep the city in this directory and reuse it on later runs of the same city (its own
     /// directory: not a store's `--data`). Without it, a temporary directory is used.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
@@ -103,13 +106,15 @@ pub struct TraceOptions {
     json: bool,
 }
 
-/// The shape of the city and how it was written, kept in [`MANIFEST`].
+/// Which simulated city a directory holds and how it was written, kept in [`MANIFEST`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Manifest {
     residents: usize,
-    check_ins_asked: u64,
     days: u32,
     seed: u64,
+    /// The share of visits not scanned in for.
+    skipped_scans: f64,
+    /// The first day's midnight.
     start: Timestamp,
     seeding: SeedingFigures,
     /// Runs made on this directory so far: each picks other cases.
@@ -121,12 +126,15 @@ struct Manifest {
 pub struct SeedingFigures {
     pub check_ins: u64,
     pub venues: usize,
+    pub households: usize,
     pub residents_seconds: f64,
     pub venues_seconds: f64,
-    /// Drawing the check-ins and writing them, the table's indexes dropped.
+    /// Simulating the days and writing their check-ins, the table's indexes dropped.
     pub check_ins_seconds: f64,
     /// Building the check-in indexes afterwards.
     pub indexes_seconds: f64,
+    /// Registering everyone's household.
+    pub households_seconds: f64,
     /// Rating every resident under the default policy for the first time.
     pub first_rating_seconds: f64,
     /// Writing the check-ins and venue kinds as CSV for the peer (once the peer first runs).
@@ -216,8 +224,8 @@ type VenueContact = (CaseId, PersonId, uuid::Uuid, i64, i64, i64);
 
 pub fn run(options: &TraceOptions) -> anyhow::Result<()> {
     anyhow::ensure!(
-        options.residents >= 20 && options.check_ins > 0 && options.days >= 4,
-        "a city needs at least 20 residents, some check-ins and 4 days"
+        options.residents > 0 && options.days >= 4,
+        "a city needs residents and at least 4 days"
     );
     anyhow::ensure!(
         options.cases > 0 && options.repeats > 0,
@@ -236,25 +244,22 @@ pub fn run(options: &TraceOptions) -> anyhow::Result<()> {
             temporary.path()
         }
     };
-    let start: Timestamp = "2026-02-01T00:00:00+08:00".parse()?;
-    let shape = CityShape {
-        residents: options.residents,
-        check_ins: options.check_ins,
-        days: options.days,
-        start,
-        seed: options.seed,
-    };
+    let start = local_time(0, 0);
     let started = Instant::now();
-    let city = City::generate(shape);
+    let run = CityRun::start(
+        &city::scenario(options.residents, options.days, options.seed),
+        city::SKIPPED_SCANS,
+    );
+    let city = Registered::of(&run);
     say(&format!(
         "drew a city of {} residents and {} venues in {:.1} s",
-        options.residents,
-        city.population.venues.len(),
+        city.persons.len(),
+        city.venues.len(),
         started.elapsed().as_secs_f64()
     ));
-    let now = start + SignedDuration::from_hours(24 * i64::from(options.days));
+    let now = local_time(options.days, 0);
 
-    let (mut manifest, seeded_now) = prepare(dir, &city, options, now, &say)?;
+    let (mut manifest, seeded_now) = prepare(dir, run, &city, options, now, &say)?;
     manifest.runs += 1;
     let store = SqliteStore::open(&dir.join("store")).context("opening the bench store")?;
     let peer_dir = dir.join("peer");
@@ -406,41 +411,47 @@ pub fn run(options: &TraceOptions) -> anyhow::Result<()> {
     print_figures(&figures, options)
 }
 
-/// Reuses the city in `dir` if its manifest says it is this one, or writes it there: residents
-/// and venues, check-ins in bulk, everyone's first rating, the CSV export for the peer.
+/// Reuses the city in `dir` if its manifest says it is this one, or writes it there from `run`:
+/// residents and venues, check-ins in bulk, everyone's first rating, then households. No
+/// rating reads households; registered before it, they made the first rating twice as slow.
 fn prepare(
     dir: &Path,
-    city: &City,
+    run: CityRun,
+    city: &Registered,
     options: &TraceOptions,
     now: Timestamp,
     say: &dyn Fn(&str),
 ) -> anyhow::Result<(Manifest, bool)> {
     let manifest_path = dir.join(MANIFEST);
+    let start = local_time(0, 0);
     if manifest_path.exists() {
-        let manifest: Manifest = serde_json::from_slice(
-            &std::fs::read(&manifest_path)
-                .with_context(|| format!("reading {}", manifest_path.display()))?,
-        )
-        .with_context(|| format!("reading {}", manifest_path.display()))?;
+        let text = std::fs::read(&manifest_path)
+            .with_context(|| format!("reading {}", manifest_path.display()))?;
+        let manifest: Manifest = serde_json::from_slice(&text).with_context(|| {
+            format!(
+                "reading {}: a city written by an earlier version of this bench? Give another \
+                 --data-dir",
+                manifest_path.display()
+            )
+        })?;
         anyhow::ensure!(
             (
                 manifest.residents,
-                manifest.check_ins_asked,
                 manifest.days,
                 manifest.seed,
+                manifest.skipped_scans,
                 manifest.start
             ) == (
                 options.residents,
-                options.check_ins,
                 options.days,
                 options.seed,
-                city.shape.start
+                city::SKIPPED_SCANS,
+                start
             ),
-            "{} holds another city ({} residents, {} check-ins, {} days, seed {}): give another \
-             --data-dir or the same shape",
+            "{} holds another city ({} residents, {} days, seed {}): give another --data-dir or \
+             the same city",
             dir.display(),
             manifest.residents,
-            manifest.check_ins_asked,
             manifest.days,
             manifest.seed
         );
@@ -457,12 +468,20 @@ fn prepare(
         dir.display()
     );
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let seeding_access = Access::new(Actor::LocalOperator, Purpose::BulkImport, city.shape.start);
+    let seeding_access = Access::new(Actor::LocalOperator, Purpose::BulkImport, start);
+    let households = city.households(&run);
     let mut progress = |line: &str| say(line);
-    let seeded = seed_city(&dir.join("store"), &seeding_access, city, &mut progress)
-        .context("seeding the city")?;
+    let seeded = seed_city(
+        &dir.join("store"),
+        &seeding_access,
+        &city.persons,
+        &city.venues,
+        city.days(run, options.days, EventIds::TimeOrdered),
+        &mut progress,
+    )
+    .context("seeding the city")?;
     say(&format!(
-        "seeded {} check-ins: {:.1} s writing rows, {:.1} s building indexes",
+        "seeded {} check-ins: {:.1} s simulating and writing rows, {:.1} s building indexes",
         seeded.check_ins, seeded.check_ins_seconds, seeded.indexes_seconds
     ));
     let store = SqliteStore::open(&dir.join("store")).context("opening the bench store")?;
@@ -472,19 +491,36 @@ fn prepare(
     say(&format!(
         "rated every resident for the first time in {first_rating_seconds:.1} s"
     ));
+    let started = Instant::now();
+    for batch in households.chunks(HOUSEHOLD_BATCH) {
+        store
+            .register_households(&seeding_access, batch)
+            .context("registering households")?;
+    }
+    let households_seconds = started.elapsed().as_secs_f64();
+    let household_count = households
+        .iter()
+        .map(|(_, household)| household)
+        .collect::<BTreeSet<_>>()
+        .len();
+    say(&format!(
+        "registered {household_count} households in {households_seconds:.1} s"
+    ));
     let manifest = Manifest {
         residents: options.residents,
-        check_ins_asked: options.check_ins,
         days: options.days,
         seed: options.seed,
-        start: city.shape.start,
+        skipped_scans: city::SKIPPED_SCANS,
+        start,
         seeding: SeedingFigures {
             check_ins: seeded.check_ins,
-            venues: city.population.venues.len(),
+            venues: city.venues.len(),
+            households: household_count,
             residents_seconds: seeded.residents_seconds,
             venues_seconds: seeded.venues_seconds,
             check_ins_seconds: seeded.check_ins_seconds,
             indexes_seconds: seeded.indexes_seconds,
+            households_seconds,
             first_rating_seconds,
             export_seconds: None,
         },
@@ -503,8 +539,8 @@ fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
 /// A confirmed case of a random resident, with symptoms from one of the last three days of
 /// the city (its window opening two days earlier) and isolated half a day to a day and a half
 /// later.
-fn bench_case(city: &City, days: u32, start: Timestamp, rng: &mut StdRng) -> BenchCase {
-    let person = city.population.persons[rng.random_range(0..city.population.persons.len())];
+fn bench_case(city: &Registered, days: u32, start: Timestamp, rng: &mut StdRng) -> BenchCase {
+    let person = city.persons[rng.random_range(0..city.persons.len())].id;
     let onset = start
         + SignedDuration::from_hours(24 * i64::from(days - 3))
         + SignedDuration::from_mins(rng.random_range(0..24 * 60));
@@ -784,12 +820,14 @@ fn print_figures(figures: &TraceFigures, options: &TraceOptions) -> anyhow::Resu
     );
     println!(
         "  seeding{}: residents {:.1} s, venues {:.1} s, check-ins {:.1} s, indexes {:.1} s, \
-         first rating {:.1} s, export for the peer {:.1} s",
+         {} households {:.1} s, first rating {:.1} s, export for the peer {:.1} s",
         if figures.seeded_now { "" } else { " (earlier)" },
         seeding.residents_seconds,
         seeding.venues_seconds,
         seeding.check_ins_seconds,
         seeding.indexes_seconds,
+        seeding.households,
+        seeding.households_seconds,
         seeding.first_rating_seconds,
         seeding.export_seconds.unwrap_or(f64::NAN)
     );

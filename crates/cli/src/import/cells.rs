@@ -17,7 +17,7 @@ use healthcode_store::Store;
 use indicatif::ProgressBar;
 
 use super::feeds::{NO_ROW_LIMIT, unreadable};
-use super::{ImportError, ImportFormat, LineError, progress_bar, read_rows, refused};
+use super::{ImportError, ImportFormat, LineError, Rows, progress_bar, read_rows, refused};
 use crate::config::Config;
 
 /// Reads, checks and registers the cells of a file; answers how many lines held a cell and
@@ -29,8 +29,19 @@ pub fn import_cells(
     format: ImportFormat,
     progress: &ProgressBar,
 ) -> Result<(u64, BatchResponse), ImportError> {
+    let rows = read_rows::<CellRow>(path, format, progress, "cell")?;
+    store_cells(store, clock, rows, progress)
+}
+
+/// Checks and registers the cells read from a file, as [`import_cells`] does once it has read
+/// them: for a caller that reads the file itself.
+pub(crate) fn store_cells(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    mut rows: Rows<CellRow>,
+    progress: &ProgressBar,
+) -> Result<(u64, BatchResponse), ImportError> {
     let now = clock.now();
-    let mut rows = read_rows::<CellRow>(path, format, progress, "cell")?;
     if !rows.errors.is_empty() {
         let (_, errors) = cells_from_rows(&rows.rows, now);
         return Err(unreadable(rows, errors));

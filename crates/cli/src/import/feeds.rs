@@ -105,71 +105,26 @@ pub fn import_feed(
 ) -> Result<FeedImport, ImportError> {
     let now = clock.now();
     match feed {
-        Feed::TestResults => import_rows::<LabResultRow>(
-            store,
-            path,
-            format,
-            progress,
-            feed,
-            now,
-            |rows| lab_results_from_rows(rows, now).1,
-            |access, policy, list| {
-                feeds::ingest_lab_results(store, access, policy, list, NO_ROW_LIMIT)
-            },
-        ),
-        Feed::PharmacyPurchases => import_rows::<PharmacyPurchaseRow>(
-            store,
-            path,
-            format,
-            progress,
-            feed,
-            now,
-            |rows| pharmacy_purchases_from_rows(rows, now).1,
-            |access, policy, list| {
-                feeds::ingest_pharmacy_purchases(store, access, policy, list, NO_ROW_LIMIT)
-            },
-        ),
-        Feed::Boardings => import_rows::<BoardingRow>(
-            store,
-            path,
-            format,
-            progress,
-            feed,
-            now,
-            |rows| boardings_from_rows(rows, now).1,
-            |access, policy, list| {
-                feeds::ingest_boardings(store, access, policy, list, NO_ROW_LIMIT)
-            },
-        ),
-        Feed::Households => import_rows::<HouseholdRow>(
-            store,
-            path,
-            format,
-            progress,
-            feed,
-            now,
-            |rows| household_members_from_rows(rows).1,
-            |access, _, list| feeds::register_households(store, access, list, NO_ROW_LIMIT),
-        ),
-        Feed::CellPings(retention) => import_rows::<CellPingRow>(
-            store,
-            path,
-            format,
-            progress,
-            feed,
-            now,
-            |rows| cell_pings_from_rows(rows, now, retention.stays_before(now)).1,
-            |access, policy, list| {
-                phone_service::ingest_cell_pings(
-                    store,
-                    access,
-                    policy,
-                    retention,
-                    list,
-                    NO_ROW_LIMIT,
-                )
-            },
-        ),
+        Feed::TestResults => {
+            let rows = read_rows(path, format, progress, feed.row_name())?;
+            store_lab_results(store, clock, rows, progress)
+        }
+        Feed::PharmacyPurchases => {
+            let rows = read_rows(path, format, progress, feed.row_name())?;
+            store_pharmacy_purchases(store, clock, rows, progress)
+        }
+        Feed::Boardings => {
+            let rows = read_rows(path, format, progress, feed.row_name())?;
+            store_boardings(store, clock, rows, progress)
+        }
+        Feed::Households => {
+            let rows = read_rows(path, format, progress, feed.row_name())?;
+            store_households(store, clock, rows, progress)
+        }
+        Feed::CellPings(retention) => {
+            let rows = read_rows(path, format, progress, feed.row_name())?;
+            store_cell_pings(store, clock, retention, rows, progress)
+        }
         Feed::HealthReports(reporter) => {
             let (upload, upload_errors) = read_health_report(path, format, progress)?;
             let lines = (upload.rows.len() + upload_errors.len()) as u64;
@@ -227,23 +182,123 @@ pub(super) fn unreadable<T>(rows: Rows<T>, errors: Vec<RowError>) -> ImportError
     ImportError::InvalidLines { lines, errors: all }
 }
 
-/// Stores a feed whose lines all read as rows, through `ingest`, under the active policy;
-/// `rows.lines` places the rows `ingest` reports as bad.
-/// Reads a feed file of flat rows, and stores them with `ingest` once every line has been read
-/// as a row; otherwise reports the unreadable lines together with what `check` finds wrong in
-/// the rows that were read.
-#[allow(clippy::too_many_arguments)]
-fn import_rows<R: serde::de::DeserializeOwned>(
+/// Stores laboratory results read from a feed file, as [`import_feed`] does once it has read
+/// them: for a caller that reads the file itself.
+pub(crate) fn store_lab_results(
     store: &dyn Store,
-    path: &Path,
-    format: ImportFormat,
+    clock: &dyn Clock,
+    rows: Rows<LabResultRow>,
+    progress: &ProgressBar,
+) -> Result<FeedImport, ImportError> {
+    let now = clock.now();
+    store_rows(
+        store,
+        rows,
+        progress,
+        Feed::TestResults,
+        now,
+        |rows| lab_results_from_rows(rows, now).1,
+        |access, policy, list| feeds::ingest_lab_results(store, access, policy, list, NO_ROW_LIMIT),
+    )
+}
+
+/// Stores pharmacy purchases read from a feed file, as [`import_feed`] does once it has read
+/// them.
+pub(crate) fn store_pharmacy_purchases(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    rows: Rows<PharmacyPurchaseRow>,
+    progress: &ProgressBar,
+) -> Result<FeedImport, ImportError> {
+    let now = clock.now();
+    store_rows(
+        store,
+        rows,
+        progress,
+        Feed::PharmacyPurchases,
+        now,
+        |rows| pharmacy_purchases_from_rows(rows, now).1,
+        |access, policy, list| {
+            feeds::ingest_pharmacy_purchases(store, access, policy, list, NO_ROW_LIMIT)
+        },
+    )
+}
+
+/// Stores transit boardings read from a feed file, as [`import_feed`] does once it has read
+/// them.
+pub(crate) fn store_boardings(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    rows: Rows<BoardingRow>,
+    progress: &ProgressBar,
+) -> Result<FeedImport, ImportError> {
+    let now = clock.now();
+    store_rows(
+        store,
+        rows,
+        progress,
+        Feed::Boardings,
+        now,
+        |rows| boardings_from_rows(rows, now).1,
+        |access, policy, list| feeds::ingest_boardings(store, access, policy, list, NO_ROW_LIMIT),
+    )
+}
+
+/// Stores cell pings read from a feed file, kept as `retention` says, as [`import_feed`] does
+/// once it has read them.
+pub(crate) fn store_cell_pings(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    retention: Retention,
+    rows: Rows<CellPingRow>,
+    progress: &ProgressBar,
+) -> Result<FeedImport, ImportError> {
+    let now = clock.now();
+    store_rows(
+        store,
+        rows,
+        progress,
+        Feed::CellPings(retention),
+        now,
+        |rows| cell_pings_from_rows(rows, now, retention.stays_before(now)).1,
+        |access, policy, list| {
+            phone_service::ingest_cell_pings(store, access, policy, retention, list, NO_ROW_LIMIT)
+        },
+    )
+}
+
+/// Registers the household members read from a feed file, as [`import_feed`] does once it has
+/// read them.
+pub(crate) fn store_households(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    rows: Rows<HouseholdRow>,
+    progress: &ProgressBar,
+) -> Result<FeedImport, ImportError> {
+    store_rows(
+        store,
+        rows,
+        progress,
+        Feed::Households,
+        clock.now(),
+        |rows| household_members_from_rows(rows).1,
+        |access, _, list| feeds::register_households(store, access, list, NO_ROW_LIMIT),
+    )
+}
+
+/// Stores the rows read from a feed file with `ingest`, under the active policy, once every
+/// line has been read as a row (`rows.lines` places the rows `ingest` reports as bad);
+/// otherwise reports the unreadable lines together with what `check` finds wrong in the rows
+/// that were read.
+fn store_rows<R>(
+    store: &dyn Store,
+    mut rows: Rows<R>,
     progress: &ProgressBar,
     feed: Feed,
     now: Timestamp,
     check: impl FnOnce(&[R]) -> Vec<RowError>,
     ingest: impl FnOnce(&Access, &Policy, Vec<R>) -> Result<FeedResponse, ApiError>,
 ) -> Result<FeedImport, ImportError> {
-    let mut rows = read_rows::<R>(path, format, progress, feed.row_name())?;
     if !rows.errors.is_empty() {
         let errors = check(&rows.rows);
         return Err(unreadable(rows, errors));
@@ -261,6 +316,8 @@ fn import_rows<R: serde::de::DeserializeOwned>(
     )
 }
 
+/// Stores a feed whose lines all read as rows, through `ingest`, under the active policy;
+/// `rows.lines` places the rows `ingest` reports as bad.
 fn store_feed<T>(
     store: &dyn Store,
     now: Timestamp,

@@ -1,6 +1,7 @@
 //! Tests of the `healthcode` command, run as a separate process on fresh data directories.
 
 mod commands;
+mod demo;
 mod evaluate;
 mod feeds;
 mod follow_up;

@@ -68,6 +68,10 @@ impl Store for StalledStore {
         Err(unused())
     }
 
+    fn enrol_many(&self, _: &Access, _: &[Enrolment]) -> Result<IngestReport, StoreError> {
+        Err(unused())
+    }
+
     fn person(&self, _: &Access, _: PersonId) -> Result<Person, StoreError> {
         Err(unused())
     }

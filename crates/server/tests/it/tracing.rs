@@ -80,6 +80,122 @@ async fn a_confirmed_case_is_traced_at_once_and_its_close_contact_turns_red_with
 }
 
 #[tokio::test]
+async fn cases_registered_together_are_each_recorded_and_the_confirmed_ones_traced() {
+    let app = spawn_app().await;
+    let (zhang, li, venue, li_token) = a_restaurant_evening(&app).await;
+    let now = app.clock.now();
+    let suspected = CaseRequest {
+        case_id: Uuid::new_v4().to_string(),
+        resident_id: TestResident::li().resident_id,
+        status: "suspected".into(),
+        onset: (now - jiff::SignedDuration::from_hours(2)).to_string(),
+        isolated_at: None,
+    };
+    let cases = [
+        confirmed(&app).parse(now).unwrap(),
+        suspected.parse(now).unwrap(),
+    ];
+    let registered = register_cases_as_official(&app, cases.to_vec())
+        .await
+        .expect("both residents are enrolled");
+
+    assert_eq!(
+        registered
+            .iter()
+            .map(|registered| (registered.person, registered.trace.is_some()))
+            .collect::<Vec<_>>(),
+        [
+            (healthcode_core::PersonId::from_uuid(zhang), true),
+            (healthcode_core::PersonId::from_uuid(li), false)
+        ],
+        "only the confirmed case is traced"
+    );
+    let trace = registered[0].trace.as_ref().unwrap();
+    assert_eq!(
+        trace
+            .contacts
+            .iter()
+            .map(|contact| (contact.person_id, contact.degree.as_str(), contact.venue_id))
+            .collect::<Vec<_>>(),
+        [(li, "close", Some(venue))]
+    );
+    // Li is a suspected case and a close contact: the close contact's red is the stronger.
+    let status = app.status(&li_token).await;
+    assert_eq!(status.colour, "red");
+    assert_eq!(
+        status
+            .reasons
+            .iter()
+            .map(|reason| reason.rule_id.as_str())
+            .collect::<Vec<_>>(),
+        ["close_contact", "suspected_case"]
+    );
+}
+
+#[tokio::test]
+async fn cases_registered_together_are_all_refused_if_one_resident_is_not_enrolled() {
+    let app = spawn_app().await;
+    let (zhang, ..) = a_restaurant_evening(&app).await;
+    let now = app.clock.now();
+    let nobody = CaseRequest {
+        resident_id: TestResident::fresh().resident_id,
+        ..confirmed(&app)
+    };
+    let refused = register_cases_as_official(
+        &app,
+        vec![
+            confirmed(&app).parse(now).unwrap(),
+            nobody.parse(now).unwrap(),
+        ],
+    )
+    .await;
+    assert!(
+        matches!(
+            refused,
+            Err(healthcode_server::ApiError::NotFound {
+                what: "resident",
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    let official = app.sign_in_as(healthcode_core::Role::HealthOfficial).await;
+    let status: healthcode_server::api::StatusView = expect_json(
+        app.get(&format!("/v1/people/{zhang}/status"), Some(&official))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(status.colour, "green", "no case was recorded");
+}
+
+/// Registers `cases` together through the library function, as an official under the active
+/// policy.
+async fn register_cases_as_official(
+    app: &TestApp,
+    cases: Vec<healthcode_server::api::NewCase>,
+) -> Result<Vec<healthcode_server::cases::Registered>, healthcode_server::ApiError> {
+    let store = app.store.clone();
+    let now = app.clock.now();
+    tokio::task::spawn_blocking(move || {
+        let policy = healthcode_server::Policies::new()
+            .active(&*store, now)
+            .expect("a policy is active");
+        let access = healthcode_core::Access::new(
+            healthcode_core::Actor::Staff {
+                id: healthcode_core::StaffId::from_uuid(Uuid::new_v4()),
+                role: healthcode_core::Role::HealthOfficial,
+            },
+            healthcode_server::Endpoint::RegisterCase.purpose(),
+            now,
+        );
+        healthcode_server::cases::register_cases(&*store, &access, &policy, &cases)
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
 async fn a_dismissed_contact_is_rated_again_and_tracing_again_does_not_bring_it_back() {
     let app = spawn_app().await;
     let (_, li, _, li_token) = a_restaurant_evening(&app).await;

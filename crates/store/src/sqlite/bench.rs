@@ -1,18 +1,24 @@
-//! The pieces of the store's benchmarks: how fast [`SqliteStore::ingest_check_ins`] stores
-//! check-ins (`healthcode bench ingest`), compared with a raw rusqlite peer inserting the same
-//! rows into the same schema, and a store full of facts to re-rate.
+//! The pieces of the store's benchmarks that need its private row writers: how fast
+//! [`SqliteStore::ingest_check_ins`] stores check-ins (`healthcode bench ingest`) compared with a
+//! raw rusqlite peer inserting the same rows into the same schema, a store full of facts to
+//! re-rate (`healthcode bench rerate`), and a city written in bulk to trace in
+//! (`healthcode bench trace`).
 //!
-//! 1. [`Population::generate`] picks deterministic person and venue ids from a seed;
-//! 2. [`seed_population`] stores them (synthetic residents, sealed like real ones, with one audit
-//!    record for the lot) so that check-ins and facts pass their foreign-key checks;
-//! 3. [`synthetic_check_ins`] draws check-ins over the population;
-//! 4. [`RawPeer`] is the peer: one connection with the store's settings, a transaction per batch,
+//! 1. [`seed_population`] stores the residents and venues it is given (residents sealed like
+//!    real ones, with one audit record for the lot) so that check-ins and facts pass their
+//!    foreign-key checks;
+//! 2. [`RawPeer`] is the peer: one connection with the store's settings, a transaction per batch,
 //!    one prepared `INSERT OR IGNORE` — no audit, no error mapping;
-//! 5. [`seed_facts`] stores the rating engine's facts of a seeded population in bulk.
+//! 3. [`seed_facts`] stores the rating engine's facts of residents already stored, in bulk;
+//! 4. [`seed_city`] writes residents, venues and days of check-ins into a fresh data directory
+//!    in bulk, and [`export_for_peer`] writes its check-ins out for a peer that cannot read
+//!    SQLite;
+//! 5. [`trace_close_contacts`] traces cases for their close contacts only.
 //!
-//! Everything here is synthetic: no real person's data is ever generated or read. Seeding goes
-//! through the store's own row writers, never SQL of its own, so that what it stores is what
-//! the store would have stored.
+//! The data comes from the caller: the command line draws it from the simulator
+//! (`healthcode-sim`), on which this crate does not depend. Seeding goes through the store's own
+//! row writers, never SQL of its own, so that what it stores is what the store would have
+//! stored.
 
 mod city;
 
@@ -20,12 +26,7 @@ use std::path::Path;
 
 use healthcode_core::rating::{CaseId, CaseRecord, Facts};
 use healthcode_core::trace::{Traced, TracingPolicy};
-use healthcode_core::{
-    Access, AuditAction, CheckIn, CheckInSource, EventId, GeoPoint, OpeningHours, Person, PersonId,
-    PersonName, PhoneNumber, RegionCode, ResidentId, Timestamp, Venue, VenueId, VenueKind,
-};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use healthcode_core::{Access, AuditAction, CheckIn, EventId, Person, PersonId, Venue};
 use rusqlite::TransactionBehavior;
 
 use super::contact_tracing::Degrees;
@@ -36,7 +37,7 @@ use super::{
 };
 use crate::{Store, StoreError};
 
-pub use city::{City, CitySeeding, CityShape, export_for_peer, seed_city};
+pub use city::{CitySeeding, export_for_peer, seed_city};
 
 /// Traces cases' close contacts only, as [`Store::trace_cases`] would trace them, through the
 /// same algorithm (core's `trace`, asked as of the opening of each case's window, so that no
@@ -51,84 +52,28 @@ pub fn trace_close_contacts(
     store.trace_cases_with(access, cases, policy, Degrees::Close)
 }
 
-/// Ids of the synthetic persons and venues that benchmark check-ins refer to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Population {
-    pub persons: Vec<PersonId>,
-    pub venues: Vec<VenueId>,
-}
-
-impl Population {
-    /// The same `seed` gives the same ids, so two stores can hold identical populations.
-    pub fn generate(persons: usize, venues: usize, seed: u64) -> Population {
-        let mut rng = StdRng::seed_from_u64(seed);
-        Population {
-            persons: (0..persons)
-                .map(|_| PersonId::from_uuid(random_uuid(&mut rng)))
-                .collect(),
-            venues: (0..venues)
-                .map(|_| VenueId::from_uuid(random_uuid(&mut rng)))
-                .collect(),
-        }
-    }
-}
-
-fn random_uuid(rng: &mut StdRng) -> uuid::Uuid {
-    uuid::Builder::from_random_bytes(rng.random()).into_uuid()
-}
-
-/// A synthetic, valid resident ID number for the `index`-th benchmark person: Hangzhou's
-/// Shangcheng district, a birth date from 1950 on, a sequence number.
-fn synthetic_resident_id(index: usize) -> ResidentId {
-    let birth_date = jiff::civil::date(1950, 1, 1)
-        .checked_add(jiff::Span::new().days((index / 1000) as i64))
-        .expect("benchmark populations stay within jiff's range");
-    let first_seventeen = format!("330102{}{:03}", birth_date.strftime("%Y%m%d"), index % 1000);
-    ResidentId::with_check_character(&first_seventeen).expect("synthetic resident IDs are valid")
-}
-
-/// Stores the population: every person enrolled with a synthetic resident ID, name and phone
-/// (sealed and hashed like real ones) in one transaction with one audit record for the lot, and
-/// every venue registered. Meant for an empty store; ids already present are an error. A
-/// population without venues (`Population::generate(people, 0, seed)`) is all that
-/// [`seed_facts`] needs.
+/// Stores `persons` (their resident ID numbers, names and phones sealed and hashed like real
+/// ones) in one transaction with one audit record for the lot, each enrolled under an event id
+/// equal to their person id, and registers `venues`. Meant for an empty store; ids already
+/// present are an error. Residents without venues are all that [`seed_facts`] needs.
 pub fn seed_population(
     store: &SqliteStore,
     access: &Access,
-    population: &Population,
+    persons: &[Person],
+    venues: &[Venue],
 ) -> Result<(), StoreError> {
-    let count = population.persons.len() as u64;
     // Sealing is most of the work: it is done before the transaction, on every core, and the
     // rows then go in in id order so that the id index grows at its end.
-    let seal = |(index, id): (usize, &PersonId)| {
-        let person = Person {
-            id: *id,
-            resident_id: synthetic_resident_id(index),
-            name: PersonName::parse(&format!("Bench Resident {index}"))
-                .expect("a valid synthetic name"),
-            phone: PhoneNumber::parse(&format!("139{:08}", index % 100_000_000))
-                .expect("a valid synthetic phone"),
-            enrolled_at: access.at,
-        };
-        let event_id = EventId::from_uuid(id.as_uuid()).expect("person ids are not nil");
-        PersonRow::seal(&store.keys, &person, event_id)
+    let seal = |person: &Person| {
+        let event_id = EventId::from_uuid(person.id.as_uuid()).expect("person ids are not nil");
+        PersonRow::seal(&store.keys, person, event_id)
     };
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let per_thread = population.persons.len().div_ceil(threads).max(1);
+    let per_thread = persons.len().div_ceil(threads).max(1);
     let mut rows: Vec<PersonRow> = std::thread::scope(|scope| {
-        let workers: Vec<_> = population
-            .persons
+        let workers: Vec<_> = persons
             .chunks(per_thread)
-            .enumerate()
-            .map(|(chunk, persons)| {
-                scope.spawn(move || {
-                    persons
-                        .iter()
-                        .enumerate()
-                        .map(|(offset, id)| seal((chunk * per_thread + offset, id)))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|chunk| scope.spawn(move || chunk.iter().map(seal).collect::<Vec<_>>()))
             .collect();
         workers
             .into_iter()
@@ -140,18 +85,10 @@ pub fn seed_population(
         for row in &rows {
             row.insert(transaction)?;
         }
-        Ok(Audited::success((), None, count))
+        Ok(Audited::success((), None, persons.len() as u64))
     })?;
-    for (index, venue) in population.venues.iter().enumerate() {
-        store.register_venue(&Venue {
-            id: *venue,
-            name: format!("Bench Venue {index}"),
-            kind: VenueKind::ALL[index % VenueKind::ALL.len()],
-            district: RegionCode::parse("330102").expect("a valid region code"),
-            location: GeoPoint::new(30.25, 120.17).expect("a valid point"),
-            opening_hours: OpeningHours::always(),
-            registered_at: access.at,
-        })?;
+    for venue in venues {
+        store.register_venue(venue)?;
     }
     Ok(())
 }
@@ -163,11 +100,10 @@ const SEED_ROWS_PER_TRANSACTION: usize = 200_000;
 
 /// Stores the facts of people already enrolled (by [`seed_population`], or by enrolment): their
 /// declarations, test results, pharmacy purchases, health reports, cases, contacts and
-/// overrides, through the row writers of the store's own methods, so that
-/// [`Store::facts_of`](crate::Store::facts_of) and
-/// [`Store::for_each_facts`](crate::Store::for_each_facts) read them back equal and override
-/// reasons are sealed. A fact is stored as the fact of the person it is listed under. `stays`
-/// and the region-risk list are not stored facts of a person, and are ignored.
+/// overrides, through the row writers of the store's own methods, so that [`Store::facts_of`]
+/// and [`Store::for_each_facts`] read them back equal and override reasons are sealed. A fact
+/// is stored as the fact of the person it is listed under. `stays` and the region-risk list are
+/// not stored facts of a person, and are ignored.
 ///
 /// Rows go in large transactions, one kind of fact at a time and in person order, each
 /// transaction with one audit record (the kind's own action, counting its rows). Resends of a
@@ -261,64 +197,6 @@ impl<'a> FactSeeder<'a> {
             Err(other) => Err(other),
         }
     }
-}
-
-/// How benchmark check-ins reach the store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Arrival {
-    /// As from a live feed: in order of entry, ten a second across the city, with time-ordered
-    /// (version 7) event ids, which the API asks clients to generate.
-    Feed,
-    /// Entry times shuffled over a fortnight and random (version 4) event ids: the worst case
-    /// for the indexes, as from a client that ignores the advice.
-    Shuffled,
-}
-
-/// `count` check-ins of random persons at random venues from `start`, a fifth of them without a
-/// time of leaving, arriving as `arrival` says. Event ids are distinct.
-pub fn synthetic_check_ins(
-    population: &Population,
-    count: usize,
-    start: Timestamp,
-    seed: u64,
-    arrival: Arrival,
-) -> Vec<CheckIn> {
-    assert!(
-        !population.persons.is_empty() && !population.venues.is_empty(),
-        "check-ins need at least one person and one venue"
-    );
-    let mut rng = StdRng::seed_from_u64(seed);
-    let start = start.as_millisecond();
-    (0..count)
-        .map(|index| {
-            let (entered, event_id) = match arrival {
-                Arrival::Feed => {
-                    let entered = start + index as i64 * 100;
-                    let id =
-                        uuid::Builder::from_unix_timestamp_millis(entered as u64, &rng.random());
-                    (entered, id.into_uuid())
-                }
-                Arrival::Shuffled => (
-                    start + rng.random_range(0..14 * 86_400_000),
-                    random_uuid(&mut rng),
-                ),
-            };
-            let entered = Timestamp::from_millisecond(entered).expect("within range");
-            let left = rng.random_bool(0.8).then(|| {
-                Timestamp::from_second(entered.as_second() + rng.random_range(60..4 * 3_600))
-                    .expect("within range")
-            });
-            CheckIn::new(
-                EventId::from_uuid(event_id).expect("generated UUIDs are not nil"),
-                population.venues[rng.random_range(0..population.venues.len())],
-                population.persons[rng.random_range(0..population.persons.len())],
-                entered,
-                left,
-                CheckInSource::ALL[rng.random_range(0..CheckInSource::ALL.len())],
-            )
-            .expect("left is after entered")
-        })
-        .collect()
 }
 
 /// The raw peer: one plain connection to a store's database file (the store's connection

@@ -1,7 +1,9 @@
 //! The integration tests of healthcode-store, in one binary: the conformance suite run against
-//! the SQLite backend, and what only the SQLite backend must do (files, keys, tampering).
+//! the SQLite backend, and what only the SQLite backend must do (files, keys, tampering, the
+//! benchmarks' seeding and peers).
 
 mod sqlite;
+mod synthetic;
 mod tracing;
 
 use healthcode_store::SqliteStore;

@@ -21,12 +21,14 @@ use healthcode_core::{
     StaffAccount, StaffId, Symptom, Temperature, Timestamp, TravelEntry, Username, Venue, VenueId,
     VenueKind,
 };
-use healthcode_store::sqlite::bench::{self, Arrival, Population};
+use healthcode_store::sqlite::bench;
 use healthcode_store::sqlite::{DATABASE_FILE_NAME, SCHEMA_VERSION};
 use healthcode_store::{
     AuditChainReport, AuditQuery, Enrolment, KeyError, KeyRing, Reference, SqliteStore, Store,
     StoreError, TokenGrant, TokenHash,
 };
+
+use crate::synthetic;
 
 fn at(text: &str) -> Timestamp {
     text.parse().unwrap()
@@ -786,29 +788,30 @@ fn the_raw_peer_stores_exactly_what_the_store_stores() {
         Purpose::BulkImport,
         at("2026-02-01T00:00:00Z"),
     );
-    let population = Population::generate(20, 3, 7);
-    let check_ins = bench::synthetic_check_ins(
-        &population,
+    let persons = synthetic::residents(20, 7, access.at);
+    let venues = synthetic::venues(3, 7, access.at);
+    let check_ins = synthetic::check_ins(
+        &synthetic::person_ids(&persons),
+        &synthetic::venue_ids(&venues),
         500,
         at("2026-02-01T00:00:00Z"),
         7,
-        Arrival::Shuffled,
     );
 
     let store = SqliteStore::open(&temporary.path().join("store")).unwrap();
-    bench::seed_population(&store, &access, &population).unwrap();
+    bench::seed_population(&store, &access, &persons, &venues).unwrap();
     store.ingest_check_ins(&access, &check_ins).unwrap();
 
     let peer = SqliteStore::open(&temporary.path().join("raw")).unwrap();
-    bench::seed_population(&peer, &access, &population).unwrap();
+    bench::seed_population(&peer, &access, &persons, &venues).unwrap();
     let mut raw = bench::RawPeer::open(peer.database_path()).unwrap();
     assert_eq!(raw.insert_check_ins(&check_ins).unwrap(), 500);
     assert_eq!(raw.insert_check_ins(&check_ins[..10]).unwrap(), 0);
 
     let mut total = 0;
-    for person in &population.persons {
-        let stored = store.check_ins_of(&access, *person).unwrap();
-        assert_eq!(peer.check_ins_of(&access, *person).unwrap(), stored);
+    for person in synthetic::person_ids(&persons) {
+        let stored = store.check_ins_of(&access, person).unwrap();
+        assert_eq!(peer.check_ins_of(&access, person).unwrap(), stored);
         total += stored.len();
     }
     assert_eq!(total, 500);
@@ -824,35 +827,11 @@ fn the_raw_peer_stores_exactly_what_the_store_stores() {
         .unwrap();
     assert_eq!(enrolments.len(), 1);
     assert_eq!(enrolments[0].records, 20);
-    let first = store.person(&access, population.persons[0]).unwrap();
+    let first = store.person(&access, persons[0].id).unwrap();
+    assert_eq!(first, persons[0]);
     assert_eq!(
         store.find_person(&access, &first.resident_id).unwrap(),
         Some(first.id)
-    );
-}
-
-#[test]
-fn feed_check_ins_arrive_in_order_of_entry_with_time_ordered_event_ids() {
-    let population = Population::generate(20, 3, 1);
-    let start = at("2026-02-01T00:00:00Z");
-    let check_ins = bench::synthetic_check_ins(&population, 200, start, 1, Arrival::Feed);
-    for pair in check_ins.windows(2) {
-        assert!(pair[0].entered() < pair[1].entered());
-        assert!(
-            pair[0].event_id() < pair[1].event_id(),
-            "event ids follow entry times"
-        );
-    }
-    assert!(
-        check_ins
-            .iter()
-            .all(|check_in| check_in.event_id().as_uuid().get_version_num() == 7)
-    );
-    let shuffled = bench::synthetic_check_ins(&population, 200, start, 1, Arrival::Shuffled);
-    assert!(
-        shuffled
-            .windows(2)
-            .any(|pair| pair[0].entered() > pair[1].entered())
     );
 }
 
@@ -973,9 +952,9 @@ fn four_seeded_people(
         Purpose::BulkImport,
         at("2026-02-13T00:00:00Z"),
     );
-    let population = Population::generate(4, 0, 7);
-    bench::seed_population(&store, &access, &population).unwrap();
-    let facts = varied_facts(&population.persons);
+    let residents = synthetic::residents(4, 7, access.at);
+    bench::seed_population(&store, &access, &residents, &[]).unwrap();
+    let facts = varied_facts(&synthetic::person_ids(&residents));
     (store, access, facts)
 }
 
@@ -989,15 +968,16 @@ fn the_facts_of_most_of_the_city_are_picked_out_of_one_pass_and_equal_each_perso
         at("2026-02-13T00:00:00Z"),
     );
     // Enough people that a read of nearly all of them takes the pass over everyone.
-    let population = Population::generate(24_000, 0, 11);
-    bench::seed_population(&store, &access, &population).unwrap();
-    let seeded = varied_facts(&population.persons[..4]);
+    let residents = synthetic::residents(24_000, 11, access.at);
+    bench::seed_population(&store, &access, &residents, &[]).unwrap();
+    let persons = synthetic::person_ids(&residents);
+    let seeded = varied_facts(&persons[..4]);
     bench::seed_facts(&store, &access, &seeded).unwrap();
 
     let rating = Access::new(Actor::System, Purpose::Rating, at("2026-02-13T00:00:00Z"));
     // All but the last hundred, backwards, with the first person asked for twice.
-    let mut asked: Vec<PersonId> = population.persons[..23_900].iter().rev().copied().collect();
-    asked.push(population.persons[0]);
+    let mut asked: Vec<PersonId> = persons[..23_900].iter().rev().copied().collect();
+    asked.push(persons[0]);
     let read = store.facts_of_people(&rating, &asked).unwrap();
     assert_eq!(read.len(), asked.len());
     for (person, facts) in asked.iter().zip(&read) {
