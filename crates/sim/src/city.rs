@@ -11,12 +11,14 @@
 //! - **Errands.** Each day a resident goes shopping (a shop, supermarket or market in their
 //!   district) with probability 0.25 on weekdays and 0.4 at weekends, for 30 minutes between
 //!   10:00 and 20:00; eats out (a restaurant in their district) with probability 0.15 on
-//!   weekdays and 0.3 at weekends, for an hour at 12:00 or 18:00; and goes to a gym with
-//!   probability 0.05, for an hour between 18:00 and 21:00. Each district has one venue of a
-//!   kind per [`ERRAND_KINDS`] residents, at least one: a restaurant per 150 (China has about
-//!   9 million food-service outlets for 1.4 billion people), a shop per 200, a supermarket or a
-//!   gym per 2,000, a wet market per 20,000. How crowded venues are decides how many people
-//!   tracing finds around a case.
+//!   weekdays and 0.3 at weekends, for an hour at 12:00 or 18:00; goes to a gym with
+//!   probability 0.05, for an hour between 18:00 and 21:00; and to a pharmacy with probability
+//!   [`PHARMACY_PER_DAY`], for 10 minutes between 09:00 and 21:00. Each district has one venue
+//!   of a kind per [`ERRAND_KINDS`] residents, at least one: a restaurant per 150 (China has
+//!   about 9 million food-service outlets for 1.4 billion people), a shop per 200, a pharmacy
+//!   per 2,500 (about 570,000 retail pharmacies), a supermarket or a gym per 2,000, a wet
+//!   market per 20,000. How crowded venues are decides how many people tracing finds around a
+//!   case. The visit rates are assumptions.
 //!
 //! Day 0 is a Monday. Times are local (UTC+8) minutes from midnight.
 
@@ -32,13 +34,16 @@ const WORKERS_PER_WORKPLACE: usize = 25;
 const PUPILS_PER_CLASS: usize = 45;
 
 /// Errand venues by kind, with how many residents of a district each serves.
-const ERRAND_KINDS: [(VenueKind, usize); 5] = [
+const ERRAND_KINDS: [(VenueKind, usize); 6] = [
     (VenueKind::Shop, 200),
     (VenueKind::Supermarket, 2_000),
     (VenueKind::Market, 20_000),
     (VenueKind::Restaurant, 150),
     (VenueKind::Gym, 2_000),
+    (VenueKind::Pharmacy, 2_500),
 ];
+
+pub const PHARMACY_PER_DAY: f64 = 0.02;
 
 /// The places of the kinds in [`ERRAND_KINDS`].
 const SHOPS: usize = 0;
@@ -46,6 +51,7 @@ const SUPERMARKETS: usize = 1;
 const MARKETS: usize = 2;
 const RESTAURANTS: usize = 3;
 const GYMS: usize = 4;
+const PHARMACIES: usize = 5;
 
 /// Where a district's centre is (WGS 84), for venues' locations around it.
 pub(crate) const CENTRES: [(f64, f64); 6] = [
@@ -78,7 +84,7 @@ pub struct City {
     /// Each resident's workplace or school, by index into `venues`.
     pub daytime: Vec<Option<u32>>,
     /// Each district's errand venues of each kind (in the order of [`ERRAND_KINDS`]).
-    errands: Vec<[Vec<u32>; 5]>,
+    errands: Vec<[Vec<u32>; 6]>,
 }
 
 /// One stay at a venue.
@@ -232,6 +238,17 @@ impl City {
                     venue: *errands[GYMS].choose(rng).expect("every district has one"),
                     from,
                     until: from + 60,
+                    person,
+                });
+            }
+            if rng.random_bool(PHARMACY_PER_DAY) {
+                let from = rng.random_range(9 * 60..21 * 60);
+                visits.push(Visit {
+                    venue: *errands[PHARMACIES]
+                        .choose(rng)
+                        .expect("every district has one"),
+                    from,
+                    until: from + 10,
                     person,
                 });
             }

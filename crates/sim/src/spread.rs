@@ -19,7 +19,7 @@
 //! The home rate follows from the measured household attack rate; the others are calibrated
 //! so that, with no intervention, each person infected in the first 12 days infects about 2.2
 //! others, the early reproduction number Li et al. (NEJM, 2020) estimated for Wuhan (counted
-//! from the ground truth, 100,000 residents: 2.13 for seed 1, 2.21 for seed 2). About 70% of
+//! from the ground truth, 100,000 residents: 2.13 for seed 1, 2.10 for seed 2). About 70% of
 //! residents are then infected within 60 days: 43% of infections at work or school, 33% at
 //! venues, 21% at home, 2% on buses and flights.
 
