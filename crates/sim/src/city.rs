@@ -232,25 +232,21 @@ impl City {
                     person,
                 });
             }
-            if rng.random_bool(0.05) {
-                let from = rng.random_range(18 * 60..21 * 60);
-                visits.push(Visit {
-                    venue: *errands[GYMS].choose(rng).expect("every district has one"),
-                    from,
-                    until: from + 60,
-                    person,
-                });
-            }
-            if rng.random_bool(PHARMACY_PER_DAY) {
-                let from = rng.random_range(9 * 60..21 * 60);
-                visits.push(Visit {
-                    venue: *errands[PHARMACIES]
-                        .choose(rng)
-                        .expect("every district has one"),
-                    from,
-                    until: from + 10,
-                    person,
-                });
+            // A gym for an hour between 18:00 and 21:00; a pharmacy for 10 minutes between
+            // 09:00 and 21:00.
+            for (slot, chance, starts, minutes) in [
+                (GYMS, 0.05, 18 * 60..21 * 60, 60),
+                (PHARMACIES, PHARMACY_PER_DAY, 9 * 60..21 * 60, 10),
+            ] {
+                if rng.random_bool(chance) {
+                    let from = rng.random_range(starts);
+                    visits.push(Visit {
+                        venue: *errands[slot].choose(rng).expect("every district has one"),
+                        from,
+                        until: from + minutes,
+                        person,
+                    });
+                }
             }
         }
         visits.sort_unstable();

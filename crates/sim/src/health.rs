@@ -19,6 +19,8 @@
 //!   before the sample, specificity [`SPECIFICITY`] (WHO and FIND evaluations of RT-PCR put
 //!   these near 0.85 and above 0.99). A positive result is how a case becomes known.
 
+use std::collections::HashMap;
+
 use healthcode_core::Symptom;
 use healthcode_core::rating::Medicine;
 use rand::Rng;
@@ -126,6 +128,8 @@ pub struct Health {
     next_onset: usize,
     /// Everyone to be sampled on a day, by the day.
     to_sample: Vec<(u32, u32)>,
+    /// The earliest day a sample is due for each resident in `to_sample`.
+    first_due: HashMap<u32, u32>,
     pub episodes: Vec<Episode>,
     pub results: Vec<TestResult>,
     pub purchases: Vec<Purchase>,
@@ -137,6 +141,7 @@ impl Health {
             ill_until: vec![0; residents],
             next_onset: 0,
             to_sample: Vec::new(),
+            first_due: HashMap::new(),
             episodes: Vec::new(),
             results: Vec::new(),
             purchases: Vec::new(),
@@ -205,6 +210,11 @@ impl Health {
                 positive,
             });
         }
+        self.first_due.clear();
+        for &(due, person) in &waiting {
+            let first = self.first_due.entry(person).or_insert(due);
+            *first = (*first).min(due);
+        }
         self.to_sample = waiting;
         Today {
             episodes: first_episode..self.episodes.len(),
@@ -216,12 +226,9 @@ impl Health {
     /// Samples `person` on `day` (at [`SAMPLED_AT`]), unless a sample is already due for them
     /// by then: a test someone takes because the system asks for one.
     pub fn request_sample(&mut self, person: u32, day: u32) {
-        if !self
-            .to_sample
-            .iter()
-            .any(|&(due, sampled)| sampled == person && due <= day)
-        {
+        if self.first_due.get(&person).is_none_or(|&due| due > day) {
             self.to_sample.push((day, person));
+            self.first_due.insert(person, day);
         }
     }
 
