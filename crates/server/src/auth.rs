@@ -55,17 +55,31 @@ async fn admit(guard: &Guard, mut request: Request) -> Result<Request, ApiError>
         request.extensions_mut().insert(Caller(actor));
         return Ok(request);
     }
-    if let Some(data) = guard.endpoint.personal_data() {
-        let subject = subject_of(request).await;
-        let access = Access::new(actor, data.purpose, now);
-        // If the refusal cannot be recorded the request fails with 500: an unrecorded refusal
-        // must not look like an ordinary one.
-        guard
-            .app
-            .run(move |store| Ok(store.record_denied(&access, data.action, subject)?))
-            .await?;
+    let subject = subject_of(request).await;
+    Err(refuse(&guard.app, guard.endpoint, actor, subject).await)
+}
+
+/// Refuses `actor` what `endpoint` does: records the refusal in the audit log when the
+/// endpoint touches personal data, and answers 403. The web pages refuse through here too.
+pub(crate) async fn refuse(
+    app: &App,
+    endpoint: Endpoint,
+    actor: Actor,
+    subject: Option<PersonId>,
+) -> ApiError {
+    let Some(data) = endpoint.personal_data() else {
+        return ApiError::Forbidden;
+    };
+    let access = Access::new(actor, data.purpose, app.clock.now());
+    // If the refusal cannot be recorded the request fails with 500: an unrecorded refusal must
+    // not look like an ordinary one.
+    match app
+        .run(move |store| Ok(store.record_denied(&access, data.action, subject)?))
+        .await
+    {
+        Ok(()) => ApiError::Forbidden,
+        Err(error) => error,
     }
-    Err(ApiError::Forbidden)
 }
 
 /// The token of an `Authorization: Bearer <token>` header.

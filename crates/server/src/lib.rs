@@ -42,6 +42,7 @@ pub mod phone_service;
 pub mod policies;
 pub mod rating_service;
 pub mod service;
+mod web;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -150,6 +151,7 @@ impl App {
         }
         let timeout = Duration::from_secs(self.config.request_timeout_secs);
         router
+            .merge(web::router())
             .fallback(handlers::no_such_endpoint)
             .method_not_allowed_fallback(handlers::method_not_allowed)
             .with_state(self.clone())
@@ -372,7 +374,7 @@ fn handler_of(endpoint: Endpoint) -> MethodRouter<App> {
 }
 
 /// Gives error responses produced below the handlers (timeouts, unknown methods, body limits
-/// hit outside an extractor) the API's JSON error body.
+/// hit outside an extractor) the API's JSON error body. The web pages' error pages (HTML) pass.
 async fn json_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
@@ -380,7 +382,9 @@ async fn json_errors(request: Request, next: Next) -> Response {
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json"));
+        .is_some_and(|value| {
+            value.starts_with("application/json") || value.starts_with("text/html")
+        });
     if (status.is_client_error() || status.is_server_error()) && !is_json {
         return ApiError::for_status(status).into_response();
     }
