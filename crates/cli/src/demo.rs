@@ -1511,13 +1511,15 @@ fn city_text(city: &DemoCity, url: Option<&str>) -> String {
     );
     match url {
         Some(url) => out.push_str(&format!(
-            "The API is at {url} (its description at {url}/openapi.json). Ctrl-C stops it; \
-             `healthcode --data {dir} serve` serves this city again.\n"
+            "The pages are at {url}/ and the API at {url}/v1 (its description at \
+             {url}/openapi.json). Ctrl-C stops it; `healthcode --data {dir} serve` serves this \
+             city again.\n"
         )),
         None => out.push_str(&format!("Serve it with `healthcode --data {dir} serve`.\n")),
     }
     out.push_str(
-        "\nStaff accounts (sign in with POST /v1/sessions; the passwords are shown only now):\n",
+        "\nStaff accounts (sign in at /sign-in, or with POST /v1/sessions; the passwords are \
+         shown only now):\n",
     );
     for login in &city.staff {
         out.push_str(&format!(
@@ -1529,8 +1531,8 @@ fn city_text(city: &DemoCity, url: Option<&str>) -> String {
     }
     let resident = &city.resident;
     out.push_str(&format!(
-        "\nA resident whose colour is {}, signed in as their phone would be:\n  person {}\n  \
-         device token {}\n",
+        "\nA resident whose colour is {}, signed in as their phone would be (paste the token \
+         at /sign-in/device to see their pages):\n  person {}\n  device token {}\n",
         resident.colour.code(),
         resident.person,
         resident.device_token

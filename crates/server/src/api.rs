@@ -25,17 +25,21 @@ use uuid::Uuid;
 
 mod cases;
 mod consent;
+mod dashboard;
 mod feeds;
 mod pass;
 mod phone;
 mod rating;
+mod venue;
 
 pub use cases::*;
 pub use consent::*;
+pub use dashboard::*;
 pub use feeds::*;
 pub use pass::*;
 pub use phone::*;
 pub use rating::*;
+pub use venue::*;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -936,6 +940,64 @@ pub struct AuditLog {
     pub records: Vec<AuditRecordView>,
 }
 
+/// One access to the signed-in resident's data, as they see it: when, by whom, why, what, and
+/// how it ended. Staff are named by their role only, never by their account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OwnAccessRecordView {
+    /// The record's place in the audit log, for questions about it.
+    pub sequence: u64,
+    pub at: Timestamp,
+    /// `you`, `staff`, `resident` (another resident, refused), `system` (healthcode applying
+    /// the active policy), `public` (enrolment) or `local_operator` (the command line).
+    #[schema(example = "staff")]
+    pub by: String,
+    /// The role of `staff`, e.g. `health_official`.
+    pub role: Option<String>,
+    #[schema(example = "case_investigation")]
+    pub purpose: String,
+    #[schema(example = "read_facts")]
+    pub action: String,
+    pub records: u64,
+    #[schema(example = "success")]
+    pub outcome: String,
+}
+
+impl OwnAccessRecordView {
+    /// The record as `viewer`, its subject, sees it.
+    pub fn new(record: &AuditRecord, viewer: PersonId) -> OwnAccessRecordView {
+        let (by, role) = match record.actor {
+            Actor::Resident(person) if person == viewer => ("you", None),
+            Actor::Resident(_) => ("resident", None),
+            Actor::Staff { role, .. } => ("staff", Some(role.code().to_owned())),
+            Actor::Public => ("public", None),
+            Actor::LocalOperator => ("local_operator", None),
+            Actor::System => ("system", None),
+        };
+        OwnAccessRecordView {
+            sequence: record.sequence,
+            at: record.at,
+            by: by.to_owned(),
+            role,
+            purpose: record.purpose.code().to_owned(),
+            action: record.action.code().to_owned(),
+            records: record.records,
+            outcome: record.outcome.code().to_owned(),
+        }
+    }
+}
+
+/// The accesses to the signed-in resident's data.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct OwnAccessLog {
+    /// The first moment covered: the log answers the last [`OWN_ACCESS_LOG_DAYS`] days.
+    pub since: Timestamp,
+    /// Oldest first.
+    pub records: Vec<OwnAccessRecordView>,
+}
+
+/// How many days back a resident's own access log reaches.
+pub const OWN_ACCESS_LOG_DAYS: i64 = 90;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AuditChainView {
     pub records: u64,
@@ -985,6 +1047,15 @@ pub(crate) fn parse_date(field: &str, text: &str) -> Result<Date, FieldError> {
     text.trim()
         .parse()
         .map_err(|_| FieldError::new(field, "should be a date such as 2026-02-10"))
+}
+
+/// An offset from UTC as RFC 3339 writes it: `+08:00` (the API's answers and the pages'
+/// scripts read it so).
+pub fn offset_text(offset: jiff::tz::Offset) -> String {
+    let seconds = offset.seconds();
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
 #[cfg(test)]
@@ -1122,5 +1193,15 @@ mod tests {
             password: "hunter2hunter2".into(),
         };
         assert!(!format!("{request:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn offsets_are_written_with_hours_and_minutes() {
+        assert_eq!(offset_text(jiff::tz::Offset::constant(8)), "+08:00");
+        assert_eq!(offset_text(jiff::tz::Offset::UTC), "+00:00");
+        assert_eq!(
+            offset_text(jiff::tz::Offset::from_seconds(-(3 * 3600 + 1800)).unwrap()),
+            "-03:30"
+        );
     }
 }

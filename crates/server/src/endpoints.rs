@@ -74,6 +74,9 @@ pub enum Endpoint {
     ReadTrustAnchor,
     ReadVenuePoster,
     CheckInAtVenue,
+    ReadOwnAccessLog,
+    ReadVenueCheckInCounts,
+    ReadDashboard,
 }
 
 /// Who may call an endpoint.
@@ -107,7 +110,7 @@ const fn personal(action: AuditAction, purpose: Purpose) -> Option<PersonalData>
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 63] = [
+    pub const ALL: [Endpoint; 66] = [
         Endpoint::Health,
         Endpoint::Ready,
         Endpoint::Metrics,
@@ -171,6 +174,9 @@ impl Endpoint {
         Endpoint::ReadTrustAnchor,
         Endpoint::ReadVenuePoster,
         Endpoint::CheckInAtVenue,
+        Endpoint::ReadOwnAccessLog,
+        Endpoint::ReadVenueCheckInCounts,
+        Endpoint::ReadDashboard,
     ];
 
     pub fn method(self) -> Method {
@@ -238,7 +244,10 @@ impl Endpoint {
             | Endpoint::IssueOwnPass
             | Endpoint::ReadTrustList
             | Endpoint::ReadTrustAnchor
-            | Endpoint::ReadVenuePoster => Method::GET,
+            | Endpoint::ReadVenuePoster
+            | Endpoint::ReadOwnAccessLog
+            | Endpoint::ReadVenueCheckInCounts => Method::GET,
+            Endpoint::ReadDashboard => Method::GET,
         }
     }
 
@@ -257,6 +266,7 @@ impl Endpoint {
             Endpoint::RegisterVenue => "/v1/venues",
             Endpoint::ReadVenue => "/v1/venues/{venue_id}",
             Endpoint::ReadVenuePoster => "/v1/venues/{venue_id}/poster",
+            Endpoint::ReadVenueCheckInCounts => "/v1/venues/{venue_id}/check-in-counts",
             Endpoint::RecordCheckIn => "/v1/check-ins",
             Endpoint::IngestCheckIns => "/v1/check-ins/batch",
             Endpoint::ReadResident => "/v1/residents/{person_id}",
@@ -304,6 +314,8 @@ impl Endpoint {
             Endpoint::ScanPass => "/v1/scans",
             Endpoint::ReadTrustList => "/.well-known/healthcode/trust-list",
             Endpoint::ReadTrustAnchor => "/.well-known/healthcode/anchor",
+            Endpoint::ReadOwnAccessLog => "/v1/me/access-log",
+            Endpoint::ReadDashboard => "/v1/dashboard",
         }
     }
 
@@ -339,7 +351,8 @@ impl Endpoint {
             | Endpoint::ListOwnConsents
             | Endpoint::RevokeConsent
             | Endpoint::IssueOwnPass
-            | Endpoint::CheckInAtVenue => Allowed::Roles(&[Resident]),
+            | Endpoint::CheckInAtVenue
+            | Endpoint::ReadOwnAccessLog => Allowed::Roles(&[Resident]),
             Endpoint::RegisterVenue => Allowed::Roles(&[VenueOperator, Admin]),
             Endpoint::RecordCheckIn => Allowed::Roles(&[Resident, VenueOperator, CheckpointWorker]),
             Endpoint::IngestCheckIns | Endpoint::ScanPass => {
@@ -383,6 +396,10 @@ impl Endpoint {
             }
             Endpoint::ReadAuditLog | Endpoint::VerifyAuditChain => Allowed::Roles(&[Auditor]),
             Endpoint::CreateStaffAccount => Allowed::Roles(&[Admin]),
+            // Operators watch how busy their venues are; officials how busy any venue is. The
+            // store does not record who registered a venue, so any operator reads any venue's.
+            Endpoint::ReadVenueCheckInCounts => Allowed::Roles(&[VenueOperator, HealthOfficial]),
+            Endpoint::ReadDashboard => Allowed::Roles(&[HealthOfficial]),
         }
     }
 
@@ -483,6 +500,8 @@ impl Endpoint {
             Endpoint::ScanPass | Endpoint::CheckInAtVenue => {
                 personal(AuditAction::RecordCheckIn, Purpose::VisitLogging)
             }
+            // A resident reads the audit records about themselves: who touched their data, why.
+            Endpoint::ReadOwnAccessLog => personal(AuditAction::ReadAuditLog, Purpose::SelfService),
             Endpoint::Health
             | Endpoint::Ready
             | Endpoint::Metrics
@@ -501,7 +520,13 @@ impl Endpoint {
             | Endpoint::ListPolicies
             | Endpoint::ReadPolicy
             // Verifying recomputes hashes and answers with counts: no record is shown.
-            | Endpoint::VerifyAuditChain => None,
+            | Endpoint::VerifyAuditChain
+            // Counts of check-ins per hour name nobody.
+            | Endpoint::ReadVenueCheckInCounts => None,
+            // Counts only, but counting by district opens every rated resident's ID number.
+            Endpoint::ReadDashboard => {
+                personal(AuditAction::ReadRatings, Purpose::CaseInvestigation)
+            }
         }
     }
 

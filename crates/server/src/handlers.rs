@@ -6,11 +6,13 @@
 
 pub(crate) mod cases;
 pub(crate) mod consent;
+pub(crate) mod dashboard;
 pub(crate) mod feeds;
 pub(crate) mod follow_up;
 pub(crate) mod pass;
 pub(crate) mod phone;
 pub(crate) mod rating;
+pub(crate) mod venue;
 
 use std::sync::OnceLock;
 
@@ -26,8 +28,9 @@ use utoipa::OpenApi as _;
 use crate::api::{
     AuditChainView, AuditLog, AuditQueryParams, BatchRequest, BatchResponse, CheckInList,
     CheckInRequest, CreateStaffRequest, DeclarationList, DeclarationRequest, EnrolRequest,
-    EnrolResponse, ErrorBody, NewResident, Profile, PurposeQuery, RegisteredVenue, SessionRequest,
-    SessionResponse, StaffView, StatusResponse, VenueRequest, VenueView, WriteResponse, parse_uuid,
+    EnrolResponse, ErrorBody, NewResident, OwnAccessLog, Profile, PurposeQuery, RegisteredVenue,
+    SessionRequest, SessionResponse, StaffView, StatusResponse, VenueRequest, VenueView,
+    WriteResponse, parse_uuid,
 };
 use crate::endpoints::Endpoint;
 use crate::error::ApiError;
@@ -351,6 +354,19 @@ pub(crate) async fn verify_audit_chain(
     State(app): State<App>,
 ) -> Result<Json<AuditChainView>, ApiError> {
     Ok(Json(app.run(service::verify_audit_chain).await?))
+}
+
+#[utoipa::path(get, path = "/v1/me/access-log", tag = "audit", security(("bearer" = [])),
+    responses((status = 200, description = "Every access to the signed-in resident's data in the last 90 days, oldest first: when, by whom (staff by role only), for which purpose, what was done and how it ended. Only records about this resident; this read is itself audited.", body = OwnAccessLog)))]
+pub(crate) async fn read_own_access_log(
+    State(app): State<App>,
+    caller: Caller,
+) -> Result<Json<OwnAccessLog>, ApiError> {
+    let access = app.access(caller, Endpoint::ReadOwnAccessLog);
+    Ok(Json(
+        app.run(move |store| service::own_access_log(store, &access))
+            .await?,
+    ))
 }
 
 /// Answers requests for paths no endpoint has.

@@ -14,6 +14,7 @@
 //! - [`pass_service`]: issuing passes, checkpoint scans, and the pass keys a server holds;
 //! - [`phone_service`]: the same for phone-network data: cells, pings reduced to daily stays,
 //!   itineraries, retention and proximity searches;
+//! - [`venue_service`]: a venue's check-in counts per hour (aggregates, naming nobody);
 //! - [`accounts`]: staff accounts, passwords and tokens;
 //! - [`error`]: the one error type and its status codes;
 //! - [`clock`], [`config`], [`metrics`], [`openapi`].
@@ -29,6 +30,7 @@ pub mod cases;
 pub mod clock;
 pub mod config;
 pub mod consent_service;
+pub mod dashboard_service;
 pub mod endpoints;
 pub mod error;
 pub mod extract;
@@ -42,6 +44,7 @@ pub mod phone_service;
 pub mod policies;
 pub mod rating_service;
 pub mod service;
+pub mod venue_service;
 mod web;
 
 use std::convert::Infallible;
@@ -370,6 +373,9 @@ fn handler_of(endpoint: Endpoint) -> MethodRouter<App> {
         Endpoint::ReadTrustAnchor => on(method, handlers::pass::read_trust_anchor),
         Endpoint::ReadVenuePoster => on(method, handlers::pass::read_venue_poster),
         Endpoint::CheckInAtVenue => on(method, handlers::pass::check_in_at_venue),
+        Endpoint::ReadVenueCheckInCounts => on(method, handlers::venue::read_venue_check_in_counts),
+        Endpoint::ReadOwnAccessLog => on(method, handlers::read_own_access_log),
+        Endpoint::ReadDashboard => on(method, handlers::dashboard::read_dashboard),
     }
 }
 

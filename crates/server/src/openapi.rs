@@ -81,6 +81,9 @@ use crate::handlers;
         handlers::pass::read_trust_anchor,
         handlers::pass::read_venue_poster,
         handlers::pass::check_in_at_venue,
+        handlers::venue::read_venue_check_in_counts,
+        handlers::read_own_access_log,
+        handlers::dashboard::read_dashboard,
     ),
     modifiers(&BearerTokens),
     tags(

@@ -5,13 +5,16 @@
 //! the check-ins of residents who scan them, and the region's keys as a running server holds
 //! them.
 
+use std::collections::BTreeSet;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
-use healthcode_core::rating::{Policy, Rating};
-use healthcode_core::{Access, CheckIn, CheckInSource, EventId, PersonId, Role, VenueId};
+use healthcode_core::rating::{Colour, HealthReport, Policy, Rating, RatingCause, Reporter};
+use healthcode_core::{
+    Access, CheckIn, CheckInSource, EventId, PersonId, Purpose, Role, Temperature, VenueId,
+};
 use healthcode_pass::claims::SALT_LENGTH;
 use healthcode_pass::keystore::{KeyStoreError, PASS_KEY_DIRECTORY};
 use healthcode_pass::poster::{self, Poster};
@@ -26,6 +29,7 @@ use crate::api::{FieldError, WriteResponse};
 use crate::config::PassConfig;
 use crate::error::ApiError;
 use crate::metrics;
+use crate::policies::Policies;
 use crate::rating_service::{self, person_not_found};
 use crate::service::store_check_in;
 
@@ -75,6 +79,31 @@ pub fn issue_pass(
         claims,
         rating,
     })
+}
+
+/// Issues the signed-in resident their own pass under the active policy and the region's
+/// current keys, with fresh randomness for the ID hash: what `GET /v1/me/pass` and the
+/// resident's "My code" page do.
+pub fn issue_own_pass(
+    store: &dyn Store,
+    access: &Access,
+    policies: &Policies,
+    passes: &Passes,
+) -> Result<IssuedPass, ApiError> {
+    let person = crate::service::resident_of(access)?;
+    let policy = policies.active(store, access.at)?;
+    let keys = passes.current(access.at)?;
+    let mut salt = [0; SALT_LENGTH];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut salt);
+    issue_pass(
+        store,
+        access,
+        &policy,
+        &keys.keys,
+        passes.config(),
+        person,
+        salt,
+    )
 }
 
 /// `at` without its fraction of a second, as passes carry times.
@@ -189,6 +218,9 @@ fn stamp(data_dir: &Path) -> KeyStamp {
 pub struct Scanned {
     pub verdict: Verdict,
     pub check_in: Result<WriteResponse, &'static str>,
+    /// The temperature taken, kept as a health report on the holder, with their colour once
+    /// it was counted: when one was given and the visit was logged.
+    pub temperature: Option<(WriteResponse, Colour)>,
 }
 
 /// What was scanned: the QR code's text, or a photo of it.
@@ -204,6 +236,8 @@ pub struct Visit {
     pub venue: VenueId,
     /// The scanner's id for the visit; a resend logs nothing new.
     pub event_id: EventId,
+    /// The holder's temperature, taken at the scan.
+    pub temperature: Option<Temperature>,
 }
 
 /// Verifies a scanned pass at `access.at` and, when it is valid and this region issued it,
@@ -211,15 +245,24 @@ pub struct Visit {
 /// and logs the `visit` as a check-in: scanned by the venue when its staff scan, at a
 /// checkpoint otherwise. The verdict is counted in the metrics. Passes of other regions and EU certificates are
 /// verified but name nobody registered here, so they log no visit.
+///
+/// A temperature taken at a logged visit is kept as a daily health report on the holder, filed
+/// by the checkpoint under the visit's event id (so a resend keeps it once), and the holder is
+/// rated again under `policy`: a fever counts at once, as an employer's report of one would.
 pub fn scan(
     store: &dyn Store,
     access: &Access,
+    policy: &Policy,
     keys: &LoadedKeys,
     own_issuer: &str,
     scanned: Scan<'_>,
     visit: Visit,
 ) -> Result<Scanned, ApiError> {
-    let Visit { venue, event_id } = visit;
+    let Visit {
+        venue,
+        event_id,
+        temperature,
+    } = visit;
     // Door staff of a venue scan for the venue; checkpoint workers at a gate or road.
     let source = match access.actor.role() {
         Some(Role::VenueOperator) => CheckInSource::VenueScansPerson,
@@ -235,6 +278,7 @@ pub fn scan(
         Scan::Text(text) => keys.verifier.verify(text, access.at),
         Scan::Image(image) => keys.verifier.verify_image(image, access.at),
     };
+    let mut holder = None;
     let check_in = match &verdict {
         Err(_) => Err("the pass is not valid"),
         Ok(verified) => match &verified.contents {
@@ -250,6 +294,7 @@ pub fn scan(
                 Ok(person) => {
                     let check_in = CheckIn::new(event_id, venue, person, access.at, None, source)
                         .expect("a visit without an end is a valid check-in");
+                    holder = Some(person);
                     Ok(store_check_in(store, access, &check_in)?)
                 }
             },
@@ -259,7 +304,85 @@ pub fn scan(
         Ok(_) => "valid",
         Err(invalid) => invalid.code(),
     });
-    Ok(Scanned { verdict, check_in })
+    let temperature = match (holder, temperature) {
+        (Some(person), Some(temperature)) => Some(record_temperature(
+            store,
+            access,
+            policy,
+            person,
+            temperature,
+            event_id,
+        )?),
+        _ => None,
+    };
+    Ok(Scanned {
+        verdict,
+        check_in,
+        temperature,
+    })
+}
+
+/// Keeps a temperature taken at a checkpoint as a daily health report on `person` (about the
+/// day of `access.at` in the policy's offset), then rates them again.
+fn record_temperature(
+    store: &dyn Store,
+    access: &Access,
+    policy: &Policy,
+    person: PersonId,
+    temperature: Temperature,
+    event_id: EventId,
+) -> Result<(WriteResponse, Colour), ApiError> {
+    let report = HealthReport {
+        event_id,
+        reporter: Reporter::Checkpoint,
+        day: access
+            .at
+            .to_zoned(jiff::tz::TimeZone::fixed(policy.utc_offset))
+            .date(),
+        reported_at: access.at,
+        temperature: Some(temperature),
+        symptoms: BTreeSet::new(),
+    };
+    // Filed under the purpose of health reports, as an employer's or a community's are.
+    let reporting = Access::new(access.actor, Purpose::HealthReport, access.at);
+    let written = store.ingest_health_reports(&reporting, &[(person, report)])?;
+    let (rating, _) = rating_service::rerate(
+        store,
+        policy,
+        person,
+        &RatingCause::Event(event_id),
+        access.at,
+    )?;
+    Ok((
+        WriteResponse {
+            event_id: event_id.as_uuid(),
+            duplicate: written.stored == 0,
+        },
+        rating.colour,
+    ))
+}
+
+/// Scans a pass under the active policy and the region's current keys: what `POST /v1/scans`
+/// and the checkpoint's page do.
+pub fn scan_now(
+    store: &dyn Store,
+    access: &Access,
+    policies: &Policies,
+    passes: &Passes,
+    scanned: Scan<'_>,
+    visit: Visit,
+) -> Result<Scanned, ApiError> {
+    let keys = passes.current(access.at)?;
+    let policy = policies.active(store, access.at)?;
+    scan(
+        store,
+        access,
+        &policy,
+        &keys,
+        &passes.config().issuer,
+        scanned,
+        visit,
+    )
 }
 
 /// The holder of a pass this region issued, unless a newer rating revoked it (or its rating is

@@ -18,8 +18,8 @@ use crate::accounts::new_bearer_token;
 use crate::api::{
     AuditChainView, AuditLog, AuditRecordView, BatchResponse, CheckInList, CheckInRequest,
     CheckInView, DeclarationList, DeclarationRequest, DeclarationView, EnrolResponse, FieldError,
-    NewResident, Profile, RegisteredVenue, RowError, VenueRequest, VenueView, WriteResponse,
-    check_ins_from_requests,
+    NewResident, OWN_ACCESS_LOG_DAYS, OwnAccessLog, OwnAccessRecordView, Profile, RegisteredVenue,
+    RowError, VenueRequest, VenueView, WriteResponse, check_ins_from_requests,
 };
 use crate::error::{ApiError, reference_field};
 use crate::metrics;
@@ -270,6 +270,30 @@ pub fn audit_log(
     let records = store.audit_log(access, query)?;
     Ok(AuditLog {
         records: records.iter().map(AuditRecordView::from).collect(),
+    })
+}
+
+/// The audit records about the signed-in resident of the last [`OWN_ACCESS_LOG_DAYS`] days,
+/// oldest first: who touched their data (staff by role only), why and how. Only records whose
+/// subject is this resident are read, and the read is itself audited.
+pub fn own_access_log(store: &dyn Store, access: &Access) -> Result<OwnAccessLog, ApiError> {
+    let person = resident_of(access)?;
+    let since = access
+        .at
+        .saturating_sub(jiff::SignedDuration::from_hours(24 * OWN_ACCESS_LOG_DAYS))
+        .map_err(ApiError::internal)?;
+    let query = AuditQuery {
+        subject: Some(person),
+        since: Some(since),
+        ..AuditQuery::default()
+    };
+    let records = store.audit_log(access, &query)?;
+    Ok(OwnAccessLog {
+        since,
+        records: records
+            .iter()
+            .map(|record| OwnAccessRecordView::new(record, person))
+            .collect(),
     })
 }
 

@@ -24,12 +24,16 @@
 //! refusal of a read counts 0.
 
 mod consent;
+mod dashboard;
 mod phone_data;
 mod tracing;
+mod venue_counts;
 
 pub use self::consent::*;
+pub use self::dashboard::*;
 pub use self::phone_data::*;
 pub use self::tracing::*;
+pub use self::venue_counts::*;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -172,6 +176,13 @@ macro_rules! conformance_suite {
             a_follow_up_check_is_kept_once_as_the_communitys_health_report_in_the_persons_facts,
             missed_follow_up_checks_are_the_isolated_residents_with_no_check_on_the_day,
             nobody_in_isolation_misses_a_check_and_one_alone_is_named_in_the_audit,
+            // Venue check-in counts (conformance/venue_counts.rs).
+            check_ins_at_a_venue_are_counted_per_hour_from_the_time_asked_and_nobody_is_read,
+            a_venue_nobody_checked_in_at_or_nobody_registered_counts_zero_every_hour,
+            // The officials' dashboard (conformance/dashboard.rs).
+            the_dashboard_counts_current_colours_by_district_and_each_days_colours_from_history,
+            the_dashboard_counts_cases_and_contacts_by_day_and_the_appeals_waiting_and_decided,
+            reading_the_dashboard_is_audited_once_without_a_subject_counting_the_rated,
         }
     };
 }

@@ -14,6 +14,7 @@
 
 pub mod audit_chain;
 pub mod conformance;
+mod dashboard;
 pub mod keys;
 pub mod sqlite;
 
@@ -38,6 +39,7 @@ use healthcode_core::{
 use jiff::SignedDuration;
 use jiff::tz::Offset;
 
+pub use dashboard::{ColourCounts, Dashboard, DashboardDay, DashboardQuery, DistrictColours};
 pub use keys::{KeyError, KeyRing};
 pub use sqlite::SqliteStore;
 
@@ -112,6 +114,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn register_venue(&self, venue: &Venue) -> Result<Write, StoreError>;
 
     fn venue(&self, id: VenueId) -> Result<Option<Venue>, StoreError>;
+
+    /// How many check-ins at `venue` were entered in each of the `hours` hours from `from`
+    /// (`from` included, the end of each hour excluded), in order. Counts only: nobody is
+    /// named, so the read is not audited. Zero for every hour at a venue nobody checked in at,
+    /// registered or not.
+    fn venue_check_in_counts(
+        &self,
+        venue: VenueId,
+        from: Timestamp,
+        hours: u32,
+    ) -> Result<Vec<u64>, StoreError>;
 
     /// Stores one check-in; a resend of the same event id stores nothing.
     fn record_check_in(&self, access: &Access, check_in: &CheckIn) -> Result<Write, StoreError>;
@@ -651,6 +664,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         access: &Access,
         day: &FollowUpDay,
     ) -> Result<Vec<Person>, StoreError>;
+
+    // --- Dashboard: counts for health officials ---------------------------------------------
+
+    /// The counts of the officials' dashboard (see [`Dashboard`]): residents by district and
+    /// current colour, colours at the end of each day, cases registered and contacts found per
+    /// day, and the appeal queue. Counts only: no person is named in the answer.
+    ///
+    /// Counting by district reads every rated resident's ID number (its region code), so the
+    /// read is audited: one record, without a subject, counting the residents counted.
+    fn dashboard(&self, access: &Access, query: &DashboardQuery) -> Result<Dashboard, StoreError>;
 }
 
 /// Whose rating a pass shows, and whether it is still their latest: see [`Store::pass_holder`].

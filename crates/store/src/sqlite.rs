@@ -21,11 +21,13 @@ pub mod bench;
 mod checkpoint;
 mod consent;
 mod contact_tracing;
+mod dashboard;
 mod encoding;
 mod fact_rows;
 mod migrations;
 mod phone_data;
 mod rating;
+mod venue_counts;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{DirBuilder, OpenOptions};
@@ -1060,6 +1062,16 @@ impl Store for SqliteStore {
                 None => Ok(None),
             }
         })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(venue = %venue, hours))]
+    fn venue_check_in_counts(
+        &self,
+        venue: VenueId,
+        from: Timestamp,
+        hours: u32,
+    ) -> Result<Vec<u64>, StoreError> {
+        venue_counts::check_in_counts(self, venue, from, hours)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(person = %check_in.person()))]
@@ -2217,6 +2229,15 @@ impl Store for SqliteStore {
         day: &FollowUpDay,
     ) -> Result<Vec<Person>, StoreError> {
         consent::missed_follow_up_checks(self, access, day)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    fn dashboard(
+        &self,
+        access: &Access,
+        query: &crate::DashboardQuery,
+    ) -> Result<crate::Dashboard, StoreError> {
+        dashboard::dashboard(self, access, query)
     }
 }
 

@@ -90,10 +90,12 @@ pub struct PharmacyPurchase {
 }
 
 vocabulary! {
-    /// Who files daily health reports on residents' behalf.
+    /// Who files daily health reports on residents' behalf. A checkpoint files one when its
+    /// worker takes a holder's temperature while scanning their pass.
     pub enum Reporter {
         Employer => "employer",
         Community => "community",
+        Checkpoint => "checkpoint",
     }
 }
 

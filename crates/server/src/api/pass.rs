@@ -83,6 +83,13 @@ pub struct ScanRequest {
     /// one is made if absent.
     #[schema(format = Uuid)]
     pub event_id: Option<String>,
+    /// The holder's temperature taken at the scan, in degrees Celsius (34.0 to 43.0). When the
+    /// visit is logged it is kept as a daily health report on the holder, filed by the
+    /// checkpoint, which the rating engine reads like any other (a fever turns them yellow
+    /// under the default policy).
+    #[serde(default)]
+    #[schema(example = 36.6)]
+    pub temperature: Option<f64>,
 }
 
 impl fmt::Debug for ScanRequest {
@@ -92,6 +99,7 @@ impl fmt::Debug for ScanRequest {
             .field("text", &self.text.as_ref().map(|_| "<pass>"))
             .field("image", &self.image.as_ref().map(|_| "<photo>"))
             .field("event_id", &self.event_id)
+            .field("temperature", &self.temperature.map(|_| "<measured>"))
             .finish()
     }
 }
@@ -187,6 +195,42 @@ pub struct ScanResponse {
     pub check_in: Option<WriteResponse>,
     /// Why no visit was logged, when none was.
     pub not_logged: Option<String>,
+    /// The temperature given, kept as a health report on the holder (reporter `checkpoint`,
+    /// under the visit's event id), when the visit was logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature_report: Option<WriteResponse>,
+    /// The holder's colour once the temperature was counted, when one was kept: it may differ
+    /// from the colour the pass shows (a fever), and then a new pass shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour_now: Option<String>,
+}
+
+impl ScanResponse {
+    /// The answer to a scan, from what it found.
+    pub fn new(scanned: crate::pass_service::Scanned) -> ScanResponse {
+        let (temperature_report, colour_now) = match scanned.temperature {
+            Some((written, colour)) => (Some(written), Some(colour.code().to_owned())),
+            None => (None, None),
+        };
+        ScanResponse {
+            verdict: VerdictView::new(&scanned.verdict),
+            not_logged: scanned.check_in.as_ref().err().map(|why| (*why).to_owned()),
+            check_in: scanned.check_in.ok(),
+            temperature_report,
+            colour_now,
+        }
+    }
+}
+
+/// The temperature a scan took, checked: degrees Celsius within the range a person can have.
+pub(crate) fn scan_temperature(
+    request: &ScanRequest,
+) -> Result<Option<healthcode_core::Temperature>, super::FieldError> {
+    request
+        .temperature
+        .map(healthcode_core::Temperature::from_celsius)
+        .transpose()
+        .map_err(|error| super::FieldError::new("temperature", error))
 }
 
 /// The id of a visit a scan logs: the scanner's, or a new time-ordered one.

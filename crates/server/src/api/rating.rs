@@ -215,7 +215,7 @@ pub struct EvidenceView {
     /// registration, the override.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<Timestamp>,
-    /// A health report's reporter: `employer` or `community`.
+    /// A health report's reporter: `employer`, `community` or `checkpoint`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reporter: Option<String>,
     /// A test's outcome.

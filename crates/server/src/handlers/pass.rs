@@ -7,22 +7,19 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use healthcode_core::VenueId;
-use healthcode_pass::claims::SALT_LENGTH;
 use healthcode_pass::keystore::format_public_key;
 use healthcode_pass::qr;
-use rand::RngCore as _;
 
 use super::{Answer, created_unless};
 use crate::App;
 use crate::api::{
     ErrorBody, PassFormat, PassQuery, PassView, ScanRequest, ScanResponse, VenueCheckInRequest,
-    VerdictView, WriteResponse, parse_event_id, parse_uuid, scan_event_id,
+    WriteResponse, parse_event_id, parse_uuid, scan_event_id, scan_temperature,
 };
 use crate::endpoints::Endpoint;
 use crate::error::ApiError;
 use crate::extract::{Caller, Json, Query};
 use crate::pass_service::{self, Scan, Visit};
-use crate::service;
 
 /// The side of a pass's QR code as SVG, in pixels; it scales without loss.
 const SVG_SIZE: u32 = 512;
@@ -40,23 +37,8 @@ pub(crate) async fn issue_own_pass(
 ) -> Result<Response, ApiError> {
     let access = app.access(caller, Endpoint::IssueOwnPass);
     let (policies, passes) = (app.policies.clone(), app.passes.clone());
-    let mut salt = [0; SALT_LENGTH];
-    rand::rng().fill_bytes(&mut salt);
     let issued = app
-        .run(move |store| {
-            let person = service::resident_of(&access)?;
-            let policy = policies.active(store, access.at)?;
-            let keys = passes.current(access.at)?;
-            pass_service::issue_pass(
-                store,
-                &access,
-                &policy,
-                &keys.keys,
-                passes.config(),
-                person,
-                salt,
-            )
-        })
+        .run(move |store| pass_service::issue_own_pass(store, &access, &policies, &passes))
         .await?;
     // A pass is fresh by nature: no cache may keep one.
     let no_store = (CACHE_CONTROL, "no-store");
@@ -92,6 +74,7 @@ pub(crate) async fn scan_pass(
     let access = app.access(caller, Endpoint::ScanPass);
     let venue = VenueId::from_uuid(parse_uuid("venue_id", &request.venue_id)?);
     let event_id = scan_event_id(&request)?;
+    let temperature = scan_temperature(&request)?;
     let scanned = match (request.text, request.image) {
         (Some(text), None) => Scanned::Text(text),
         (None, Some(image)) => Scanned::Image(
@@ -110,29 +93,22 @@ pub(crate) async fn scan_pass(
             });
         }
     };
-    let passes = app.passes.clone();
+    let (passes, policies) = (app.passes.clone(), app.policies.clone());
     let scanned = app
         .run(move |store| {
-            let keys = passes.current(access.at)?;
             let scan = match &scanned {
                 Scanned::Text(text) => Scan::Text(text),
                 Scanned::Image(image) => Scan::Image(image),
             };
-            pass_service::scan(
-                store,
-                &access,
-                &keys,
-                &passes.config().issuer,
-                scan,
-                Visit { venue, event_id },
-            )
+            let visit = Visit {
+                venue,
+                event_id,
+                temperature,
+            };
+            pass_service::scan_now(store, &access, &policies, &passes, scan, visit)
         })
         .await?;
-    Ok(Json(ScanResponse {
-        verdict: VerdictView::new(&scanned.verdict),
-        not_logged: scanned.check_in.as_ref().err().map(|why| (*why).to_owned()),
-        check_in: scanned.check_in.ok(),
-    }))
+    Ok(Json(ScanResponse::new(scanned)))
 }
 
 /// What the scanner sent, owned, for the blocking pool.

@@ -11,6 +11,7 @@ use axum::http::HeaderMap;
 use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
 use healthcode_core::rating::Language;
+use healthcode_core::{AuditAction, Purpose, Role};
 
 use super::session::{LANGUAGE_COOKIE, cookie};
 
@@ -106,6 +107,112 @@ impl Lang {
     }
 }
 
+/// The English name of a role (translated with [`Lang::t`]).
+pub(crate) fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Resident => "Resident",
+        Role::VenueOperator => "Venue operator",
+        Role::CheckpointWorker => "Checkpoint worker",
+        Role::HealthOfficial => "Health official",
+        Role::Employer => "Employer",
+        Role::Auditor => "Auditor",
+        Role::Admin => "Administrator",
+        Role::Laboratory => "Laboratory",
+        Role::Pharmacy => "Pharmacy",
+        Role::CommunityWorker => "Community worker",
+        Role::TransitOperator => "Transit operator",
+        Role::PhoneNetwork => "Phone network",
+    }
+}
+
+/// The English name of a purpose, as the audit log gives it (translated with [`Lang::t`]).
+pub(crate) fn purpose_name(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::Enrolment => "Enrolment",
+        Purpose::SelfService => "The resident's own use",
+        Purpose::HealthDeclaration => "Health declaration",
+        Purpose::VisitLogging => "Recording a visit",
+        Purpose::BulkImport => "Bulk import",
+        Purpose::CaseInvestigation => "Case investigation",
+        Purpose::AuditReview => "Audit review",
+        Purpose::Rating => "Working out a colour",
+        Purpose::LaboratoryReport => "Laboratory report",
+        Purpose::PharmacyReport => "Pharmacy report",
+        Purpose::HealthReport => "Daily health report",
+        Purpose::AppealReview => "Appeal review",
+        Purpose::PolicyEvaluation => "Comparing rules",
+        Purpose::TransitReport => "Transit report",
+        Purpose::PhoneData => "Phone network data",
+        Purpose::EmploymentCheck => "Employer's check with consent",
+        Purpose::QuarantineFollowUp => "Quarantine follow-up",
+        Purpose::DataRetention => "Deleting old data",
+        Purpose::PassIssuance => "Issuing a pass",
+    }
+}
+
+/// The English name of an audited action, as the audit log gives it.
+pub(crate) fn action_name(action: AuditAction) -> &'static str {
+    use AuditAction::*;
+    match action {
+        EnrolPerson => "Enrolled a person",
+        ReadPerson => "Read a person's profile",
+        FindPersonByResidentId => "Looked a person up by ID number",
+        RecordDeclaration => "Recorded a declaration",
+        ReadDeclarations => "Read declarations",
+        RecordCheckIn => "Recorded a visit",
+        IngestCheckIns => "Imported visits",
+        ReadCheckIns => "Read visits",
+        ReadAuditLog => "Read the audit log",
+        RecordTestResults => "Recorded test results",
+        RecordPharmacyPurchases => "Recorded medicine purchases",
+        RecordHealthReports => "Recorded health reports",
+        RecordCase => "Registered a case",
+        ReleaseCase => "Released a case",
+        RecordContact => "Recorded a contact",
+        ReadFacts => "Read the facts behind a colour",
+        RecordRating => "Recorded a colour",
+        ReadRatings => "Read a colour history",
+        FileAppeal => "Filed an appeal",
+        ReadAppeals => "Read appeals",
+        DecideAppeal => "Decided an appeal",
+        SetOverride => "Set a colour by hand",
+        StorePolicy => "Stored rules",
+        ActivatePolicy => "Activated rules",
+        PublishRegionRiskList => "Published the risk-region list",
+        RecordBoardings => "Recorded trips",
+        RegisterHouseholds => "Registered households",
+        ReadCase => "Read a case",
+        TraceCase => "Traced a case's contacts",
+        ReadContacts => "Read contacts",
+        DismissContact => "Dismissed a contact",
+        RegisterCells => "Registered phone cells",
+        IngestCellPings => "Imported phone pings",
+        PurgeCellPings => "Deleted old phone data",
+        ReadItinerary => "Read an itinerary",
+        SearchProximity => "Searched who was nearby",
+        ReviewProximityCandidate => "Reviewed a proximity match",
+        IssueConsent => "Issued a consent",
+        RevokeConsent => "Revoked a consent",
+        ReadConsents => "Read consents",
+        CheckCloseContact => "Checked whether a person is a close contact",
+        RecordFollowUpCheck => "Recorded a follow-up check",
+        ReadFollowUp => "Read follow-up checks",
+    }
+}
+
+/// The English name of an audit record's outcome code.
+pub(crate) fn outcome_name(outcome: &str) -> &'static str {
+    match outcome {
+        "success" => "Done",
+        "duplicate" => "Resent; nothing new",
+        "denied" => "Refused",
+        "not_found" => "Not found",
+        "conflict" => "Conflict",
+        "rejected" => "Rejected as invalid",
+        _ => "Other",
+    }
+}
+
 /// Percent-encodes a path for a query parameter (`/sign-in?next=…`).
 pub(crate) fn url_encode(text: &str) -> String {
     let mut encoded = String::with_capacity(text.len());
@@ -131,7 +238,6 @@ const COMMON: &[(&str, &str)] = &[
     ("When", "时间"),
     ("Where", "地点"),
     ("Who", "谁"),
-    ("Why", "原因"),
     ("Purpose", "目的"),
     ("Reason", "理由"),
     ("Until", "直至"),
@@ -150,6 +256,18 @@ const COMMON: &[(&str, &str)] = &[
     ("Next steps", "下一步"),
     ("Open", "打开"),
     ("Print", "打印"),
+    ("Resident", "居民"),
+    ("Venue operator", "场所经营者"),
+    ("Checkpoint worker", "检查点工作人员"),
+    ("Health official", "卫生健康工作人员"),
+    ("Employer", "雇主"),
+    ("Auditor", "审计员"),
+    ("Administrator", "管理员"),
+    ("Laboratory", "实验室"),
+    ("Pharmacy", "药店"),
+    ("Community worker", "社区工作人员"),
+    ("Transit operator", "交通运营方"),
+    ("Phone network", "移动网络运营商"),
 ];
 
 #[cfg(test)]

@@ -54,6 +54,7 @@ pub(crate) fn router() -> Router<App> {
         .route("/", get(home))
         .route("/sign-in", get(sign_in_form).post(sign_in))
         .route("/sign-out", axum::routing::post(sign_out))
+        .route("/sign-in/device", get(device_form).post(device_sign_in))
         .route("/language", get(switch_language))
         .route("/signed-in", get(signed_in))
         .merge(assets::routes())
@@ -89,7 +90,8 @@ impl IntoResponse for WebError {
         let status = self.0.status_code();
         let failure = Failure {
             unauthenticated: matches!(self.0, ApiError::Unauthenticated),
-            message: if status.is_server_error() {
+            // A refusal's heading says it all; the API's message adds nothing to it.
+            message: if status.is_server_error() || matches!(self.0, ApiError::Forbidden) {
                 // Logged once, without request content, by the API's own error response.
                 drop(self.0.into_response());
                 String::new()
@@ -133,9 +135,7 @@ pub(crate) fn home_of(role: healthcode_core::Role) -> &'static str {
 
 /// Only same-site paths are followed after signing in: never another host.
 fn local_path(next: Option<&str>) -> Option<&str> {
-    next.filter(|path| {
-        path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')
-    })
+    next.filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
 }
 
 #[derive(Template)]
@@ -206,11 +206,7 @@ async fn sign_in(
     let clock = app.clock.clone();
     let (username, password) = (form.username.clone(), form.password);
     let signed_in = app
-        .run(move |store| {
-            Ok(accounts::sign_in(
-                store, &*clock, &username, &password, ttl,
-            ))
-        })
+        .run(move |store| Ok(accounts::sign_in(store, &*clock, &username, &password, ttl)))
         .await?;
     match signed_in {
         Ok(signed_in) => {
@@ -231,6 +227,52 @@ async fn sign_in(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "sign_in_device.html")]
+struct DeviceSignInPage {
+    chrome: Chrome,
+    error: Option<&'static str>,
+}
+
+async fn device_form(visitor: Visitor) -> PageResult {
+    render(&DeviceSignInPage {
+        chrome: visitor.chrome("Sign in with a device token"),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct DeviceForm {
+    token: String,
+}
+
+/// Signs a browser in as the resident a device token belongs to: the token the enrolment gave
+/// their phone (or the demo printed). Staff tokens are refused here; staff sign in with their
+/// password.
+async fn device_sign_in(
+    State(app): State<App>,
+    visitor: Visitor,
+    Form(form): Form<DeviceForm>,
+) -> PageResult {
+    let token = form.token.trim().to_owned();
+    let hash = accounts::token_hash(&token);
+    let now = app.clock.now();
+    let holder = app
+        .run(move |store| Ok(store.token_holder(&hash, now)?))
+        .await?;
+    if let Some(healthcode_core::Actor::Resident(_)) = holder {
+        let mut response = see_other("/me");
+        session::set_token(&mut response, &token, SignedDuration::from_hours(24 * 365));
+        return Ok(response);
+    }
+    let mut response = render(&DeviceSignInPage {
+        chrome: visitor.chrome("Sign in with a device token"),
+        error: Some("This is not a resident's device token, or it no longer works."),
+    })?;
+    *response.status_mut() = StatusCode::UNAUTHORIZED;
+    Ok(response)
 }
 
 async fn sign_out() -> Response {
@@ -269,9 +311,14 @@ struct ErrorPage {
 
 /// Turns failed page requests into pages: a redirect to sign in when the visitor has no
 /// session, otherwise an error page in their language with what to do. Sets the security
-/// headers of every page.
+/// headers of every page, and marks cookies `Secure` when a TLS proxy in front says the
+/// browser came over HTTPS (`X-Forwarded-Proto: https`).
 async fn error_pages(request: Request, next: Next) -> Response {
     let lang = Lang::of_request(&request);
+    let behind_tls = request
+        .headers()
+        .get("x-forwarded-proto")
+        .is_some_and(|proto| proto.as_bytes().eq_ignore_ascii_case(b"https"));
     let path = request
         .uri()
         .path_and_query()
@@ -286,7 +333,10 @@ async fn error_pages(request: Request, next: Next) -> Response {
         .is_some_and(|value| value.starts_with("text/html"));
     if (status.is_client_error() || status.is_server_error()) && !is_html {
         let failure = response.extensions().get::<Failure>().cloned();
-        if failure.as_ref().is_some_and(|failure| failure.unauthenticated) {
+        if failure
+            .as_ref()
+            .is_some_and(|failure| failure.unauthenticated)
+        {
             return see_other(&format!("/sign-in?next={}", i18n::url_encode(&path)));
         }
         let message = failure
@@ -305,6 +355,9 @@ async fn error_pages(request: Request, next: Next) -> Response {
             }
             Err(_) => status.into_response(),
         };
+    }
+    if behind_tls {
+        session::secure_cookies(&mut response);
     }
     response.headers_mut().insert(
         CONTENT_SECURITY_POLICY,
@@ -341,12 +394,18 @@ pub(crate) const ZH: &[(&str, &str)] = &[
     ("Password", "密码"),
     ("The username or password is wrong.", "用户名或密码错误。"),
     ("Something went wrong", "出错了"),
-    ("Something in the form needs fixing", "表单中有需要修改的内容"),
+    (
+        "Something in the form needs fixing",
+        "表单中有需要修改的内容",
+    ),
     ("Your role may not open this page", "您的角色无权打开此页面"),
     ("Not found", "未找到"),
     ("This was done already", "此操作已完成"),
     ("The upload is too large", "上传的文件太大"),
-    ("The server could not do this; try again", "服务器未能完成此操作，请重试"),
+    (
+        "The server could not do this; try again",
+        "服务器未能完成此操作，请重试",
+    ),
     ("Back to the start", "返回首页"),
     ("Language", "语言"),
     ("Main menu", "主菜单"),
@@ -357,9 +416,32 @@ pub(crate) const ZH: &[(&str, &str)] = &[
     ),
     ("I am a resident", "我是居民"),
     ("Enrol with your resident ID number", "用居民身份证号码注册"),
-    ("I work for a checkpoint, venue, health office, employer or audit", "我是检查点、场所、卫生部门、雇主或审计人员"),
+    (
+        "I work for a checkpoint, venue, health office, employer or audit",
+        "我是检查点、场所、卫生部门、雇主或审计人员",
+    ),
     ("Sign in with your staff account", "用工作人员账号登录"),
-    ("Every access to your data is recorded and shown to you.", "对您数据的每次访问都会被记录并向您展示。"),
-    ("Your role has no pages here; use the API.", "您的角色在此没有页面，请使用接口。"),
+    (
+        "Every access to your data is recorded and shown to you.",
+        "对您数据的每次访问都会被记录并向您展示。",
+    ),
+    (
+        "Your role has no pages here; use the API.",
+        "您的角色在此没有页面，请使用接口。",
+    ),
     ("Signed in", "已登录"),
+    ("Sign in with a device token", "用设备令牌登录"),
+    ("Device token", "设备令牌"),
+    (
+        "The token your phone received when you enrolled. It signs this browser in as you.",
+        "注册时手机收到的令牌。它让此浏览器以您的身份登录。",
+    ),
+    (
+        "This is not a resident's device token, or it no longer works.",
+        "这不是居民的设备令牌，或已失效。",
+    ),
+    (
+        "Enrolled already? Sign in with your device token",
+        "已经注册？用设备令牌登录",
+    ),
 ];

@@ -62,6 +62,21 @@ pub(super) fn set_language(response: &mut Response, lang: Lang) {
     );
 }
 
+/// Marks every cookie the response sets `Secure`: sent back over HTTPS only.
+pub(super) fn secure_cookies(response: &mut Response) {
+    let cookies: Vec<HeaderValue> = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .cloned()
+        .collect();
+    response.headers_mut().remove(SET_COOKIE);
+    for cookie in cookies {
+        let secure = format!("{}; Secure", cookie.to_str().unwrap_or_default());
+        append_cookie(response, &secure);
+    }
+}
+
 fn append_cookie(response: &mut Response, cookie: &str) {
     if let Ok(value) = HeaderValue::from_str(cookie) {
         response.headers_mut().append(SET_COOKIE, value);
@@ -129,8 +144,8 @@ impl FromRequestParts<App> for Session {
 }
 
 impl Session {
-    /// The access of doing what `endpoint` does, if the endpoint table lets this visitor's role
-    /// do it. A refusal is audited like the API's (when the endpoint touches personal data,
+    /// The access of doing what `endpoint` (one that touches personal data) does, if the
+    /// endpoint table lets this visitor's role do it. A refusal is audited like the API's (when the endpoint touches personal data,
     /// naming `subject` if the page is about one person) and shown as a 403 page.
     pub async fn allow(
         &self,
@@ -149,6 +164,18 @@ impl Session {
         ))
     }
 
+    /// Whether the endpoint table lets this visitor's role do what `endpoint` does, for
+    /// endpoints that touch no personal data (and so have no purpose to audit): the signed-in
+    /// actor, or a 403 page.
+    pub async fn permit(&self, endpoint: Endpoint) -> Result<Actor, WebError> {
+        if endpoint.allowed().permits(self.actor.role()) {
+            return Ok(self.actor);
+        }
+        Err(WebError(
+            crate::auth::refuse(&self.app, endpoint, self.actor, None).await,
+        ))
+    }
+
     /// The frame of a page with this title (English; translated in the page).
     pub fn chrome(&self, title: &'static str) -> Chrome {
         Chrome {
@@ -161,8 +188,7 @@ impl Session {
 }
 
 async fn actor_of(parts: &Parts, app: &App) -> Result<Option<Actor>, WebError> {
-    let Some(token) = cookie(&parts.headers, TOKEN_COOKIE).filter(|token| !token.is_empty())
-    else {
+    let Some(token) = cookie(&parts.headers, TOKEN_COOKIE).filter(|token| !token.is_empty()) else {
         return Ok(None);
     };
     let hash = token_hash(token);

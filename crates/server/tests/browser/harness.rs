@@ -15,9 +15,7 @@ use std::time::Duration;
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use healthcode_core::Role;
-use healthcode_server::{
-    Clock, ManualClock, PassConfig, Passes, ServerConfig, accounts, policies,
-};
+use healthcode_server::{Clock, ManualClock, PassConfig, Passes, ServerConfig, accounts, policies};
 use healthcode_store::SqliteStore;
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
@@ -189,7 +187,10 @@ impl Driver {
         };
         // Wait until it listens: readiness, not timing.
         for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
                 return driver;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -233,7 +234,11 @@ impl Browser {
 
     /// The text of the element `css` (waiting for it to appear).
     pub async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.expect("the element's text")
+        self.find(css)
+            .await
+            .text()
+            .await
+            .expect("the element's text")
     }
 
     /// The visible text of the whole page.
@@ -290,12 +295,13 @@ impl Browser {
         self.fill("#username", username).await;
         self.fill("#password", STAFF_PASSWORD).await;
         self.click("form.form button[type=submit]").await;
-        self.find("nav.menu").await;
+        self.find("form[action='/sign-out']").await;
     }
 
     /// Saves full-page screenshots of the page shown at a phone's and a desktop's width as
     /// `<name>-phone.png` and `<name>-desktop.png`, and leaves the browser at a phone's width.
     pub async fn screenshots(&self, name: &str) {
+        self.is_labelled(name).await;
         let dir = screenshot_dir();
         for (width_name, (width, height)) in [("desktop", DESKTOP), ("phone", PHONE)] {
             self.client
@@ -324,6 +330,44 @@ impl Browser {
             .set_window_size(PHONE.0, PHONE.1)
             .await
             .expect("the window resizes");
+    }
+
+    /// Checks what a screen reader or keyboard needs of the page shown: every form field has a
+    /// label, every image a text alternative, every button and link words, and the page a
+    /// language and one heading.
+    pub async fn is_labelled(&self, page: &str) {
+        let problems = self
+            .client
+            .execute(
+                r#"
+                const problems = [];
+                const named = (element) =>
+                    (element.getAttribute('aria-label') || '').trim() !== '' ||
+                    (element.getAttribute('aria-labelledby') || '').trim() !== '';
+                for (const field of document.querySelectorAll('input, select, textarea')) {
+                    if (field.type === 'hidden' || field.type === 'submit') continue;
+                    if (field.labels.length === 0 && !named(field)) {
+                        problems.push('a field without a label: ' + (field.id || field.name));
+                    }
+                }
+                for (const image of document.querySelectorAll('img')) {
+                    if (!image.hasAttribute('alt')) problems.push('an image without alt: ' + image.id);
+                }
+                for (const control of document.querySelectorAll('button, a[href]')) {
+                    if (control.textContent.trim() === '' && !named(control)) {
+                        problems.push('a button or link without words: ' + control.outerHTML.slice(0, 80));
+                    }
+                }
+                if (!document.documentElement.lang) problems.push('no language');
+                if (document.querySelectorAll('h1').length !== 1) problems.push('not one h1');
+                return problems;
+                "#,
+                vec![],
+            )
+            .await
+            .expect("the page can be checked");
+        let problems: Vec<String> = serde_json::from_value(problems).unwrap_or_default();
+        assert!(problems.is_empty(), "{page}: {problems:#?}");
     }
 
     pub async fn close(self) {

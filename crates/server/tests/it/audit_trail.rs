@@ -1,7 +1,9 @@
 //! Every access to personal data made through the API leaves an audit record.
 
 use healthcode_core::Role;
-use healthcode_server::api::{AuditChainView, AuditRecordView, BatchRequest, DeclarationRequest};
+use healthcode_server::api::{
+    AuditChainView, AuditRecordView, BatchRequest, DeclarationRequest, OwnAccessLog,
+};
 use reqwest::StatusCode;
 use uuid::Uuid;
 
@@ -240,4 +242,94 @@ async fn every_personal_data_access_of_the_walk_is_in_the_audit_log_with_its_pur
     .await;
     assert!(chain.intact);
     assert!(chain.records >= records.len() as u64);
+}
+
+#[tokio::test]
+async fn a_resident_sees_an_officials_reads_of_their_data_with_the_purpose_and_nobody_elses() {
+    let app = spawn_app().await;
+    let zhang = app.enrolled(&TestResident::zhang()).await;
+    let li = app.enrolled(&TestResident::li()).await;
+    let official = app.sign_in_as(Role::HealthOfficial).await;
+    let auditor = app.sign_in_as(Role::Auditor).await;
+    let person = zhang.person_id;
+    assert_eq!(
+        app.get(&format!("/v1/people/{person}/status"), Some(&official))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(
+            &format!("/v1/residents/{person}?purpose=case_investigation"),
+            Some(&official)
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/v1/me/status", Some(&li.device_token))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let response = app
+        .get("/v1/me/access-log", Some(&zhang.device_token))
+        .await;
+    let text = response.text().await.unwrap();
+    assert!(
+        !text.contains("staff_id") && !text.contains(&li.person_id.to_string()),
+        "staff are named by role only, and no other person appears: {text}"
+    );
+    let log: OwnAccessLog = serde_json::from_str(&text).unwrap();
+    let by_official = |action: &str, purpose: &str| {
+        log.records.iter().any(|record| {
+            record.by == "staff"
+                && record.role.as_deref() == Some("health_official")
+                && record.action == action
+                && record.purpose == purpose
+                && record.outcome == "success"
+        })
+    };
+    assert!(by_official("read_facts", "rating"), "{:#?}", log.records);
+    assert!(by_official("read_person", "case_investigation"));
+    assert!(
+        log.records
+            .iter()
+            .any(|record| record.by == "public" && record.action == "enrol_person"),
+        "the enrolment is there too"
+    );
+
+    // Every record shown is about Zhang, as the auditor's log says; none of Li's is shown.
+    let about_zhang: Vec<u64> = app
+        .audit_records(&auditor, &format!("subject={person}"))
+        .await
+        .iter()
+        .map(|record| record.sequence)
+        .collect();
+    let about_li: Vec<u64> = app
+        .audit_records(&auditor, &format!("subject={}", li.person_id))
+        .await
+        .iter()
+        .map(|record| record.sequence)
+        .collect();
+    assert!(!about_li.is_empty());
+    for record in &log.records {
+        assert!(about_zhang.contains(&record.sequence), "{record:?}");
+        assert!(!about_li.contains(&record.sequence), "{record:?}");
+    }
+
+    // The read is itself audited, under the resident's own purpose.
+    let reads = app
+        .audit_records(&auditor, &format!("subject={person}&action=read_audit_log"))
+        .await;
+    assert!(reads.iter().any(|record| record.purpose == "self_service"
+        && record.actor.role.as_deref() == Some("resident")));
+
+    // Staff cannot read a resident's access log as if it were theirs.
+    assert_eq!(
+        app.get("/v1/me/access-log", Some(&official)).await.status(),
+        StatusCode::FORBIDDEN
+    );
 }

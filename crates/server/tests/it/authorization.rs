@@ -101,6 +101,7 @@ async fn call(
         | Endpoint::ListOwnCheckIns
         | Endpoint::VerifyAuditChain
         | Endpoint::IssueOwnPass
+        | Endpoint::ReadOwnAccessLog
         | Endpoint::ReadTrustList
         | Endpoint::ReadTrustAnchor => app.get(endpoint.path(), token).await,
         Endpoint::ScanPass => {
@@ -109,6 +110,7 @@ async fn call(
                 text: Some("HCODE1:not a pass".into()),
                 image: None,
                 event_id: None,
+                temperature: None,
             };
             app.post(endpoint.path(), token, &request).await
         }
@@ -119,6 +121,10 @@ async fn call(
         Endpoint::ReadVenuePoster => {
             app.get(&format!("/v1/venues/{}/poster", fixtures.venue), token)
                 .await
+        }
+        Endpoint::ReadVenueCheckInCounts => {
+            let path = format!("/v1/venues/{}/check-in-counts", fixtures.venue);
+            app.get(&path, token).await
         }
         Endpoint::CheckInAtVenue => {
             let request = VenueCheckInRequest {
@@ -180,7 +186,8 @@ async fn call(
         | Endpoint::ListOwnAppeals
         | Endpoint::ReadAppealQueue
         | Endpoint::ReadRegionRiskList
-        | Endpoint::ListPolicies => app.get(endpoint.path(), token).await,
+        | Endpoint::ListPolicies
+        | Endpoint::ReadDashboard => app.get(endpoint.path(), token).await,
         Endpoint::FileAppeal => {
             let request = AppealRequest {
                 appeal_id: Uuid::new_v4().to_string(),

@@ -68,6 +68,7 @@ impl Gate {
             text: Some(text.to_owned()),
             image: None,
             event_id: Some(Uuid::new_v4().to_string()),
+            temperature: None,
         }
     }
 
@@ -139,6 +140,82 @@ async fn a_pass_is_refused_as_revoked_once_a_newer_rating_changes_the_colour() {
     assert!(fresh.verdict.valid);
     assert_eq!(fresh.verdict.colour.as_deref(), Some("yellow"));
     assert_eq!(gate.visits().await.check_ins.len(), 1);
+}
+
+#[tokio::test]
+async fn a_fever_taken_at_a_checkpoint_is_kept_as_a_health_report_that_turns_the_holder_yellow() {
+    let gate = gate().await;
+    let pass = gate.pass().await;
+    let normal_request = ScanRequest {
+        temperature: Some(36.6),
+        ..gate.text(&pass.text)
+    };
+    let normal = gate.scan(&normal_request).await;
+    assert!(normal.verdict.valid);
+    let kept = normal.temperature_report.expect("the temperature is kept");
+    assert!(!kept.duplicate);
+    assert_eq!(kept.event_id, normal.check_in.expect("logged").event_id);
+    assert_eq!(normal.colour_now.as_deref(), Some("green"));
+    let resent = gate.scan(&normal_request).await;
+    assert!(resent.temperature_report.expect("answered").duplicate);
+
+    let feverish = ScanRequest {
+        temperature: Some(38.2),
+        ..gate.text(&pass.text)
+    };
+    let fever = gate.scan(&feverish).await;
+    assert!(
+        fever.verdict.valid,
+        "the pass still shows the colour it was issued with"
+    );
+    assert_eq!(fever.colour_now.as_deref(), Some("yellow"));
+    let status = gate.app.status(&gate.resident).await;
+    assert_eq!(status.colour, "yellow");
+    let evidence = &status.reasons[0].evidence[0];
+    assert_eq!(evidence.kind, "health_report");
+    assert_eq!(evidence.reporter.as_deref(), Some("checkpoint"));
+    assert_eq!(
+        evidence.event_id,
+        fever.temperature_report.as_ref().map(|kept| kept.event_id)
+    );
+
+    // The fever made a newer rating: the pass the holder carries is refused from now on.
+    let stale = gate.scan(&gate.text(&pass.text)).await;
+    assert_eq!(stale.verdict.reason.as_deref(), Some("revoked"));
+    assert_eq!(stale.temperature_report, None);
+}
+
+#[tokio::test]
+async fn a_temperature_is_kept_only_with_a_logged_visit_and_only_in_range() {
+    let gate = gate().await;
+    let not_a_pass = gate
+        .scan(&ScanRequest {
+            temperature: Some(39.0),
+            ..gate.text("HCODE1:not a pass")
+        })
+        .await;
+    assert_eq!(not_a_pass.check_in, None);
+    assert_eq!(not_a_pass.temperature_report, None);
+    assert_eq!(not_a_pass.colour_now, None);
+    assert_eq!(gate.app.status(&gate.resident).await.colour, "green");
+
+    let pass = gate.pass().await;
+    let error = expect_error(
+        gate.app
+            .post(
+                "/v1/scans",
+                Some(&gate.worker),
+                &ScanRequest {
+                    temperature: Some(3.7),
+                    ..gate.text(&pass.text)
+                },
+            )
+            .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(error.error.field.as_deref(), Some("temperature"));
+    assert!(gate.visits().await.check_ins.is_empty());
 }
 
 #[tokio::test]

@@ -96,6 +96,15 @@ impl Store for StalledStore {
         Err(unused())
     }
 
+    fn venue_check_in_counts(
+        &self,
+        _: VenueId,
+        _: Timestamp,
+        _: u32,
+    ) -> Result<Vec<u64>, StoreError> {
+        Err(unused())
+    }
+
     fn record_check_in(&self, _: &Access, _: &CheckIn) -> Result<Write, StoreError> {
         Err(unused())
     }
@@ -463,6 +472,14 @@ impl Store for StalledStore {
     }
 
     fn refuse_proximity_search(&self, _: &Access) -> Result<(), StoreError> {
+        Err(unused())
+    }
+
+    fn dashboard(
+        &self,
+        _: &Access,
+        _: &healthcode_store::DashboardQuery,
+    ) -> Result<healthcode_store::Dashboard, StoreError> {
         Err(unused())
     }
 }

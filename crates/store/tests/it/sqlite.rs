@@ -758,6 +758,7 @@ fn the_conformance_suite_runs_every_behaviour_it_defines() {
         include_str!("../../src/conformance/tracing.rs"),
         include_str!("../../src/conformance/phone_data.rs"),
         include_str!("../../src/conformance/consent.rs"),
+        include_str!("../../src/conformance/venue_counts.rs"),
     ];
     let sections = sections.map(|section| {
         section
