@@ -106,6 +106,7 @@ macro_rules! conformance_suite {
             staff_tokens_name_their_holder_until_they_expire,
             expired_tokens_name_no_holder,
             unknown_tokens_name_no_holder,
+            a_revoked_staff_token_names_nobody_but_a_device_token_cannot_be_revoked,
             only_residents_and_staff_that_exist_can_hold_tokens,
             the_store_serves_many_threads_at_once_without_losing_audit_records,
             many_people_are_found_by_resident_id_number_at_once_with_one_audit_record,
@@ -1954,6 +1955,22 @@ pub fn unknown_tokens_name_no_holder(store: &dyn Store) {
     let zhang = enrolled(store, zhang());
     let now = at("2026-02-10T08:00:00Z");
     assert_eq!(store.token_holder(&device_token(0x77), now).unwrap(), None);
+    assert_eq!(
+        store.token_holder(&device_token_of(&zhang), now).unwrap(),
+        Some(Actor::Resident(zhang.id))
+    );
+}
+
+pub fn a_revoked_staff_token_names_nobody_but_a_device_token_cannot_be_revoked(store: &dyn Store) {
+    let now = at("2026-02-10T08:00:00Z");
+    let token = device_token(0x33);
+    staff_account_with_token(store, token, "2026-02-10T20:00:00Z");
+    assert!(store.revoke_staff_token(&token).unwrap());
+    assert_eq!(store.token_holder(&token, now).unwrap(), None);
+    assert!(!store.revoke_staff_token(&token).unwrap(), "once is enough");
+
+    let zhang = enrolled(store, zhang());
+    assert!(!store.revoke_staff_token(&device_token_of(&zhang)).unwrap());
     assert_eq!(
         store.token_holder(&device_token_of(&zhang), now).unwrap(),
         Some(Actor::Resident(zhang.id))

@@ -172,6 +172,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Whom a token stands for, if it exists and has not expired at `now`.
     fn token_holder(&self, hash: &TokenHash, now: Timestamp) -> Result<Option<Actor>, StoreError>;
 
+    /// Ends a staff member's token at once (signing out), so that it names nobody from then
+    /// on. Residents' device tokens are never revoked here: a device token is the resident's
+    /// only way in. Answers whether a staff token was revoked.
+    fn revoke_staff_token(&self, hash: &TokenHash) -> Result<bool, StoreError>;
+
     // --- Facts for the rating engine -------------------------------------------------------
 
     /// Finds many people by resident ID number at once, with one audit record: the answer has

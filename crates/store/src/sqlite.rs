@@ -1223,6 +1223,16 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
+    fn revoke_staff_token(&self, hash: &TokenHash) -> Result<bool, StoreError> {
+        self.write(|transaction| {
+            let deleted = transaction
+                .prepare_cached("DELETE FROM tokens WHERE hash = ?1 AND holder_kind = 'staff'")?
+                .execute(params![hash.0])?;
+            Ok(deleted > 0)
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
     fn token_holder(&self, hash: &TokenHash, now: Timestamp) -> Result<Option<Actor>, StoreError> {
         self.readers.with(|connection| {
             let mut statement = connection.prepare_cached(

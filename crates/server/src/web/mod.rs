@@ -275,10 +275,18 @@ async fn device_sign_in(
     Ok(response)
 }
 
-async fn sign_out() -> Response {
+/// Signs a staff member out: their token stops working at once, on every device that holds
+/// it, and the browser forgets it. Residents have no sign-out: their browser's session is their
+/// device token, their only way in until accounts can be recovered with a check of identity.
+async fn sign_out(State(app): State<App>, request_headers: axum::http::HeaderMap) -> PageResult {
+    if let Some(token) = session::cookie(&request_headers, session::TOKEN_COOKIE) {
+        let hash = accounts::token_hash(token);
+        app.run(move |store| Ok(store.revoke_staff_token(&hash)?))
+            .await?;
+    }
     let mut response = see_other("/");
     session::clear_token(&mut response);
-    response
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize)]

@@ -19,7 +19,7 @@ use crate::accounts::token_hash;
 use crate::endpoints::Endpoint;
 use crate::error::ApiError;
 
-const TOKEN_COOKIE: &str = "hc_session";
+pub(super) const TOKEN_COOKIE: &str = "hc_session";
 pub(super) const LANGUAGE_COOKIE: &str = "hc_lang";
 
 /// The value of the cookie `name` in a request's `Cookie` headers.
@@ -260,8 +260,9 @@ impl Chrome {
         self.path == href
     }
 
-    pub fn signed_in(&self) -> bool {
-        self.role.is_some()
+    /// Whether the header offers signing out: to staff only (see `sign_out`).
+    pub fn can_sign_out(&self) -> bool {
+        self.role.is_some_and(|role| role != Role::Resident)
     }
 }
 

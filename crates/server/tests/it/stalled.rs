@@ -150,6 +150,10 @@ impl Store for StalledStore {
         Err(unused())
     }
 
+    fn revoke_staff_token(&self, _: &TokenHash) -> Result<bool, StoreError> {
+        Err(unused())
+    }
+
     fn find_people(
         &self,
         _: &Access,

@@ -121,3 +121,49 @@ async fn an_unknown_language_is_refused_with_a_page_not_json() {
     assert!(page.contains("<!doctype html>"), "{page}");
     assert!(page.contains("the language must be en or zh-CN"), "{page}");
 }
+
+#[tokio::test]
+async fn signing_out_ends_a_staff_members_token_everywhere_at_once() {
+    let app = spawn_app().await;
+    let (username, _) = app.staff_signed_in(healthcode_core::Role::Auditor).await;
+    let client = no_redirects();
+    let signed_in = client
+        .post(app.url("/sign-in"))
+        .form(&[
+            ("username", username.as_str()),
+            ("password", STAFF_PASSWORD),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in.headers()[SET_COOKIE].to_str().unwrap();
+    let token = cookie
+        .strip_prefix("hc_session=")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.get("/v1/audit/verify", Some(&token)).await.status(),
+        StatusCode::OK
+    );
+
+    let signed_out = client
+        .post(app.url("/sign-out"))
+        .header(reqwest::header::COOKIE, format!("hc_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
+    assert!(
+        signed_out.headers()[SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        app.get("/v1/audit/verify", Some(&token)).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the token works nowhere once its holder signed out"
+    );
+}
