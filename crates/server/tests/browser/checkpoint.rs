@@ -153,17 +153,6 @@ async fn go_offline_at(browser: &Browser, ui: &Ui) {
         .expect("the script runs");
 }
 
-/// The attribute `name` of the verdict panel.
-async fn verdict(browser: &Browser, name: &str) -> String {
-    browser
-        .find("#verdict")
-        .await
-        .attr(name)
-        .await
-        .expect("the attribute reads")
-        .unwrap_or_default()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_checkpoint_worker_checks_a_residents_pass_from_a_photo_and_the_visit_is_logged() {
     let Some(ui) = Ui::start().await else { return };
@@ -196,20 +185,15 @@ async fn a_checkpoint_worker_checks_a_residents_pass_from_a_photo_and_the_visit_
 
     browser.fill("#venue-id", &gate.venue.to_string()).await;
     let photo = gate.pass_photo(&ui).await;
-    browser
-        .find("#photo")
-        .await
-        .send_keys(&photo)
-        .await
-        .expect("the photo is chosen");
+    browser.upload("#photo", &photo).await;
     browser.click("#scan-photo").await;
     browser
         .wait_until("document.getElementById('verdict').dataset.verdict")
         .await;
 
-    assert_eq!(verdict(&browser, "data-verdict").await, "valid");
-    assert_eq!(verdict(&browser, "data-colour").await, "green");
-    assert_eq!(verdict(&browser, "data-mode").await, "online");
+    assert_eq!(browser.attribute("#verdict", "data-verdict").await, "valid");
+    assert_eq!(browser.attribute("#verdict", "data-colour").await, "green");
+    assert_eq!(browser.attribute("#verdict", "data-mode").await, "online");
     assert_eq!(browser.text("#verdict-headline").await, "Green");
     assert_eq!(browser.text("#verdict-name").await, "张*明");
     assert_eq!(browser.text("#verdict-birth-year").await, "1990");
@@ -253,8 +237,8 @@ async fn offline_the_page_verifies_a_pasted_pass_in_the_browser_and_refuses_a_fo
     browser
         .wait_until("document.getElementById('verdict').dataset.mode === 'offline'")
         .await;
-    assert_eq!(verdict(&browser, "data-verdict").await, "valid");
-    assert_eq!(verdict(&browser, "data-colour").await, "green");
+    assert_eq!(browser.attribute("#verdict", "data-verdict").await, "valid");
+    assert_eq!(browser.attribute("#verdict", "data-colour").await, "green");
     assert_eq!(browser.text("#verdict-name").await, "张*明");
     assert_eq!(browser.text("#verdict-issuer").await, "330100");
     assert_eq!(
@@ -277,9 +261,12 @@ async fn offline_the_page_verifies_a_pasted_pass_in_the_browser_and_refuses_a_fo
     browser
         .wait_until("document.getElementById('verdict').dataset.reason === 'bad_signature'")
         .await;
-    assert_eq!(verdict(&browser, "data-verdict").await, "invalid");
-    assert_eq!(verdict(&browser, "data-colour").await, "red");
-    assert_eq!(verdict(&browser, "data-mode").await, "offline");
+    assert_eq!(
+        browser.attribute("#verdict", "data-verdict").await,
+        "invalid"
+    );
+    assert_eq!(browser.attribute("#verdict", "data-colour").await, "red");
+    assert_eq!(browser.attribute("#verdict", "data-mode").await, "offline");
     assert_eq!(browser.text("#verdict-headline").await, "Not valid");
     assert_eq!(
         browser.text("#verdict-reason").await,
@@ -326,7 +313,10 @@ async fn offline_the_page_verifies_a_pasted_pass_in_the_browser_and_refuses_a_fo
     browser
         .wait_until("document.getElementById('verdict').dataset.mode === 'online'")
         .await;
-    assert_eq!(verdict(&browser, "data-reason").await, "bad_signature");
+    assert_eq!(
+        browser.attribute("#verdict", "data-reason").await,
+        "bad_signature"
+    );
     assert!(gate.visits(&ui).await.check_ins.is_empty());
     browser.close().await;
 }
@@ -362,8 +352,8 @@ async fn online_a_pasted_pass_is_checked_here_then_logged_with_a_fever_that_turn
     browser
         .wait_until("document.getElementById('verdict').dataset.mode === 'online'")
         .await;
-    assert_eq!(verdict(&browser, "data-verdict").await, "valid");
-    assert_eq!(verdict(&browser, "data-colour").await, "green");
+    assert_eq!(browser.attribute("#verdict", "data-verdict").await, "valid");
+    assert_eq!(browser.attribute("#verdict", "data-colour").await, "green");
     assert_eq!(browser.text("#verdict-logged").await, "Visit logged.");
     assert_eq!(browser.text("#verdict-temperature").await, "38.4 °C");
     assert_eq!(browser.text("#verdict-colour-now").await, "Yellow");
@@ -404,18 +394,19 @@ async fn a_photo_without_a_qr_code_says_so_in_the_page_language() {
     // A real PNG with no QR code in it: a picture of the page itself.
     let screenshot = browser.client.screenshot().await.expect("a screenshot");
     let photo = gate.save("no-code.png", &screenshot);
-    browser
-        .find("#photo")
-        .await
-        .send_keys(&photo)
-        .await
-        .expect("the photo is chosen");
+    browser.upload("#photo", &photo).await;
     browser.click("#scan-photo").await;
     browser
         .wait_until("document.getElementById('verdict').dataset.verdict")
         .await;
-    assert_eq!(verdict(&browser, "data-verdict").await, "invalid");
-    assert_eq!(verdict(&browser, "data-reason").await, "picture");
+    assert_eq!(
+        browser.attribute("#verdict", "data-verdict").await,
+        "invalid"
+    );
+    assert_eq!(
+        browser.attribute("#verdict", "data-reason").await,
+        "picture"
+    );
     assert_eq!(browser.text("#verdict-headline").await, "无效");
     assert!(
         browser

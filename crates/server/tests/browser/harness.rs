@@ -258,6 +258,25 @@ impl Browser {
         field.send_keys(text).await.expect("the field takes keys");
     }
 
+    /// The attribute `name` of the element `css` (waiting for it to appear).
+    pub async fn attribute(&self, css: &str, name: &str) -> String {
+        self.find(css)
+            .await
+            .attr(name)
+            .await
+            .expect("the attribute reads")
+            .unwrap_or_else(|| panic!("{css} has {name}"))
+    }
+
+    /// Chooses the file at `path` in the file input `css`.
+    pub async fn upload(&self, css: &str, path: &str) {
+        self.find(css)
+            .await
+            .send_keys(path)
+            .await
+            .unwrap_or_else(|error| panic!("{css} takes {path}: {error}"));
+    }
+
     /// Picks the option whose value is `value` in the select `css`.
     pub async fn select(&self, css: &str, value: &str) {
         self.find(css)

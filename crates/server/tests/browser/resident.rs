@@ -35,17 +35,6 @@ async fn enrol(browser: &Browser, resident_id: &str) {
     assert_eq!(browser.path().await, "/me");
 }
 
-/// The data attribute `name` of the element `css`.
-async fn attribute(browser: &Browser, css: &str, name: &str) -> String {
-    browser
-        .find(css)
-        .await
-        .attr(name)
-        .await
-        .expect("the attribute reads")
-        .unwrap_or_else(|| panic!("{css} has {name}"))
-}
-
 /// Opens `path` and checks its HTML holds no full ID number.
 async fn open_without_the_id_number(browser: &Browser, path: &str, resident_id: &str) {
     browser.open(path).await;
@@ -64,7 +53,7 @@ async fn a_resident_enrols_declares_a_fever_sees_yellow_with_its_reason_and_file
     browser.open("/enrol").await;
     browser.screenshots("resident-enrol").await;
     enrol(&browser, &resident_id).await;
-    assert_eq!(attribute(&browser, "#colour", "data-colour").await, "green");
+    assert_eq!(browser.attribute("#colour", "data-colour").await, "green");
     assert_eq!(browser.text("#colour").await, "Green");
     assert_eq!(browser.text("#holder-name").await, "张三明");
     assert_eq!(
@@ -83,7 +72,7 @@ async fn a_resident_enrols_declares_a_fever_sees_yellow_with_its_reason_and_file
     assert_eq!(browser.path().await, "/me/why?declared=1");
     assert_eq!(browser.text("#declared").await, "Declaration saved.");
     assert_eq!(
-        attribute(&browser, "#colour", "data-colour").await,
+        browser.attribute("#colour", "data-colour").await,
         "yellow",
         "a declared fever of 38.2 °C makes the colour yellow under the default policy"
     );
@@ -104,7 +93,7 @@ async fn a_resident_enrols_declares_a_fever_sees_yellow_with_its_reason_and_file
 
     browser.open("/me").await;
     assert_eq!(
-        attribute(&browser, "#colour", "data-colour").await,
+        browser.attribute("#colour", "data-colour").await,
         "yellow",
         "the pass shows the new colour too"
     );
@@ -155,7 +144,7 @@ async fn the_enrol_form_refuses_an_invalid_id_number_with_a_message_and_keeps_th
     );
     assert_eq!(browser.path().await, "/enrol");
     assert_eq!(
-        attribute(&browser, "#resident_id", "aria-invalid").await,
+        browser.attribute("#resident_id", "aria-invalid").await,
         "true"
     );
     assert_eq!(
@@ -213,9 +202,9 @@ async fn my_code_shows_a_qr_and_a_countdown_and_the_script_renews_the_pass_befor
     let resident_id = fresh_resident_id();
     let browser = ui.browser().await;
     enrol(&browser, &resident_id).await;
-    let source = attribute(&browser, "#pass-qr", "src").await;
+    let source = browser.attribute("#pass-qr", "src").await;
     assert!(source.starts_with("data:image/svg+xml;base64,"), "{source}");
-    assert!(!attribute(&browser, "#pass-qr", "alt").await.is_empty());
+    assert!(!browser.attribute("#pass-qr", "alt").await.is_empty());
     browser
         .wait_until(
             "/^Valid for [45]:\\d\\d$/.test(document.querySelector('#pass-countdown').textContent)",
@@ -226,7 +215,8 @@ async fn my_code_shows_a_qr_and_a_countdown_and_the_script_renews_the_pass_befor
 
     // The pass lasts 300 seconds; 250 later it runs out within the refresh margin. The page
     // checks the server's time every few seconds and fetches a new pass.
-    let first: i64 = attribute(&browser, "#pass-qr", "data-expires")
+    let first: i64 = browser
+        .attribute("#pass-qr", "data-expires")
         .await
         .parse()
         .unwrap();
@@ -236,7 +226,8 @@ async fn my_code_shows_a_qr_and_a_countdown_and_the_script_renews_the_pass_befor
             "document.querySelector('#pass-qr').dataset.expires !== '{first}'"
         ))
         .await;
-    let renewed: i64 = attribute(&browser, "#pass-qr", "data-expires")
+    let renewed: i64 = browser
+        .attribute("#pass-qr", "data-expires")
         .await
         .parse()
         .unwrap();
@@ -245,7 +236,7 @@ async fn my_code_shows_a_qr_and_a_countdown_and_the_script_renews_the_pass_befor
         first + 250,
         "a new pass, issued at the server's time"
     );
-    assert_ne!(attribute(&browser, "#pass-qr", "src").await, source);
+    assert_ne!(browser.attribute("#pass-qr", "src").await, source);
     browser
         .wait_until(
             "/^Valid for [45]:\\d\\d$/.test(document.querySelector('#pass-countdown').textContent)",

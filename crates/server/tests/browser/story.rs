@@ -88,12 +88,7 @@ async fn photograph_pass(browser: &Browser, file: &std::path::Path) {
 async fn scan_photo(checkpoint: &Browser, venue: Uuid, file: &std::path::Path) {
     checkpoint.open("/checkpoint").await;
     checkpoint.fill("#venue-id", &venue.to_string()).await;
-    checkpoint
-        .find("#photo")
-        .await
-        .send_keys(file.to_str().unwrap())
-        .await
-        .expect("the photo is chosen");
+    checkpoint.upload("#photo", file.to_str().unwrap()).await;
     checkpoint.click("#scan-photo").await;
     checkpoint
         .wait_until("document.getElementById('verdict') && document.getElementById('verdict').dataset.verdict")
@@ -117,16 +112,7 @@ async fn a_resident_appeals_a_fever_an_official_amends_it_a_checkpoint_verifies_
     resident.fill("#temperature", "38.2").await;
     resident.click("#declare-submit").await;
     resident.find("#declared").await;
-    assert_eq!(
-        resident
-            .find("#colour")
-            .await
-            .attr("data-colour")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("yellow")
-    );
+    assert_eq!(resident.attribute("#colour", "data-colour").await, "yellow");
     let reasons = resident.text("#reasons").await;
     assert!(reasons.contains("37.3 °C"), "{reasons}");
     assert!(!resident.text("#next-steps li").await.is_empty());
@@ -144,14 +130,8 @@ async fn a_resident_appeals_a_fever_an_official_amends_it_a_checkpoint_verifies_
     resident.click("#appeal-submit").await;
     resident.find("#appeal-filed").await;
     assert_eq!(
-        resident
-            .find(".appeal")
-            .await
-            .attr("data-status")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("waiting")
+        resident.attribute(".appeal", "data-status").await,
+        "waiting"
     );
 
     // An official decides: amend to green.
@@ -183,26 +163,13 @@ async fn a_resident_appeals_a_fever_an_official_amends_it_a_checkpoint_verifies_
     assert!(decided.contains("A burn, not a fever"), "{decided}");
     assert_eq!(
         resident
-            .find(".appeal-colour .colour")
-            .await
-            .attr("data-colour")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("green")
+            .attribute(".appeal-colour .colour", "data-colour")
+            .await,
+        "green"
     );
     resident.screenshots("story-resident-appeal-decided").await;
     resident.open("/me").await;
-    assert_eq!(
-        resident
-            .find("#colour")
-            .await
-            .attr("data-colour")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("green")
-    );
+    assert_eq!(resident.attribute("#colour", "data-colour").await, "green");
 
     // A second resident enrols on their own phone.
     let neighbour = ui.browser().await;
@@ -235,14 +202,13 @@ async fn a_resident_appeals_a_fever_an_official_amends_it_a_checkpoint_verifies_
         let photo = photos.path().join(format!("{}.png", resident.phone));
         photograph_pass(phone, &photo).await;
         scan_photo(&checkpoint, venue, &photo).await;
-        let verdict = checkpoint.find("#verdict").await;
         assert_eq!(
-            verdict.attr("data-verdict").await.unwrap().as_deref(),
-            Some("valid")
+            checkpoint.attribute("#verdict", "data-verdict").await,
+            "valid"
         );
         assert_eq!(
-            verdict.attr("data-colour").await.unwrap().as_deref(),
-            Some("green")
+            checkpoint.attribute("#verdict", "data-colour").await,
+            "green"
         );
         let name = checkpoint.text("#verdict-name").await;
         assert!(name.contains('*'), "the name is masked: {name}");
