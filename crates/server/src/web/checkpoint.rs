@@ -23,8 +23,7 @@ use healthcode_core::rating::Colour;
 use healthcode_core::{Access, EventId, Temperature, VenueId};
 use healthcode_pass::keystore::format_public_key;
 use healthcode_pass::{Contents, Verdict};
-use jiff::Timestamp;
-use jiff::tz::{Offset, TimeZone};
+use jiff::tz::Offset;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -141,7 +140,7 @@ impl Panel {
                         panel.reason = lang.t("The signature, the dates and the colour check out.");
                         panel.name = Some(claims.holder.masked_name.clone());
                         panel.birth_year = Some(claims.holder.birth_year);
-                        panel.expires = Some(local_time(claims.expires, offset));
+                        panel.expires = Some(super::shown(claims.expires, offset));
                     }
                     Contents::Dcc(certificate) => {
                         panel.colour = "green";
@@ -149,7 +148,7 @@ impl Panel {
                         panel.reason = lang.t(
                             "An EU Digital COVID Certificate with a good signature; it carries no colour.",
                         );
-                        panel.expires = Some(local_time(certificate.expires, offset));
+                        panel.expires = Some(super::shown(certificate.expires, offset));
                     }
                 }
             }
@@ -203,13 +202,6 @@ fn not_logged(lang: Lang, why: &str) -> &'static str {
         }
         _ => lang.t("the pass is not valid."),
     }
-}
-
-/// `at` as a local date and time in the policy's offset, to the minute.
-fn local_time(at: Timestamp, offset: Offset) -> String {
-    at.to_zoned(TimeZone::fixed(offset))
-        .strftime("%Y-%m-%d %H:%M")
-        .to_string()
 }
 
 #[derive(Template)]

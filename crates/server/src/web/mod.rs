@@ -119,6 +119,19 @@ pub(crate) fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(LOCATION, to.to_owned())]).into_response()
 }
 
+/// A fresh id for a form to send back (an event, appeal, case or venue id): a double submit
+/// of the same form is stored once.
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A time as the pages show it: to the minute, in `offset` (the active policy's).
+pub(crate) fn shown(at: healthcode_core::Timestamp, offset: jiff::tz::Offset) -> String {
+    at.to_zoned(jiff::tz::TimeZone::fixed(offset))
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 /// The page a signed-in role starts on.
 pub(crate) fn home_of(role: healthcode_core::Role) -> &'static str {
     use healthcode_core::Role;

@@ -21,7 +21,7 @@ use healthcode_core::{Person, PersonId, Timestamp};
 use jiff::civil::DateTime;
 use jiff::tz::{Offset, TimeZone};
 
-use super::WebError;
+use super::{WebError, new_id, shown};
 use crate::api::FieldError;
 use crate::{App, Router};
 
@@ -56,24 +56,11 @@ fn local_time(field: &str, text: &str, offset: Offset) -> Result<String, FieldEr
     Ok(zoned.timestamp().to_string())
 }
 
-/// A time as shown on the pages: minutes, in `offset`.
-fn shown(at: Timestamp, offset: Offset) -> String {
-    at.to_zoned(TimeZone::fixed(offset))
-        .strftime("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
 /// `at` as a `datetime-local` value in `offset`, for a form's default.
 fn local_value(at: Timestamp, offset: Offset) -> String {
     at.to_zoned(TimeZone::fixed(offset))
         .strftime("%Y-%m-%dT%H:%M")
         .to_string()
-}
-
-/// A new client-chosen id for a form, made when the form is shown so that sending it twice
-/// stores it once.
-fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
 }
 
 /// Who a person is on an official's page: masked ID number, full and masked name.

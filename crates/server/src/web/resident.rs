@@ -22,10 +22,9 @@ use healthcode_core::{Purpose, Role, Symptom, Timestamp};
 use jiff::SignedDuration;
 use jiff::tz::{Offset, TimeZone};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::session::set_token;
-use super::{Chrome, Lang, PageResult, Session, Visitor, render, see_other};
+use super::{Chrome, Lang, PageResult, Session, Visitor, new_id, render, see_other};
 use crate::api::{
     AppealRequest, AppealView, ConsentRequest, ConsentView, DeclarationRequest, EnrolRequest,
     FieldError, ItineraryView, NewConsent, NewResident, OwnAccessRecordView, StatusView,
@@ -101,10 +100,6 @@ fn reshown(page: PageResult, status: StatusCode) -> PageResult {
     let mut response = page?;
     *response.status_mut() = status;
     Ok(response)
-}
-
-fn new_id() -> String {
-    Uuid::new_v4().to_string()
 }
 
 /// How moments are written on these pages: in the active policy's offset from UTC, to the

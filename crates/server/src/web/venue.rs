@@ -11,7 +11,6 @@ use axum::routing::get;
 use healthcode_core::{VenueId, VenueKind};
 use jiff::tz::TimeZone;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::{Chrome, PageResult, Session, Visitor, render, see_other};
 use crate::api::{FieldError, VenueCheckInCounts, VenueRequest, VenueView, parse_date, parse_uuid};
@@ -148,7 +147,7 @@ impl VenuesPage {
 /// A blank form, with a new venue id: a double submit registers the venue once.
 fn blank_form() -> VenueForm {
     VenueForm {
-        venue_id: Uuid::new_v4().to_string(),
+        venue_id: super::new_id(),
         kind: VenueKind::Restaurant.code().to_owned(),
         opening_hours: "24/7".to_owned(),
         ..VenueForm::default()
@@ -278,8 +277,7 @@ async fn venue_page(
             Ok((venue, counts, policy.utc_offset))
         })
         .await?;
-    let zone = TimeZone::fixed(offset);
-    let today = counts.date == now.to_zoned(zone.clone()).date();
+    let today = counts.date == now.to_zoned(TimeZone::fixed(offset)).date();
     let hours: Vec<HourRow> = counts
         .hours
         .iter()
@@ -297,11 +295,7 @@ async fn venue_page(
     render(&VenuePage {
         chrome: session.chrome("Venue"),
         kind,
-        registered_at: venue
-            .registered_at
-            .to_zoned(zone)
-            .strftime("%Y-%m-%d %H:%M")
-            .to_string(),
+        registered_at: super::shown(venue.registered_at, offset),
         chart: chart_svg(&counts),
         venue,
         counts,
@@ -483,7 +477,7 @@ mod tests {
     #[test]
     fn the_chart_draws_a_bar_for_each_hour_with_check_ins_and_no_more() {
         let counts = VenueCheckInCounts {
-            venue_id: Uuid::nil(),
+            venue_id: uuid::Uuid::nil(),
             date: "2026-02-10".parse().unwrap(),
             utc_offset: "+08:00".to_owned(),
             hours: (0..24u8)

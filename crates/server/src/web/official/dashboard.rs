@@ -7,10 +7,35 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::charts::{self, Series};
-use crate::api::{DashboardParams, DashboardView};
+use crate::api::{ColourCountsView, DashboardParams, DashboardView};
 use crate::endpoints::Endpoint;
-use crate::web::{Chrome, PageResult, Session, render};
+use crate::web::{Chrome, Lang, PageResult, Session, render};
 use crate::{App, Router, dashboard_service};
+
+/// Green, yellow and red as three series, one value per group of `counts`.
+fn colour_series<'a>(
+    lang: Lang,
+    counts: impl Iterator<Item = &'a ColourCountsView> + Clone,
+) -> [Series<'static>; 3] {
+    let values = |colour: fn(&ColourCountsView) -> u64| counts.clone().map(colour).collect();
+    [
+        Series {
+            name: lang.t("Green"),
+            fill: charts::GREEN,
+            values: values(|counts| counts.green),
+        },
+        Series {
+            name: lang.t("Yellow"),
+            fill: charts::YELLOW,
+            values: values(|counts| counts.yellow),
+        },
+        Series {
+            name: lang.t("Red"),
+            fill: charts::RED,
+            values: values(|counts| counts.red),
+        },
+    ]
+}
 
 pub(super) fn routes() -> Router<App> {
     Router::new().route("/official", get(dashboard))
@@ -60,23 +85,7 @@ async fn dashboard(
         lang.t("Colours over time"),
         lang.t("Residents at the end of each day, by the colour of their latest rating."),
         &labels,
-        &[
-            Series {
-                name: lang.t("Green"),
-                fill: charts::GREEN,
-                values: view.days.iter().map(|day| day.colours.green).collect(),
-            },
-            Series {
-                name: lang.t("Yellow"),
-                fill: charts::YELLOW,
-                values: view.days.iter().map(|day| day.colours.yellow).collect(),
-            },
-            Series {
-                name: lang.t("Red"),
-                fill: charts::RED,
-                values: view.days.iter().map(|day| day.colours.red).collect(),
-            },
-        ],
+        &colour_series(lang, view.days.iter().map(|day| &day.colours)),
         true,
     );
     let cases_chart = charts::bar_chart(
@@ -113,23 +122,10 @@ async fn dashboard(
         lang.t("Colours by district"),
         lang.t("District: the region code of the residents' ID numbers."),
         &district_labels,
-        &[
-            Series {
-                name: lang.t("Green"),
-                fill: charts::GREEN,
-                values: view.districts.iter().map(|d| d.colours.green).collect(),
-            },
-            Series {
-                name: lang.t("Yellow"),
-                fill: charts::YELLOW,
-                values: view.districts.iter().map(|d| d.colours.yellow).collect(),
-            },
-            Series {
-                name: lang.t("Red"),
-                fill: charts::RED,
-                values: view.districts.iter().map(|d| d.colours.red).collect(),
-            },
-        ],
+        &colour_series(
+            lang,
+            view.districts.iter().map(|district| &district.colours),
+        ),
         true,
     );
     let rated = view.colours.green + view.colours.yellow + view.colours.red;
